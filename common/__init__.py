@@ -1,0 +1,1 @@
+"""Code shared by two or more tf1-suite tasks."""
