@@ -1,0 +1,102 @@
+"""Figures shared by the tasks: image grids and learning curves (matplotlib, Agg, atomic PNG writes)."""
+import math
+
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
+import numpy as np  # pylint: disable=wrong-import-position
+
+from common import files  # pylint: disable=wrong-import-position
+
+
+def _save(fig, path, dpi=100):
+    with files.atomic_write(path, "wb") as handle:
+        fig.savefig(handle, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def image_grid(images, nrow=None, value_range=(-1.0, 1.0), pad=1):
+    """Tiles images into one array in [0, 1].
+
+    Args:
+      images: (N, H, W) or (N, H, W, 1) array.
+      nrow: images per row (default: ceil(sqrt(N))).
+      value_range: (lo, hi) of the input values, mapped to (0, 1) and clipped.
+      pad: pixels between tiles.
+    Returns:
+      (rows*(H+pad)+pad, nrow*(W+pad)+pad) float array.
+    """
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3:
+        raise ValueError("image_grid wants (N, H, W) or (N, H, W, 1), got shape %s" % (images.shape,))
+    lo, hi = value_range
+    images = np.clip((images - lo) / float(hi - lo), 0.0, 1.0)
+    count, height, width = images.shape
+    nrow = nrow or int(math.ceil(math.sqrt(count)))
+    rows = int(math.ceil(count / float(nrow)))
+    grid = np.ones((rows * (height + pad) + pad, nrow * (width + pad) + pad))
+    for index in range(count):
+        r, c = divmod(index, nrow)
+        top, left = pad + r * (height + pad), pad + c * (width + pad)
+        grid[top:top + height, left:left + width] = images[index]
+    return grid
+
+
+def save_image_grid(images, path, nrow=None, value_range=(-1.0, 1.0), title=None):
+    """Saves `images` as one PNG grid (grey scale); returns the path."""
+    grid = image_grid(images, nrow=nrow, value_range=value_range)
+    scale = 0.04
+    fig = plt.figure(figsize=(max(2.0, grid.shape[1] * scale), max(2.0, grid.shape[0] * scale) + (0.4 if title else 0)))
+    ax = fig.add_axes([0, 0, 1, 1])
+    ax.imshow(grid, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=9)
+    return _save(fig, path)
+
+
+def _plot_series(ax, curves, logy):
+    for name, (xs, ys) in curves.items():
+        ax.plot(list(xs), list(ys), label=name, marker="." if len(list(xs)) < 30 else None)
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    if len(curves) > 1:
+        ax.legend()
+
+
+def save_curves(path, curves, title="", xlabel="step", ylabel="", logy=False):
+    """One axes with a line per entry of `curves` (name -> (xs, ys)); returns the path."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    _plot_series(ax, curves, logy)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    return _save(fig, path)
+
+
+def save_learning_curves(path, history, title="", xlabel="epoch", logy=()):
+    """One subplot per metric; each holds train/validation (or any) series.
+
+    Args:
+      path: PNG path.
+      history: {"loss": {"train": (xs, ys), "val": (xs, ys)}, "accuracy": {...}, ...}.
+      title: figure title.
+      xlabel: x-axis label shared by the subplots.
+      logy: metric names drawn on a log scale.
+    """
+    names = list(history)
+    fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.8), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        _plot_series(ax, history[name], name in logy)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(name)
+        ax.set_title(name)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
