@@ -1,0 +1,1 @@
+"""Seed 003 part V: a Euclidean message passing network that predicts one property per point cloud."""

@@ -1,0 +1,195 @@
+"""Euclidean message passing network (seed 003, part V) as TF 1.15 graph modules.
+
+Three modules, each configured once and then called like a function (Sonnet v1 style):
+
+  * `PointwiseConvolutionLayer(N, F, F_prime)`: f'_j = psi(f_bar_j), psi = MLP F -> 128 (softplus) -> F',
+    shared over particles (seed eq. 2).
+  * `MessagePassingLayer(N, F)`: d_ij = |r_i - r_j|, d' = phi(d) with phi = MLP 1 -> 128 (softplus) -> F
+    shared over all entries, f_bar_jk = rho(sum_i d'_jik f_ik) with rho = softplus (seed eq. 1).
+  * `PropertyPredictor(N, F, F_prime=1)`: point-wise embedding, residual blocks of message passing +
+    point-wise convolution, point-wise readout, sum over particles -> (B, F_prime).
+
+The first call of a module creates its variables under its own variable scope; every later call reuses
+them (a second call creating a variable is an error, not a silent copy).
+"""
+import collections
+
+import tensorflow as tf
+
+HIDDEN_UNITS = 128  # the seed fixes one hidden layer of 128 units for both phi and psi
+
+
+class Module(object):
+    """Base class: owns a variable scope, builds variables on the first call, reuses them afterwards."""
+
+    def __init__(self, name):
+        # Entering with default_name uniquifies the scope ("message_passing", "message_passing_1", ...)
+        # once, at construction; later calls re-enter the captured scope object.
+        with tf.variable_scope(None, default_name=name) as scope:
+            self._scope = scope
+        self._connected = False
+
+    @property
+    def scope_name(self):
+        return self._scope.name
+
+    @property
+    def variables(self):
+        """The module's global variables (empty before the first call)."""
+        return tf.get_collection(tf.GraphKeys.GLOBAL_VARIABLES, scope=self._scope.name + "/")
+
+    @property
+    def trainable_variables(self):
+        return tf.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES, scope=self._scope.name + "/")
+
+    def __call__(self, *args, **kwargs):
+        with tf.variable_scope(self._scope, reuse=self._connected):
+            out = self._build(*args, **kwargs)
+        self._connected = True
+        return out
+
+    def _build(self, *args, **kwargs):
+        raise NotImplementedError
+
+
+def dense(x, units, name, activation=None):
+    """A fully connected layer over the last axis of `x` (any rank >= 2).
+
+    Args:
+      x: float tensor (..., F_in) with a static last dimension.
+      units: output width F_out.
+      name: variable scope of the layer; variables are `<name>/kernel` (F_in, F_out) and `<name>/bias`.
+      activation: optional elementwise function.
+
+    Returns:
+      (..., F_out) tensor.
+    """
+    fan_in = x.shape[-1].value
+    if fan_in is None:
+        raise ValueError("dense layer %r needs a static last dimension, got shape %s" % (name, x.shape))
+    with tf.variable_scope(name):
+        kernel = tf.get_variable("kernel", [fan_in, units], tf.float32,
+                                 initializer=tf.glorot_uniform_initializer())
+        bias = tf.get_variable("bias", [units], tf.float32, initializer=tf.zeros_initializer())
+        # tensordot contracts only the last axis, so the same weights act on every particle / pair.
+        y = tf.tensordot(x, kernel, axes=[[x.shape.ndims - 1], [0]]) + bias
+        return activation(y) if activation is not None else y
+
+
+def mlp(x, units, out_units, name):
+    """One hidden layer with softplus (the seed's choice for phi and psi), linear output."""
+    with tf.variable_scope(name):
+        hidden = dense(x, units, "hidden", activation=tf.nn.softplus)
+        return dense(hidden, out_units, "output")
+
+
+def pairwise_distances(r):
+    """All pairwise Euclidean distances, like `torch.cdist(r, r)`.
+
+    The diagonal is exactly zero, and the square root is guarded so its gradient there is zero rather
+    than NaN (d/dx sqrt(x) is infinite at 0, and 0 * inf = NaN would poison the backward pass).
+
+    Args:
+      r: positions (B, N, 3).
+
+    Returns:
+      d: (B, N, N), d[b, i, j] = |r[b, i] - r[b, j]|.
+    """
+    diff = r[:, :, None, :] - r[:, None, :, :]                  # (B, N, N, 3)
+    sq = tf.reduce_sum(tf.square(diff), axis=-1)                 # (B, N, N), >= 0 exactly
+    positive = sq > 0.0
+    safe = tf.where(positive, sq, tf.ones_like(sq))
+    return tf.where(positive, tf.sqrt(safe), tf.zeros_like(sq))
+
+
+def _check_rank3(tensor, last, what, layer):
+    shape = tensor.shape
+    if shape.ndims != 3 or (last is not None and shape[-1].value != last):
+        raise ValueError("%s expects %s of shape (B, N, %s), got %s" % (layer, what, last, shape))
+
+
+class PointwiseConvolutionLayer(Module):
+    """f'_j = psi(f_bar_j): the same MLP psi (F -> 128 softplus -> F') applied to every particle (eq. 2)."""
+
+    def __init__(self, N, F, F_prime, hidden_units=HIDDEN_UNITS, name="pointwise_convolution"):
+        super(PointwiseConvolutionLayer, self).__init__(name)
+        self.N, self.F, self.F_prime, self.hidden_units = N, F, F_prime, hidden_units
+
+    def _build(self, f_bar_batch):
+        """Args: f_bar_batch (B, N, F). Returns: (B, N, F')."""
+        _check_rank3(f_bar_batch, self.F, "f_bar_batch", type(self).__name__)
+        return mlp(f_bar_batch, self.hidden_units, self.F_prime, "psi")
+
+
+class MessagePassingLayer(Module):
+    """f_bar_jk = softplus(sum_i phi(d_ji)_k f_ik), phi: 1 -> 128 (softplus) -> F shared over pairs (eq. 1)."""
+
+    def __init__(self, N, F, hidden_units=HIDDEN_UNITS, name="message_passing"):
+        super(MessagePassingLayer, self).__init__(name)
+        self.N, self.F, self.hidden_units = N, F, hidden_units
+
+    def _build(self, r_batch, f_batch):
+        """Args: r_batch (B, N, 3), f_batch (B, N, F). Returns: f_bar (B, N, F)."""
+        _check_rank3(r_batch, 3, "r_batch", type(self).__name__)
+        _check_rank3(f_batch, self.F, "f_batch", type(self).__name__)
+        d = pairwise_distances(r_batch)                          # (B, N, N)
+        d_prime = mlp(d[..., None], self.hidden_units, self.F, "phi")  # (B, N, N, F): phi on every entry
+        # sum over the neighbour index i: d'_{j,i,k} * f_{i,k}; the sum over i is what makes the layer
+        # equivariant to permutations (any order of neighbours gives the same sum).
+        messages = tf.reduce_sum(d_prime * f_batch[:, None, :, :], axis=2)  # (B, N, F)
+        return tf.nn.softplus(messages)
+
+
+class PropertyPredictor(Module):
+    """One scalar (or F'-vector) per system, invariant to rotations, translations and permutations.
+
+    embedding: h = psi_0(f)                                   (B, N, width)
+    blocks:    h = h + psi_l(MP_l(r, h))  for l = 1..num_blocks (residual: a particle keeps its own
+               features, which message passing alone mixes with its neighbours')
+    readout:   y = sum_j psi_out(h)_j                         (B, F')
+
+    Every stage before the sum treats particles identically and sees positions only through distances.
+    """
+
+    def __init__(self, N, F, F_prime=1, width=32, num_blocks=2, hidden_units=HIDDEN_UNITS,
+                 residual=True, name="property_predictor"):
+        super(PropertyPredictor, self).__init__(name)
+        self.N, self.F, self.F_prime = N, F, F_prime
+        self.residual = residual
+        # Sub-modules are configured inside our scope so their variables nest under it.
+        with tf.variable_scope(self._scope):
+            self.embedding = PointwiseConvolutionLayer(N, F, width, hidden_units, name="embedding")
+            self.message_layers = [MessagePassingLayer(N, width, hidden_units, name="message_passing_%d" % i)
+                                   for i in range(num_blocks)]
+            self.update_layers = [PointwiseConvolutionLayer(N, width, width, hidden_units, name="update_%d" % i)
+                                  for i in range(num_blocks)]
+            self.readout = PointwiseConvolutionLayer(N, width, F_prime, hidden_units, name="readout")
+
+    def _build(self, r_batch, f_batch):
+        """Args: r_batch (B, N, 3), f_batch (B, N, F). Returns: (B, F_prime)."""
+        _check_rank3(r_batch, 3, "r_batch", type(self).__name__)
+        _check_rank3(f_batch, self.F, "f_batch", type(self).__name__)
+        h = self.embedding(f_batch)                              # (B, N, width)
+        for message, update in zip(self.message_layers, self.update_layers):
+            delta = update(message(r_batch, h))                  # (B, N, width)
+            h = h + delta if self.residual else delta
+        per_particle = self.readout(h)                           # (B, N, F')
+        return tf.reduce_sum(per_particle, axis=1)               # (B, F'): sum over particles
+
+
+Predictions = collections.namedtuple("Predictions", "raw, energy")
+
+
+def predict_energy(predictor, r_batch, f_batch, target_mean, target_std):
+    """Network output in standardised units and mapped back to the target's units.
+
+    Args:
+      predictor: a `PropertyPredictor` with F_prime = 1.
+      r_batch, f_batch: (B, N, 3) and (B, N, F).
+      target_mean, target_std: scalar tensors (training-split statistics of the target).
+
+    Returns:
+      Predictions(raw (B,), energy (B,)).
+    """
+    raw = predictor(r_batch, f_batch)[:, 0]                      # (B,)
+    return Predictions(raw=raw, energy=raw * target_std + target_mean)
