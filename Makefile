@@ -15,7 +15,7 @@ export PYTHONHASHSEED ?= 0
 PYTHON36 ?= $(shell for c in python3.6 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.6*/bin/python3.6 2>/dev/null | sort -V | tail -n 1); do \
 	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 6)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 
-.PHONY: help setup demo test test-all bench report tensorboard docker-build data lint-docker clean
+.PHONY: help setup demo test test-all bench report tensorboard docker-build data lint-docker fashion-mnist clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -76,3 +76,6 @@ lint-docker:  ## install hadolint (best effort) for the Dockerfile lint test
 clean:  ## remove outputs (runs/, reports/, generated data); keeps .venv
 	rm -rf runs reports data/dates .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+fashion-mnist:  ## install Debian's dataset-fashion-mnist (needs root + apt) for source="fashion_mnist"
+	apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist

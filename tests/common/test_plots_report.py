@@ -1,0 +1,54 @@
+"""common.plots, common.files and common.report produce real files (atomically)."""
+import os
+
+import numpy as np
+import pytest
+
+from common import files, plots, report
+
+
+def test_image_grid_layout_and_range():
+    images = np.stack([np.full((2, 3), v) for v in (-1.0, 0.0, 1.0)])
+    grid = plots.image_grid(images, nrow=2, pad=1)
+    assert grid.shape == (2 * 3 + 1, 2 * 4 + 1)
+    assert grid[1, 1] == 0.0 and grid[1, 5] == 0.5 and grid[4, 1] == 1.0
+    with pytest.raises(ValueError, match="image_grid"):
+        plots.image_grid(np.zeros((2, 3)))
+
+
+def test_pngs_written(tmp_path):
+    grid = plots.save_image_grid(np.random.rand(10, 28, 28, 1) * 2 - 1, str(tmp_path / "g.png"), title="t")
+    curves = plots.save_curves(str(tmp_path / "c.png"), {"d": ([0, 1], [1, 2]), "g": ([0, 1], [2, 1])})
+    learn = plots.save_learning_curves(str(tmp_path / "l.png"),
+                                       {"loss": {"train": ([1, 2], [1, 0.5]), "val": ([1, 2], [1.2, 0.7])}})
+    for path in (grid, curves, learn):
+        assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert sorted(os.listdir(str(tmp_path))) == ["c.png", "g.png", "l.png"]  # no temp files left
+
+
+def test_atomic_write_keeps_old_file_on_error(tmp_path):
+    path = str(tmp_path / "out.txt")
+    files.write_text(path, "old")
+    with pytest.raises(RuntimeError):
+        with files.atomic_write(path) as handle:
+            handle.write("half")
+            raise RuntimeError("crash mid-write")
+    assert open(path).read() == "old" and os.listdir(str(tmp_path)) == ["out.txt"]
+    files.write_json(str(tmp_path / "m.json"), {"a": np.float32(0.5), "b": np.arange(2)})
+    assert files.read_json(str(tmp_path / "m.json")) == {"a": 0.5, "b": [0, 1]}
+
+
+def test_report_gathers_metrics_and_figures(tmp_path):
+    run = tmp_path / "runs" / "toytask" / "run1"
+    run.mkdir(parents=True)
+    files.write_json(str(run / "metrics.json"), {"accuracy": 0.9, "nested": {"fid": 3.5}, "notes": ["x"]})
+    plots.save_curves(str(run / "loss.png"), {"loss": ([0, 1], [1, 0])})
+    md, pdf, count = report.build_report(str(tmp_path / "runs"), str(tmp_path / "reports"), str(tmp_path))
+    text = open(md).read()
+    assert count == 1 and "## toytask" in text and "| run1 | 0.9 | 3.5 |" in text
+    assert "nested/fid" in text and "loss.png" in text
+    assert open(pdf, "rb").read(5) == b"%PDF-"
+
+
+def test_report_relinks_images_one_level_down():
+    assert report.relink("![a](runs/x.png) ![b](../y.png)") == "![a](../runs/x.png) ![b](../y.png)"
