@@ -1,0 +1,1 @@
+"""tf1_mnist: the CS7643 A1 MNIST pipeline as TF1 graphs (hand-derived gradients) and the workshop ConvNet."""

@@ -1,0 +1,33 @@
+"""Vanilla SGD (skeleton: optimizer/sgd.py): theta <- theta - lr * (dL/dtheta + reg * theta) for weights."""
+import tensorflow as tf
+
+from tf1_mnist.optimizer import _base_optimizer
+
+
+def build_update(weights, gradients, learning_rate, reg):
+    """The SGD step as assign ops: regularize the stored gradients, then W -= lr * g (seed 002, eq. 4).
+
+    Args:
+      weights: OrderedDict name -> tf.Variable.
+      gradients: OrderedDict name -> tf.Variable (filled by the model's forward pass in train mode).
+      learning_rate: scalar tensor eta.
+      reg: scalar tensor lambda.
+    Returns:
+      One op running the whole update.
+    """
+    regularized = _base_optimizer.build_regularization(weights, gradients, reg)
+    with tf.name_scope("sgd_update"):
+        updates = [tf.assign_sub(weights[name], learning_rate * regularized[name], name="update_" + name)
+                   for name in weights]
+        return tf.group(*updates, name="sgd_step")
+
+
+class SGD(_base_optimizer._BaseOptimizer):  # pylint: disable=protected-access
+    """SGD(learning_rate, reg): `update(model)` = apply_regularization, then the gradient step."""
+
+    def __init__(self, learning_rate=1e-4, reg=1e-3):
+        super(SGD, self).__init__(learning_rate=learning_rate, reg=reg)
+
+    def update(self, model):
+        """One SGD step on `model` with the gradients its last `forward(..., mode="train")` stored."""
+        model.run_op("sgd_step", learning_rate=self.learning_rate, reg=self.reg)
