@@ -23,9 +23,10 @@ SCOPE = "dna_net"
 BN_MOMENTUM = 0.9
 BN_EPSILON = 1e-5
 ACTIVATIONS = {"relu": tf.nn.relu, "tanh": tf.nn.tanh, "elu": tf.nn.elu, "sigmoid": tf.nn.sigmoid}
+# Looked up lazily so importing this module does not trigger TF 1.15's deprecation log lines.
 OPTIMIZERS = {
-    "adam": tf.train.AdamOptimizer,
-    "sgd": tf.train.GradientDescentOptimizer,
+    "adam": lambda lr: tf.train.AdamOptimizer(lr),
+    "sgd": lambda lr: tf.train.GradientDescentOptimizer(lr),
 }
 
 TrainGraph = collections.namedtuple(
@@ -146,12 +147,13 @@ def check_input_shape(shape, in_channels=IN_CHANNELS, kernel=KERNEL, stride=STRI
         return ShapeVerdict(shape, False, False, None, "every dimension must be >= 1")
     if channels != in_channels:
         return ShapeVerdict(shape, False, False, None,
-                            "wrong channel count: %d channels, the first Conv1d expects %d (one-hot A, T, G, C)"
-                            % (channels, in_channels))
+                            "wrong channel count: %d channel%s, the first Conv1d expects %d (one-hot A, T, G, C)"
+                            % (channels, "" if channels == 1 else "s", in_channels))
     if length < kernel:
         return ShapeVerdict(shape, False, False, None,
-                            "length %d is shorter than the kernel (%d): no complete codon, output length "
-                            "(%d - %d) // %d + 1 = 0" % (length, kernel, length, kernel, stride))
+                            "length %d is shorter than the kernel (%d): not one complete codon to translate "
+                            "(PyTorch raises 'Kernel size can't be greater than actual input size'; TF's valid "
+                            "convolution returns an empty (%d, %d, 0) output)" % (length, kernel, batch, OUT_CHANNELS))
     out_len = (length - kernel) // stride + 1
     out = (batch, OUT_CHANNELS, out_len)
     ignored = length - ((out_len - 1) * stride + kernel)
@@ -159,5 +161,10 @@ def check_input_shape(shape, in_channels=IN_CHANNELS, kernel=KERNEL, stride=STRI
         return ShapeVerdict(shape, False, True, out,
                             "runs, but the last %d nucleotide%s ignored: length %d is not a multiple of 3 "
                             "(output %d codons)" % (ignored, " is" if ignored == 1 else "s are", length, out_len))
-    return ShapeVerdict(shape, True, True, out, "ok: %d codon%s -> output %s"
-                        % (out_len, "" if out_len == 1 else "s", out))
+    note = ""
+    if batch * out_len == 1:
+        # BN in training mode normalises over batch x length: one value per channel has no variance.
+        note = (" (inference mode; as a training batch BN would see one value per channel: PyTorch raises, "
+                "TF normalises it to 0)")
+    return ShapeVerdict(shape, True, True, out, "ok: %d codon%s -> output %s%s"
+                        % (out_len, "" if out_len == 1 else "s", out, note))
