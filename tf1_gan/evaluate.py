@@ -1,0 +1,195 @@
+"""Sample quality without looking: an MNIST classifier of our own, FID on its features, digit histogram.
+
+`python -m tf1_gan.evaluate --train-classifier` trains and caches the classifier (runs/tf1_gan/classifier);
+`python -m tf1_gan.evaluate RUN_DIR...` evaluates runs (training the classifier first if needed).
+
+FID here = Frechet distance between Gaussians fitted to the classifier's 128-d penultimate features of
+generated and of real training images. It is not comparable with Inception-FID numbers from papers; the
+real-data floor (test images vs training images, same sample count) shows what "as good as data" is.
+"""
+import argparse
+import collections
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+tf.get_logger().setLevel("ERROR")  # before our modules build anything: no deprecation noise
+
+from common import files, mnist, training  # noqa: E402
+
+CLASSIFIER_DIR = os.path.join(training.RUNS_ROOT, "tf1_gan", "classifier")
+CONFIDENT = 0.9  # a prediction is "confident" when its top softmax probability exceeds this
+
+Classifier = collections.namedtuple("Classifier", "graph session images features logits")
+
+
+def classifier_net(images, training):
+    """Small ConvNet: (B, 28, 28, 1) in [-1, 1] -> (features (B, 128), logits (B, 10))."""
+    with tf.variable_scope("classifier", reuse=tf.AUTO_REUSE):
+        h = tf.layers.conv2d(images, 32, 5, padding="same", activation=tf.nn.relu, name="conv1")  # (B,28,28,32)
+        h = tf.layers.max_pooling2d(h, 2, 2)  # (B, 14, 14, 32)
+        h = tf.layers.conv2d(h, 64, 5, padding="same", activation=tf.nn.relu, name="conv2")  # (B,14,14,64)
+        h = tf.layers.max_pooling2d(h, 2, 2)  # (B, 7, 7, 64)
+        h = tf.layers.flatten(h)  # (B, 3136)
+        features = tf.layers.dense(h, 128, activation=tf.nn.relu, name="fc1")  # (B, 128)
+        logits = tf.layers.dense(tf.layers.dropout(features, 0.3, training=training), 10, name="fc2")
+    return features, logits
+
+
+def train_classifier(out_dir=CLASSIFIER_DIR, epochs=3, batch_size=64, seed=0, threads=2, data_source="auto"):
+    """Trains the classifier with in-graph batching and saves it; returns its test accuracy."""
+    images, labels = mnist.load_mnist(data_source, "train")
+    test_images, test_labels = mnist.load_mnist(data_source, "test")
+    n = len(images)
+    graph = tf.Graph()
+    with graph.as_default():
+        training.seed_everything(seed)
+        step = tf.train.get_or_create_global_step()
+        data_x = tf.constant(mnist.to_float(images)[..., None])  # (N, 28, 28, 1)
+        data_y = tf.constant(labels.astype(np.int32))
+        idx = training.batch_indices(n, batch_size, seed, step)
+        _, logits = classifier_net(tf.gather(data_x, idx), training=True)
+        loss = tf.losses.sparse_softmax_cross_entropy(tf.gather(data_y, idx), logits)
+        train_op = tf.train.AdamOptimizer(1e-3).minimize(loss, global_step=step)
+        x_eval = tf.placeholder(tf.float32, [None, 28, 28, 1])
+        _, eval_logits = classifier_net(x_eval, training=False)
+        saver = tf.train.Saver(tf.global_variables("classifier"))
+        init = tf.global_variables_initializer()
+    graph.finalize()
+    with tf.Session(graph=graph, config=training.session_config(threads)) as sess:
+        sess.run(init)
+        for _ in training.progress(range(epochs * (n // batch_size)), desc="classifier"):
+            sess.run(train_op)
+        x_test = mnist.to_float(test_images)[..., None]
+        pred = np.concatenate([sess.run(eval_logits, {x_eval: x_test[i:i + 500]}).argmax(1)
+                               for i in range(0, len(x_test), 500)])
+        accuracy = float((pred == test_labels).mean())
+        os.makedirs(out_dir, exist_ok=True)
+        saver.save(sess, os.path.join(out_dir, "classifier"))
+    files.write_json(os.path.join(out_dir, "metrics.json"), {"test_accuracy": accuracy, "epochs": epochs,
+                                                             "num_train_images": n, "num_test_images":
+                                                             len(test_labels)})
+    return accuracy
+
+
+def load_classifier(model_dir=CLASSIFIER_DIR, threads=2):
+    """Restores the cached classifier, training it first if there is none."""
+    if not os.path.exists(os.path.join(model_dir, "classifier.index")):
+        sys.stderr.write("[tf1_gan] no cached classifier in %s: training it (once)\n" % model_dir)
+        train_classifier(model_dir, threads=threads)
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, [None, 28, 28, 1])
+        features, logits = classifier_net(x, training=False)
+        saver = tf.train.Saver(tf.global_variables("classifier"))
+    graph.finalize()
+    sess = tf.Session(graph=graph, config=training.session_config(threads))
+    saver.restore(sess, os.path.join(model_dir, "classifier"))
+    return Classifier(graph, sess, x, features, logits)
+
+
+def classify(clf, images, chunk=500):
+    """images float32 (N, 28, 28) in [-1, 1] -> (features (N, 128), probabilities (N, 10))."""
+    feats, logits = [], []
+    for i in range(0, len(images), chunk):
+        f, l = clf.session.run([clf.features, clf.logits], {clf.images: images[i:i + chunk, :, :, None]})
+        feats.append(f)
+        logits.append(l)
+    logits = np.concatenate(logits).astype(np.float64)
+    probs = np.exp(logits - logits.max(1, keepdims=True))
+    return np.concatenate(feats).astype(np.float64), probs / probs.sum(1, keepdims=True)
+
+
+def _sqrtm_psd(mat):
+    vals, vecs = np.linalg.eigh(mat)
+    return (vecs * np.sqrt(np.clip(vals, 0.0, None))) @ vecs.T
+
+
+def frechet_distance(mu1, cov1, mu2, cov2):
+    """||mu1 - mu2||^2 + Tr(C1 + C2 - 2 (C1 C2)^1/2), with Tr((C1 C2)^1/2) = Tr((S1 C2 S1)^1/2), S1 = C1^1/2.
+
+    The symmetric form needs only eigh (no scipy): C1 C2 is similar to S1 C2 S1, which is PSD.
+    """
+    s1 = _sqrtm_psd(cov1)
+    middle = np.linalg.eigvalsh(s1 @ cov2 @ s1)
+    tr_sqrt = np.sqrt(np.clip(middle, 0.0, None)).sum()
+    return float(np.sum((mu1 - mu2) ** 2) + np.trace(cov1) + np.trace(cov2) - 2.0 * tr_sqrt)
+
+
+def fid_from_features(f1, f2):
+    return frechet_distance(f1.mean(0), np.cov(f1, rowvar=False), f2.mean(0), np.cov(f2, rowvar=False))
+
+
+def sample_stats(probs):
+    """Digit histogram (fractions of argmax predictions), confident fraction, digits covered (>= 2%)."""
+    hist = np.bincount(probs.argmax(1), minlength=10) / float(len(probs))
+    return {"digit_histogram": [round(float(h), 4) for h in hist],
+            "confident_fraction": float((probs.max(1) > CONFIDENT).mean()),
+            "digits_covered": int((hist >= 0.02).sum())}
+
+
+def real_reference(clf, n, data_source="auto"):
+    """Train-set features (the FID reference) and the real-data floor: FID(test[:n], train)."""
+    train_images, _ = mnist.load_mnist(data_source, "train")
+    test_images, _ = mnist.load_mnist(data_source, "test")
+    train_feats, _ = classify(clf, mnist.to_float(train_images))
+    test_feats, test_probs = classify(clf, mnist.to_float(test_images[:n]))
+    floor = dict(sample_stats(test_probs), fid=fid_from_features(test_feats, train_feats), n=int(len(test_feats)))
+    return train_feats, floor
+
+
+def evaluate_run(run_dir, n=2000, seed=0, threads=2, clf=None, reference=None):
+    """Metrics of a run's latest generator: fid, confident_fraction, digit histogram (+ *_batchstats for BN G)."""
+    from tf1_gan import sample  # deferred: avoid a cycle through train -> evaluate -> sample
+    own = clf is None
+    clf = clf or load_classifier(threads=threads)
+    train_feats, floor = reference or real_reference(clf, n)
+    sampler = sample.load_sampler(run_dir, threads)
+    out = {"real_floor_fid": floor["fid"], "eval_samples": n}
+    modes = ("moving", "batch") if sampler.variant.g_norm == "bn" else ("moving",)
+    for mode in modes:
+        feats, probs = classify(clf, sample.generate(sampler, n, seed + 12345, bn=mode))
+        suffix = "" if mode == "moving" else "_batchstats"
+        stats = dict(sample_stats(probs), fid=fid_from_features(feats, train_feats))
+        out.update({k + suffix: v for k, v in stats.items()})
+    sampler.session.close()
+    if own:
+        clf.session.close()
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("run_dirs", nargs="*", help="tf1_gan run dirs to evaluate (metrics.json is updated)")
+    parser.add_argument("--train-classifier", action="store_true", help="(re)train and cache the classifier")
+    parser.add_argument("--n", type=int, default=2000, help="samples per evaluation")
+    args = parser.parse_args(argv)
+    if args.train_classifier:
+        acc = train_classifier()
+        print("classifier test_accuracy=%.4f saved in %s" % (acc, CLASSIFIER_DIR))
+    if not args.run_dirs:
+        return 0
+    clf = load_classifier()
+    reference = real_reference(clf, args.n)
+    print("real_floor fid=%.3f confident_fraction=%.3f" % (reference[1]["fid"], reference[1]["confident_fraction"]))
+    for run_dir in args.run_dirs:
+        try:
+            metrics = evaluate_run(run_dir, args.n, clf=clf, reference=reference)
+        except FileNotFoundError as err:
+            sys.stderr.write("error: %s\n" % err)
+            return 2
+        path = os.path.join(run_dir, "metrics.json")
+        merged = files.read_json(path) if os.path.exists(path) else {}
+        merged.update(metrics)
+        files.write_json(path, merged)
+        print("%s %s" % (run_dir, " ".join("%s=%s" % (k, round(v, 4) if isinstance(v, float) else v)
+                                          for k, v in sorted(metrics.items()) if not isinstance(v, list))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""The four GAN variants: small layer functions, one generator and one discriminator function.
+
+Each network is a plain function over tensors; its variables come from `tf.get_variable` under the
+`generator/` or `discriminator/` scope with `reuse=tf.AUTO_REUSE`, so it can be connected many times
+(training passes, sampling, later one pass per tower) and always shares one set of weights.
+
+All variables are resource variables. That matters for the fused D-then-G step in `graph.py`: a read
+of a resource variable created under `tf.control_dependencies([d_step])` really happens after D's
+update, whereas a ref variable is read through one shared `read` op that ignores later control deps.
+"""
+import collections
+import functools
+
+import tensorflow as tf
+
+from tf1_gan import spectral_norm as sn
+
+Z_DIM = 100
+IMAGE_SHAPE = (28, 28, 1)
+LEAK = 0.2  # LeakyReLU slope of both reference implementations
+
+# norm: None, "bn" or "sn" for each network. Batch norm hyper-parameters are per variant (see docs).
+Variant = collections.namedtuple("Variant", "name arch g_norm d_norm bn_momentum bn_epsilon")
+
+VARIANTS = collections.OrderedDict([
+    # The classic simple GAN with every normalization removed.
+    ("linear", Variant("linear", "mlp", None, None, 0.9, 1e-3)),
+    # PyTorch-GAN's BatchNorm1d(out, 0.8): eps=0.8 (the Keras original meant momentum=0.8); PyTorch's
+    # momentum 0.1 is TF's 0.9. We keep the reference literally.
+    ("linear_bn", Variant("linear_bn", "mlp", "bn", None, 0.9, 0.8)),
+    ("dcgan_bn", Variant("dcgan_bn", "conv", "bn", "bn", 0.9, 1e-5)),
+    # The seed's variant 4 read literally: every BN of dcgan_bn replaced by SN, in G and D.
+    ("dcgan_sn", Variant("dcgan_sn", "conv", "sn", "sn", 0.9, 1e-5)),
+])
+
+SN_SCOPES = ("all", "d")
+
+
+def get_variant(name, sn_scope="all"):
+    """The Variant for `name`; sn_scope="d" keeps G's batch norm and puts SN in D only (Miyato et al.).
+
+    Raises:
+      ValueError: unknown variant or sn_scope, or sn_scope="d" on a variant without SN.
+    """
+    if name not in VARIANTS:
+        raise ValueError("unknown variant %r (choose from %s)" % (name, ", ".join(VARIANTS)))
+    if sn_scope not in SN_SCOPES:
+        raise ValueError("unknown sn_scope %r (choose from %s)" % (sn_scope, ", ".join(SN_SCOPES)))
+    variant = VARIANTS[name]
+    if sn_scope == "d":
+        if variant.d_norm != "sn":
+            raise ValueError("sn_scope='d' only applies to a variant with spectral norm, not %r" % name)
+        variant = variant._replace(g_norm="bn")
+    return variant
+
+
+# PyTorch's default weight init, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), so the comparison with the
+# PyTorch reference figures starts from the same distribution.
+_INIT = tf.variance_scaling_initializer(scale=1.0 / 3.0, mode="fan_in", distribution="uniform")
+
+
+def _kernel(shape, use_sn, update_sn):
+    kernel = tf.get_variable("kernel", shape=shape, initializer=_INIT)
+    if not use_sn:
+        return kernel
+    kernel, sigma = sn.spectral_norm(kernel, training=update_sn)
+    tf.add_to_collection(sn.SN_SIGMAS, sigma)
+    return kernel
+
+
+def _bias(units, use_bias):
+    return tf.get_variable("bias", shape=[units], initializer=tf.zeros_initializer()) if use_bias else 0.0
+
+
+def linear(x, units, name, use_sn=False, update_sn=False, use_bias=True):
+    """Dense layer (B, D) -> (B, units), optionally spectrally normalized."""
+    with tf.variable_scope(name):
+        kernel = _kernel([x.shape.as_list()[-1], units], use_sn, update_sn)  # (D, units)
+        return tf.matmul(x, kernel) + _bias(units, use_bias)
+
+
+def conv2d(x, filters, name, kernel_size=5, stride=2, use_sn=False, update_sn=False, use_bias=True):
+    """'SAME' convolution (B, H, W, C) -> (B, H/stride, W/stride, filters)."""
+    with tf.variable_scope(name):
+        kernel = _kernel([kernel_size, kernel_size, x.shape.as_list()[-1], filters], use_sn, update_sn)
+        y = tf.nn.conv2d(x, kernel, strides=[1, stride, stride, 1], padding="SAME")
+        return y + _bias(filters, use_bias)
+
+
+def deconv2d(x, filters, name, kernel_size=5, stride=2, use_sn=False, update_sn=False, use_bias=True):
+    """'SAME' transposed convolution (B, H, W, C) -> (B, H*stride, W*stride, filters)."""
+    with tf.variable_scope(name):
+        # conv2d_transpose kernels are (kh, kw, out, in); SN reshapes to (-1, in) - same sigma.
+        kernel = _kernel([kernel_size, kernel_size, filters, x.shape.as_list()[-1]], use_sn, update_sn)
+        b, h, w, _ = x.shape.as_list()
+        batch = tf.shape(x)[0] if b is None else b
+        y = tf.nn.conv2d_transpose(x, kernel, tf.stack([batch, h * stride, w * stride, filters]),
+                                   strides=[1, stride, stride, 1], padding="SAME")
+        y.set_shape([b, h * stride, w * stride, filters])
+        return y + _bias(filters, use_bias)
+
+
+def batch_norm(x, name, training, variant):
+    """TF's own batch norm; its moving-average updates land in tf.GraphKeys.UPDATE_OPS."""
+    return tf.layers.batch_normalization(x, momentum=variant.bn_momentum, epsilon=variant.bn_epsilon,
+                                         training=training, name=name)
+
+
+def _normed(x, layer, name, norm, training, variant, update_sn):
+    """layer(x) followed by batch norm, or with spectrally normalized weights, or plain."""
+    if norm == "bn":
+        return batch_norm(layer(x, name=name, use_bias=False), "bn_" + name, training, variant)
+    return layer(x, name=name, use_sn=(norm == "sn"), update_sn=update_sn)
+
+
+def generator(z, variant, training, bn_training=None):
+    """G: z (B, 100) -> images (B, 28, 28, 1) in [-1, 1].
+
+    Args:
+      z: float32 (B, Z_DIM).
+      variant: a Variant.
+      training: Python bool. True in the training step: batch statistics for BN (updates collected in
+        UPDATE_OPS) and one SN power iteration. False: BN moving statistics, stored SN u.
+      bn_training: overrides the BN mode only (e.g. sample with batch statistics without moving u).
+    """
+    bn_training = training if bn_training is None else bn_training
+    norm = variant.g_norm
+    act = functools.partial(tf.nn.leaky_relu, alpha=LEAK)
+    with tf.variable_scope("generator", reuse=tf.AUTO_REUSE, use_resource=True):
+        if variant.arch == "mlp":
+            # z(100) -> 128 -> 256 -> 512 -> 1024 -> 784; the first layer has no norm in the reference.
+            h = act(linear(z, 128, "fc1", use_sn=(norm == "sn"), update_sn=training))  # (B, 128)
+            for i, units in enumerate((256, 512, 1024), start=2):
+                h = act(_normed(h, functools.partial(linear, units=units), "fc%d" % i, norm, bn_training,
+                                variant, training))
+            x = tf.tanh(linear(h, 784, "fc5", use_sn=(norm == "sn"), update_sn=training))  # (B, 784)
+            return tf.reshape(x, [-1] + list(IMAGE_SHAPE))  # (B, 28, 28, 1)
+        # DCGAN for native 28x28 (the TF DCGAN tutorial's shapes).
+        h = act(_normed(z, functools.partial(linear, units=7 * 7 * 256), "fc", norm, bn_training,
+                        variant, training))  # (B, 12544)
+        h = tf.reshape(h, [-1, 7, 7, 256])  # (B, 7, 7, 256)
+        h = act(_normed(h, functools.partial(deconv2d, filters=128, stride=1), "deconv1", norm,
+                        bn_training, variant, training))  # (B, 7, 7, 128)
+        h = act(_normed(h, functools.partial(deconv2d, filters=64, stride=2), "deconv2", norm,
+                        bn_training, variant, training))  # (B, 14, 14, 64)
+        x = deconv2d(h, 1, "deconv3", stride=2, use_sn=(norm == "sn"), update_sn=training)  # (B, 28, 28, 1)
+        return tf.tanh(x)
+
+
+def discriminator(images, variant, training, update_sn=None):
+    """D: images (B, 28, 28, 1) -> logits (B, 1).
+
+    Args:
+      images: float32 (B, 28, 28, 1) in [-1, 1].
+      variant: a Variant.
+      training: Python bool, BN mode (batch statistics + UPDATE_OPS when True).
+      update_sn: Python bool, whether this pass runs the SN power iteration (defaults to `training`).
+        One step calls D three times; only one of them may move u (see graph.py).
+    """
+    update_sn = training if update_sn is None else update_sn
+    norm = variant.d_norm
+    use_sn = norm == "sn"
+    act = functools.partial(tf.nn.leaky_relu, alpha=LEAK)
+    with tf.variable_scope("discriminator", reuse=tf.AUTO_REUSE, use_resource=True):
+        if variant.arch == "mlp":
+            h = tf.reshape(images, [-1, 784])  # (B, 784): the reference MLP flattens
+            h = act(linear(h, 512, "fc1", use_sn=use_sn, update_sn=update_sn))  # (B, 512)
+            h = act(linear(h, 256, "fc2", use_sn=use_sn, update_sn=update_sn))  # (B, 256)
+            return linear(h, 1, "fc3", use_sn=use_sn, update_sn=update_sn)  # (B, 1)
+        h = act(conv2d(images, 64, "conv1", use_sn=use_sn, update_sn=update_sn))  # (B, 14, 14, 64)
+        h = act(_normed(h, functools.partial(conv2d, filters=128), "conv2", norm, training, variant,
+                        update_sn))  # (B, 7, 7, 128)
+        h = tf.reshape(h, [-1, 7 * 7 * 128])  # (B, 6272)
+        return linear(h, 1, "fc", use_sn=use_sn, update_sn=update_sn)  # (B, 1)
+
+
+def split_variables(variables=None):
+    """(generator vars, discriminator vars) of the trainable variables; asserts a clean split.
+
+    Raises:
+      ValueError: if a variable belongs to neither scope (or to both), or one side is empty.
+    """
+    variables = tf.trainable_variables() if variables is None else variables
+    g_vars = [v for v in variables if v.op.name.startswith("generator/")]
+    d_vars = [v for v in variables if v.op.name.startswith("discriminator/")]
+    stray = [v.op.name for v in variables if (v in g_vars) == (v in d_vars)]
+    if stray or not g_vars or not d_vars:
+        raise ValueError("variables not split into generator/ and discriminator/: stray=%s, |G|=%d, |D|=%d"
+                         % (stray, len(g_vars), len(d_vars)))
+    return g_vars, d_vars
