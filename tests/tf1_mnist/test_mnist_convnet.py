@@ -1,0 +1,102 @@
+"""The workshop ConvNet: both definitions build the same graph, batch-norm variants, a smoke run."""
+import glob
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from common import files
+from tf1_mnist import cnn, convnet
+
+
+def _build(definition, bn, layers=None):
+    graph = tf.Graph()
+    with graph.as_default():
+        images = tf.placeholder(tf.float32, (None, 28, 28, 1))
+        training = tf.placeholder_with_default(False, ())
+        if definition == "explicit":
+            logits, features = convnet.convnet_explicit(images, training, bn)
+        else:
+            logits, features = convnet.convnet_sequential(images, training, layers or convnet.layer_list(bn))
+        init = tf.global_variables_initializer()
+    return graph, images, training, logits, features, init
+
+
+def _outputs(built, values, x, train_mode):
+    graph, images, training, logits, features, init = built
+    with tf.Session(graph=graph) as sess:
+        sess.run(init)
+        for var in graph.get_collection("variables"):
+            var.load(values[var.op.name], sess)
+        return sess.run([logits, features], {images: x, training: train_mode})
+
+
+def _variables(graph):
+    return [(v.op.name, tuple(v.shape.as_list())) for v in graph.get_collection("variables")]
+
+
+@pytest.mark.parametrize("bn", convnet.BN_VARIANTS)
+def test_two_definitions_identical(bn):
+    explicit, sequential = _build("explicit", bn), _build("sequential", bn)
+    assert _variables(explicit[0]) == _variables(sequential[0])
+    op_types = lambda g: [op.type for op in g.get_operations()]  # noqa: E731
+    assert op_types(explicit[0]) == op_types(sequential[0])  # the same graph, op for op
+    rng = np.random.RandomState(0)
+    values = {name: rng.randn(*shape).astype(np.float32) * 0.3 for name, shape in _variables(explicit[0])}
+    for name in values:
+        if name.endswith("moving_variance"):
+            values[name] = np.abs(values[name]) + 0.5
+    x = rng.rand(6, 28, 28, 1).astype(np.float32)
+    for train_mode in (False, True):
+        a, b = _outputs(explicit, values, x, train_mode), _outputs(sequential, values, x, train_mode)
+        assert a[0].shape == (6, 10) and a[1].shape == (6, 64)
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_variable_names_and_parameter_count():
+    graph = _build("explicit", "none")[0]
+    names = dict(_variables(graph))
+    assert names["convnet/conv1/kernel"] == (5, 5, 1, 8) and names["convnet/conv2/kernel"] == (5, 5, 8, 16)
+    assert names["convnet/fc1/kernel"] == (256, 256) and names["convnet/fc3/kernel"] == (64, 10)
+    # (25*1*8+8) + (25*8*16+16) + (256*256+256) + (256*64+64) + (64*10+10) — the PyTorch model's count
+    assert sum(int(np.prod(s)) for s in names.values()) == 208 + 3216 + 65792 + 16448 + 650
+
+
+def test_seed_sequential_without_second_conv_is_caught():
+    """The seed's nn.Sequential lacks Conv2d(8, 16, 5): flatten then sees 8*6*6 = 288 features, not 256."""
+    layers = [kl for kl in convnet.layer_list("none") if kl[1].get("name") != "conv2"]
+    with pytest.raises(ValueError, match="288"):
+        _build("sequential", "none", layers)
+
+
+@pytest.mark.parametrize("definition", ["explicit", "sequential"])
+def test_bn_update_ops_run_with_the_train_step(definition):
+    with tf.Graph().as_default():
+        net = convnet.build_graph("both", definition)
+        moving = [v for v in tf.global_variables() if v.op.name.endswith("moving_mean")]
+        assert len(moving) == 4
+        with tf.Session() as sess:
+            sess.run(net.init)
+            before = sess.run(moving)
+            x = np.random.RandomState(1).rand(8, 28, 28, 1)
+            sess.run(net.train_op, {net.images: x, net.labels: np.arange(8), net.training: True})
+            after = sess.run(moving)
+    assert all(np.abs(a - b).max() > 0 for a, b in zip(after, before))
+
+
+def test_cnn_smoke_and_resume(tmp_path):
+    args = ["--data_source", "embedded", "--batch_size", "128", "--bn", "2d", "--train_limit", "1024", "--learning_rate", "0.003"]
+    fresh, split = str(tmp_path / "fresh"), str(tmp_path / "split")
+    first = cnn.main(args + ["--epochs", "2", "--run_dir", fresh])
+    cnn.main(args + ["--epochs", "1", "--run_dir", split])
+    resumed = cnn.main(args + ["--epochs", "2", "--run_dir", split])
+    assert glob.glob(os.path.join(fresh, "events.out.tfevents.*"))
+    assert os.path.exists(os.path.join(fresh, "checkpoints", "checkpoint"))
+    assert os.path.exists(os.path.join(fresh, "learning_curves.png"))
+    val = lambda d: [h["val_accuracy"] for h in files.read_json(os.path.join(d, "history.json"))]  # noqa: E731
+    assert val(fresh) == val(split)
+    assert first["test_accuracy"] == resumed["test_accuracy"] > 0.3
+    again = cnn.main(["--data_source", "embedded", "--run_dir", fresh, "--eval_only"])
+    assert again["test_accuracy"] == first["test_accuracy"]
