@@ -1,0 +1,163 @@
+"""The conditional date generator as TF1 static graphs.
+
+p(date | conditions) = p(DY | c) * p(MONTH | c) * p(CENTURY | c) * p(DECADE | c), four softmax heads on
+one trunk (see tokenizer.py for the tokens). The factorisation is exact for the true distribution:
+given the conditions, month, century and decade digit are determined, and everything that is left
+open -- day of month and last year digit -- lives in the one joint DY token.
+
+Trunk: the six input ids as one-hots (77 dims) feed
+  * an MLP (ReLU), and
+  * a multiplicative branch (x A) * (x B) * (x C): a rank-R trilinear form of the inputs.
+Why the product: a date is valid when (weekday - month offset - year offset) mod 7 picks its day, a
+sum of three terms from three different inputs taken mod 7. Indicators of "a + b + c = k (mod 7)" are
+a rank-7 sum of products of functions of a, b and c (the discrete Fourier basis), so a trilinear
+layer can represent the weekday rule with factors learned separately per input -- and then apply it
+to a combination of weekday, month and decade never seen together. An MLP would have to carve the
+same three-way interaction out of ReLUs. (Multiplicative interactions: Jayakumar et al., ICLR 2020.)
+"""
+import collections
+from typing import Dict
+
+import tensorflow as tf
+
+from tf1_dates import tokenizer
+
+HEADS = ("dy", "month", "century", "decade")
+
+TrainGraph = collections.namedtuple("TrainGraph", [
+    "graph", "global_step", "train_op", "loss", "losses", "init_op", "saver_vars",
+    "inputs", "temperature", "probs", "samples", "eval_dy", "eval_tokens", "eval_losses", "lr"])
+SampleGraph = collections.namedtuple("SampleGraph", [
+    "graph", "inputs", "temperature", "probs", "samples", "saver_vars"])
+
+
+def one_hot_inputs(inputs: tf.Tensor) -> tf.Tensor:
+    """int (B, 6) condition ids -> float (B, 77) concatenated one-hots."""
+    parts = [tf.one_hot(inputs[:, i], depth) for i, depth in enumerate(tokenizer.INPUT_SIZES)]
+    return tf.concat(parts, axis=1)
+
+
+def network(inputs: tf.Tensor, hidden: int = 512, layers: int = 2, rank: int = 0, periodic: bool = True,
+            dropout: float = 0.0, training: bool = False) -> Dict[str, tf.Tensor]:
+    """The generator: condition ids -> logits of the four date tokens.
+
+    Args:
+      inputs: int32 (B, 6) condition ids from `tokenizer.encode_conditions`.
+      hidden: MLP width; layers: MLP depth; rank: width of the multiplicative branch (0 = none).
+      dropout: dropout rate on the trunk features while training.
+      training: True in the training graph (enables dropout); sampling uses False.
+
+    Returns:
+      dict head name -> logits: dy (B, 310), month (B, 12), century (B, 5), decade (B, 10).
+    """
+    with tf.variable_scope("generator", reuse=tf.AUTO_REUSE):
+        x = one_hot_inputs(inputs)  # (B, 77)
+        h = x
+        for i in range(layers):
+            if i == 0 and periodic:
+                # x is a sum of one-hots, so x W = e_weekday + e_month + ... (one learned row per token);
+                # sin of that sum is a product of per-token phase factors: the mod-7 structure is
+                # one angle per token. Uniform(-pi, pi) init spreads the phases.
+                h = tf.layers.dense(h, hidden, activation=tf.sin, name="mlp_%d" % i,
+                                    kernel_initializer=tf.random_uniform_initializer(-3.14159, 3.14159),
+                                    bias_initializer=tf.random_uniform_initializer(-3.14159, 3.14159))
+            else:
+                h = tf.layers.dense(h, hidden, activation=tf.nn.relu, name="mlp_%d" % i)  # (B, hidden)
+        features = [h]
+        if rank:
+            # Three linear maps of the same one-hots; their product is a sum of R products
+            # f_r(x) g_r(x) k_r(x). Init scale ~1 keeps the product's variance O(1) at the start.
+            factors = [tf.layers.dense(x, rank, name="mult_%s" % n,
+                                       kernel_initializer=tf.random_normal_initializer(stddev=0.5))
+                       for n in "abc"]
+            features.append(factors[0] * factors[1] * factors[2])  # (B, rank)
+        trunk = tf.concat(features, axis=1)  # (B, hidden + rank)
+        if dropout:
+            trunk = tf.layers.dropout(trunk, rate=dropout, training=training)
+        return {name: tf.layers.dense(trunk, tokenizer.OUTPUT_SIZES[name], name="head_%s" % name)
+                for name in HEADS}
+
+
+def sample_tokens(logits: Dict[str, tf.Tensor], temperature: tf.Tensor) -> tf.Tensor:
+    """Draws one token per head from softmax(logits / temperature) -> int32 (B, 4) date tokens."""
+    draws = [tf.random.categorical(logits[name] / temperature, 1, dtype=tf.int32) for name in HEADS]
+    return tf.concat(draws, axis=1)  # (B, 4)
+
+
+def losses(logits: Dict[str, tf.Tensor], dy_target: tf.Tensor, tokens: tf.Tensor) -> Dict[str, tf.Tensor]:
+    """Cross-entropy of every head, averaged over the batch.
+
+    Args:
+      logits: from `network`.
+      dy_target: float (B, 310) target distribution of the joint token (uniform over valid dates).
+      tokens: int (B, 3) month, century, decade-digit targets.
+    """
+    with tf.name_scope("loss"):
+        out = {"dy": tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(
+            labels=dy_target, logits=logits["dy"]))}
+        for i, name in enumerate(HEADS[1:]):
+            out[name] = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=tokens[:, i], logits=logits[name]))
+        return out
+
+
+def _hparams_network(hp, inputs, training):
+    return network(inputs, hidden=hp["hidden"], layers=hp["layers"], rank=hp["rank"],
+                   periodic=hp["periodic"], dropout=hp["dropout"], training=training)
+
+
+def build_train_graph(hp, train_split) -> TrainGraph:
+    """Training graph: in-graph data, random minibatches of combinations, Adam, plus a sampling path.
+
+    Args:
+      hp: mapping with hidden, layers, rank, periodic, dropout, batch_size, lr, lr_final_ratio, steps,
+        weight_decay, seed.
+      train_split: `data.Split` of the training combinations (held as graph constants: 6k x 310 floats).
+    """
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.set_random_seed(hp["seed"])
+        inputs_all = tf.constant(train_split.inputs, name="train_inputs")       # (N, 6)
+        target_all = tf.constant(train_split.dy_target, name="train_dy")        # (N, 310)
+        tokens_all = tf.constant(train_split.tokens, name="train_tokens")       # (N, 3)
+        n = int(train_split.inputs.shape[0])
+        # Uniform over combinations, with replacement: every combination weighs the same.
+        idx = tf.random_uniform([hp["batch_size"]], 0, n, dtype=tf.int32, name="batch_index")
+        logits = _hparams_network(hp, tf.gather(inputs_all, idx), training=True)
+        parts = losses(logits, tf.gather(target_all, idx), tf.gather(tokens_all, idx))
+        kernels = [v for v in tf.trainable_variables() if "kernel" in v.name]
+        decay = hp["weight_decay"] * tf.add_n([tf.nn.l2_loss(v) for v in kernels])
+        loss = tf.add_n(list(parts.values())) + decay
+        global_step = tf.train.get_or_create_global_step()
+        # Exponential decay to lr * lr_final_ratio at the last step: a small final lr squeezes out the
+        # last per-mille of probability on invalid dates. A function of global_step, so resuming is exact.
+        lr = tf.train.exponential_decay(hp["lr"], global_step, hp["steps"], hp["lr_final_ratio"], name="lr")
+        train_op = tf.train.AdamOptimizer(lr).minimize(loss, global_step=global_step)
+        # Sampling path for validation monitoring: same network function, training=False.
+        inputs = tf.placeholder(tf.int32, [None, len(tokenizer.INPUT_SIZES)], name="inputs")
+        temperature = tf.placeholder_with_default(1.0, [], name="temperature")
+        eval_logits = _hparams_network(hp, inputs, training=False)
+        probs = {k: tf.nn.softmax(v) for k, v in eval_logits.items()}
+        samples = sample_tokens(eval_logits, temperature)
+        # Validation loss on whole held-out splits fed through placeholders.
+        eval_dy = tf.placeholder(tf.float32, [None, tokenizer.OUTPUT_SIZES["dy"]], name="eval_dy")
+        eval_tokens = tf.placeholder(tf.int32, [None, 3], name="eval_tokens")
+        eval_parts = losses(eval_logits, eval_dy, eval_tokens)
+        saver_vars = tf.trainable_variables("generator")
+        init_op = tf.global_variables_initializer()
+    return TrainGraph(graph, global_step, train_op, loss, parts, init_op, saver_vars,
+                      inputs, temperature, probs, samples, eval_dy, eval_tokens, eval_parts, lr)
+
+
+def build_sample_graph(hp, seed: int) -> SampleGraph:
+    """Inference graph: condition ids in, sampled date tokens (and probabilities) out."""
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.set_random_seed(seed)
+        inputs = tf.placeholder(tf.int32, [None, len(tokenizer.INPUT_SIZES)], name="inputs")
+        temperature = tf.placeholder_with_default(1.0, [], name="temperature")
+        logits = _hparams_network(hp, inputs, training=False)
+        probs = {k: tf.nn.softmax(v) for k, v in logits.items()}
+        samples = sample_tokens(logits, temperature)
+        saver_vars = tf.trainable_variables("generator")
+    return SampleGraph(graph, inputs, temperature, probs, samples, saver_vars)
