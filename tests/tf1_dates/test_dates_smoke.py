@@ -1,0 +1,78 @@
+"""A few training steps end to end: checkpoint, events, curves, resume, export, predict CLI."""
+import glob
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tf1_dates import datagen, predict, sampling, train
+from tf1_dates import eval as dates_eval
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    base = tmp_path_factory.mktemp("dates")
+    data_path, example = datagen.generate(str(base / "data"))
+    run_dir, export = str(base / "run"), str(base / "weights")
+    args = ["--run-dir", run_dir, "--data", data_path, "--hidden", "32", "--steps", "6", "--eval-every", "3",
+            "--threads", "1", "--export-dir", export]
+    assert train.main(args) == 0
+    assert train.main(args[:-2] + ["--steps", "8"]) == 0  # resumes at 6, trains 2 more
+    return {"run": run_dir, "export": export, "example": example, "base": base}
+
+
+def test_run_dir_outputs(trained):
+    run = trained["run"]
+    assert glob.glob(os.path.join(run, "events.out.tfevents.*"))
+    assert os.path.exists(os.path.join(run, "checkpoints", "ckpt-8.index"))
+    assert os.path.exists(os.path.join(run, "loss_curves.png"))
+    metrics = dates_eval.files.read_json(os.path.join(run, "metrics.json"))
+    assert metrics["steps"] == 8 and metrics["steps_this_session"] == 2  # resumed, not restarted
+    for key in ("all_four/val", "diversity/val", "all_four/test", "expected_all_four/train"):
+        assert 0.0 <= metrics[key] <= 1.0
+    history = dates_eval.files.read_json(os.path.join(run, "history.json"))
+    assert history["all_four/val"][0] == [3, 6, 8]
+
+
+def test_export_is_small(trained):
+    sizes = sum(os.path.getsize(p) for p in glob.glob(os.path.join(trained["export"], "*")))
+    assert sizes < 1e6
+    assert sampling.load_hparams(trained["export"])["hidden"] == 32
+
+
+def test_predict_script_form_and_seed(trained, tmp_path):
+    out1, out2 = str(tmp_path / "a.txt"), str(tmp_path / "b.txt")
+    cmd = [sys.executable, os.path.join(ROOT, "tf1_dates", "predict.py"), "-i", trained["example"],
+           "--weights", trained["export"], "--seed", "7", "--threads", "1"]
+    subprocess.run(cmd + ["-o", out1], check=True, cwd=str(tmp_path))
+    assert predict.main(["-i", trained["example"], "-o", out2, "--weights", trained["export"],
+                         "--seed", "7", "--threads", "1"]) == 0
+    lines = open(out1, encoding="utf-8").read().split("\n")
+    inputs = dates_eval.read_lines(trained["example"])
+    assert len(lines) == len(inputs) == 1465
+    assert open(out1).read() == open(out2).read()  # same seed, same dates
+    scores = dates_eval.score_lines(lines, inputs=inputs)
+    assert scores["malformed"] == 0 and scores["mismatched_input"] == 0
+
+
+def test_predict_bad_input_exit_2_and_no_output(trained, tmp_path, capsys):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("[WED] [JAN] [False] [180]\n[WED] [JANUARY] [False] [180]\n")
+    out = tmp_path / "out.txt"
+    assert predict.main(["-i", str(bad), "-o", str(out), "--weights", trained["export"]]) == 2
+    err = capsys.readouterr().err
+    assert "bad.txt:2" in err and "JANUARY" in err
+    assert not out.exists()
+
+
+def test_predict_unsatisfiable_counted(trained, tmp_path, capsys):
+    inp = tmp_path / "in.txt"
+    inp.write_text("[WED] [JAN] [True] [220]\n[WED] [JAN] [False] [220]\n[MON] [MAR] [True] [220]")
+    out = tmp_path / "out.txt"
+    assert predict.main(["-i", str(inp), "-o", str(out), "--weights", trained["export"], "--threads", "1"]) == 0
+    assert "2 line(s) ask for [True] [220]" in capsys.readouterr().err
+    lines = out.read_text().split("\n")
+    assert len(lines) == 3 and all(not dates_eval.check_line(l).malformed for l in lines)
