@@ -118,7 +118,12 @@ def train(cfg, run_dir, log=print):
         training.seed_everything(cfg.seed)
         net = model.build_train_graph(cfg.hidden, cfg.lr, cfg.activation, cfg.optimizer)
         ckpt = training.Checkpointer(paths.checkpoints)
+        n_params = int(sum(v.shape.num_elements() for v in tf.trainable_variables()))
     graph.finalize()
+    log("network: Conv1d(4->%d, k3, s3)-BN-%s-Conv1d(%d->%d, 1)-BN-%s-Conv1d(%d->21, 1)-softmax, "
+        "%d trainable parameters; %d pairs from %s"
+        % (cfg.hidden, cfg.activation, cfg.hidden, cfg.hidden, cfg.activation, cfg.hidden, n_params,
+           len(pairs), cfg.fasta))
 
     history_path = paths.path("history.json")
     load_start = os.getloadavg()[0]
@@ -179,6 +184,7 @@ def train(cfg, run_dir, log=print):
         "fresh_orf_codon_accuracy": fresh_acc,
         "fresh_orfs": cfg.eval_orfs,
         "fresh_orf_codons": cfg.eval_orf_codons,
+        "trainable_parameters": n_params,
         "seen_codons": len(code),
         "unseen_codons": sorted(set(data.CODONS) - set(code)),
         "train_seconds_this_invocation": seconds,
