@@ -1,0 +1,171 @@
+"""Multi-tower training (tf1_gan/parallel.py) on virtual CPU devices: placement, exact equivalence with
+one device, and spectral norm's u advancing exactly once per step."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from common import config
+from tf1_gan import graph as gan_graph
+from tf1_gan import parallel
+
+N = 128  # tiny synthetic dataset: the math, not the digits, is under test
+
+
+def _cfg(variant, batch_size, sn_scope="all"):
+    return config.Config({"variant": variant, "sn_scope": sn_scope, "loss": "nonsaturating",
+                          "batch_size": batch_size, "lr": 0.0002, "beta1": 0.5, "beta2": 0.999, "seed": 3})
+
+
+def _images():
+    return np.random.RandomState(0).randint(0, 256, size=(N, 28, 28)).astype(np.uint8)
+
+
+def _sn_vars(g):
+    return [v for v in g.graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)
+            if v.op.name.endswith("/spectral_norm/u") or v.op.name.endswith("/spectral_norm/v")]
+
+
+class _Run(object):
+    """A session on a built GanGraph with K virtual CPU devices."""
+
+    def __init__(self, g, num_cpus):
+        self.g = g
+        conf = parallel.session_config(["/cpu:%d" % i for i in range(num_cpus)], threads=1)
+        self.sess = tf.Session(graph=g.graph, config=conf)
+        self.sess.run(g.init_op)
+        self.sess.run(g.data_init, {g.data_images: _images()})
+        self.vars = {v.op.name: v for v in g.graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)}
+
+    def values(self, names=None):
+        names = sorted(self.vars) if names is None else names
+        return dict(zip(names, self.sess.run([self.vars[n] for n in names])))
+
+    def load(self, values):
+        # One run feeding every initializer's value input (what Variable.load does one variable at a time).
+        inits = [self.vars[n].initializer for n in values]
+        self.sess.run(inits, {op.inputs[1]: values[n] for op, n in zip(inits, values)})
+
+    def close(self):
+        self.sess.close()
+
+
+def _pair(variant, towers, per_tower, sn_scope="all"):
+    """A one-device run (batch K*b) and a K-tower run (K x b) starting from the same weights."""
+    single_g = gan_graph.build_graph(_cfg(variant, towers * per_tower, sn_scope), N)
+    multi_g = parallel.build_parallel_train_graph(_cfg(variant, towers * per_tower, sn_scope), N, towers,
+                                                  devices=parallel.tower_devices(towers, gpus=[]))
+    single, multi = _Run(single_g, 1), _Run(multi_g, towers)
+    shared = sorted(set(single.vars) & set(multi.vars))
+    # Initializers draw with op-level seeds that depend on graph construction order; copy instead.
+    multi.load(single.values(shared))
+    return single, multi
+
+
+def test_tower_devices_and_gpu_shortage():
+    assert parallel.tower_devices(3, gpus=[]) == ["/cpu:0", "/cpu:1", "/cpu:2"]
+    assert parallel.tower_devices(2, gpus=["/device:GPU:0", "/device:GPU:1"]) == ["/gpu:0", "/gpu:1"]
+    with pytest.raises(ValueError, match="only 1 GPU"):
+        parallel.tower_devices(2, gpus=["/device:GPU:0"])
+    with pytest.raises(ValueError, match="not divisible"):
+        parallel.build_parallel_train_graph(_cfg("linear", 30), N, 4, devices=["/cpu:%d" % i for i in range(4)])
+
+
+def test_variables_on_controller_towers_on_their_devices_same_names_as_one_device():
+    single = gan_graph.build_graph(_cfg("dcgan_bn", 8), N)
+    multi = parallel.build_parallel_train_graph(_cfg("dcgan_bn", 8), N, 2, devices=["/cpu:0", "/cpu:1"])
+    names = lambda g: sorted(v.op.name for v in g.graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES))
+    assert [n for n in names(single) if "adam" not in n] == [n for n in names(multi) if "adam" not in n]
+    assert len(names(single)) == len(names(multi))  # Adam slots and powers too (possibly other scopes)
+    for var in multi.graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES):
+        assert var.device.lower().endswith("cpu:0"), (var.op.name, var.device)
+    convs = [op for op in multi.graph.get_operations() if op.type == "Conv2D" and op.name.startswith("tower_1/")]
+    assert convs and all(op.device.lower().endswith("cpu:1") for op in convs)
+    # Tower 1 creates no BN update and no SN assign of its own; BN runs on batch statistics per tower.
+    assert not [op for op in multi.graph.get_operations()
+                if op.name.startswith("tower_1/") and op.name.endswith("update_u")]
+
+
+def test_linear_four_towers_of_16_equal_one_tower_of_64():
+    single, multi = _pair("linear", towers=4, per_tower=16)
+    try:
+        trainable = sorted(v.op.name for v in single.g.g_vars + single.g.d_vars)
+        before = single.values(trainable)
+        out_s = single.sess.run([single.g.train_op, single.g.d_loss, single.g.g_loss])
+        out_m = multi.sess.run([multi.g.train_op, multi.g.d_loss, multi.g.g_loss])
+        np.testing.assert_allclose(out_m[1:], out_s[1:], rtol=1e-5)
+        after_s, after_m = single.values(trainable), multi.values(trainable)
+        for name in trainable:
+            np.testing.assert_allclose(after_m[name], after_s[name], rtol=1e-4, atol=1e-6, err_msg=name)
+        # The step moved the weights by far more than the tolerance (the comparison can fail).
+        assert max(np.abs(after_s[n] - before[n]).max() for n in trainable) > 1e-4
+        assert multi.sess.run(multi.g.global_step) == 1
+    finally:
+        single.close()
+        multi.close()
+
+
+def _l2n(x):
+    return x / max(np.linalg.norm(x), 1e-12)
+
+
+def test_dcgan_sn_two_towers_u_once_per_step_and_equal_to_one_device():
+    single, multi = _pair("dcgan_sn", towers=2, per_tower=4)
+    try:
+        sn_names = sorted(v.op.name for v in _sn_vars(multi.g))
+        u_names = [n for n in sn_names if n.endswith("/u")]
+        assert len(u_names) == 7  # G: fc, deconv1-3; D: conv1, conv2, fc
+        # Statically: every u has exactly one assign outside its initializer (tower 0's update_u).
+        for name in u_names:
+            handle = multi.vars[name].handle
+            assigns = [op for op in multi.g.graph.get_operations() if op.type == "AssignVariableOp"
+                       and op.inputs[0] is handle and not op.name.startswith(name + "/")]
+            assert [op.name.rsplit("/", 1)[-1] for op in assigns] == ["update_u"], name
+        rng = np.random.RandomState(1)
+        for step in range(3):
+            # Start each step from fresh random unit u's: one power iteration from them is far from two.
+            fresh = {n: _l2n(rng.randn(*multi.vars[n].shape.as_list())).astype(np.float32) for n in u_names}
+            single.load(fresh)
+            multi.load(fresh)
+            kernels = {n: n.rsplit("/spectral_norm/", 1)[0] + "/kernel" for n in u_names}
+            w_before = multi.values(sorted(set(kernels.values())))
+            _, sig_s = single.sess.run([single.g.train_op, [s for _, s in single.g.sigmas]])
+            _, sig_m = multi.sess.run([multi.g.train_op, [s for _, s in multi.g.sigmas]])
+            np.testing.assert_allclose(sig_m, sig_s, rtol=1e-5)
+            after_m, after_s = multi.values(sn_names), single.values(sn_names)
+            for name in u_names:
+                w = w_before[kernels[name]]
+                w_mat = w.reshape(-1, w.shape[-1])  # (K, C), u on the C side
+                expected = _l2n(w_mat.T.dot(_l2n(w_mat.dot(fresh[name][0]))))
+                np.testing.assert_allclose(after_m[name][0], expected, atol=2e-5, err_msg=name)
+            for name in sn_names:
+                np.testing.assert_allclose(after_m[name], after_s[name], atol=2e-5, err_msg=name)
+            assert multi.sess.run(multi.g.global_step) == step + 1
+        # No BN anywhere in dcgan_sn (sn_scope=all): the towers match the single device after 3 steps.
+        trainable = sorted(v.op.name for v in single.g.g_vars + single.g.d_vars)
+        w_s, w_m = single.values(trainable), multi.values(trainable)
+        for name in trainable:
+            np.testing.assert_allclose(w_m[name], w_s[name], rtol=1e-3, atol=1e-5, err_msg=name)
+    finally:
+        single.close()
+        multi.close()
+
+
+@pytest.mark.slow  # ~5-15 s: building SN graphs is slow (SN warm-up ops are rebuilt per connection)
+def test_dcgan_sn_d_only_with_per_tower_batch_norm_trains():
+    multi_g = parallel.build_parallel_train_graph(_cfg("dcgan_sn", 8, sn_scope="d"), N, 2,
+                                                  devices=["/cpu:0", "/cpu:1"])
+    run = _Run(multi_g, 2)
+    try:
+        mean_name = "generator/bn_fc/moving_mean"
+        u_name = "discriminator/conv1/spectral_norm/u"
+        before = run.values([mean_name, u_name])
+        for _ in range(2):
+            _, d_loss, g_loss = run.sess.run([multi_g.train_op, multi_g.d_loss, multi_g.g_loss])
+        after = run.values([mean_name, u_name])
+        assert np.isfinite([d_loss, g_loss]).all()
+        assert not np.allclose(before[mean_name], after[mean_name])  # tower 0's BN update ran
+        assert run.sess.run(multi_g.global_step) == 2
+        samples = run.sess.run(multi_g.fixed_samples)
+        assert samples.shape == (gan_graph.NUM_FIXED, 28, 28, 1)
+    finally:
+        run.close()
