@@ -37,15 +37,14 @@ def morse_parameters(type_a, type_b):
 
 def pair_energy(distance, type_a, type_b):
     """V_ab(d), elementwise over arrays of distances and types."""
-    distance = np.asarray(distance, np.float64)
-    type_a, type_b = np.broadcast_arrays(np.asarray(type_a), np.asarray(type_b))
-    out = np.zeros(np.broadcast(distance, type_a).shape)
+    distance, type_a, type_b = np.broadcast_arrays(np.asarray(distance, np.float64), type_a, type_b)
+    out = np.zeros(distance.shape)
     for a in np.unique(type_a):
         for b in np.unique(type_b):
             mask = (type_a == a) & (type_b == b)
             if np.any(mask):
                 depth, alpha, r0 = morse_parameters(int(a), int(b))
-                d = np.broadcast_to(distance, mask.shape)[mask]
+                d = distance[mask]
                 out[mask] = depth * ((1.0 - np.exp(-alpha * (d - r0))) ** 2 - 1.0)
     return out
 

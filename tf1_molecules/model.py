@@ -52,7 +52,7 @@ class Module(object):
         raise NotImplementedError
 
 
-def dense(x, units, name, activation=None):
+def dense(x, units, name, activation=None, kernel_initializer=None, bias_initializer=None):
     """A fully connected layer over the last axis of `x` (any rank >= 2).
 
     Args:
@@ -60,6 +60,7 @@ def dense(x, units, name, activation=None):
       units: output width F_out.
       name: variable scope of the layer; variables are `<name>/kernel` (F_in, F_out) and `<name>/bias`.
       activation: optional elementwise function.
+      kernel_initializer: defaults to Glorot uniform.
 
     Returns:
       (..., F_out) tensor.
@@ -69,18 +70,19 @@ def dense(x, units, name, activation=None):
         raise ValueError("dense layer %r needs a static last dimension, got shape %s" % (name, x.shape))
     with tf.variable_scope(name):
         kernel = tf.get_variable("kernel", [fan_in, units], tf.float32,
-                                 initializer=tf.glorot_uniform_initializer())
-        bias = tf.get_variable("bias", [units], tf.float32, initializer=tf.zeros_initializer())
+                                 initializer=kernel_initializer or tf.glorot_uniform_initializer())
+        bias = tf.get_variable("bias", [units], tf.float32, initializer=bias_initializer or tf.zeros_initializer())
         # tensordot contracts only the last axis, so the same weights act on every particle / pair.
         y = tf.tensordot(x, kernel, axes=[[x.shape.ndims - 1], [0]]) + bias
         return activation(y) if activation is not None else y
 
 
-def mlp(x, units, out_units, name):
+def mlp(x, units, out_units, name, hidden_initializer=None, output_initializer=None, hidden_bias=None):
     """One hidden layer with softplus (the seed's choice for phi and psi), linear output."""
     with tf.variable_scope(name):
-        hidden = dense(x, units, "hidden", activation=tf.nn.softplus)
-        return dense(hidden, out_units, "output")
+        hidden = dense(x, units, "hidden", activation=tf.nn.softplus, kernel_initializer=hidden_initializer,
+                       bias_initializer=hidden_bias)
+        return dense(hidden, out_units, "output", kernel_initializer=output_initializer)
 
 
 def pairwise_distances(r):
@@ -111,29 +113,42 @@ def _check_rank3(tensor, last, what, layer):
 class PointwiseConvolutionLayer(Module):
     """f'_j = psi(f_bar_j): the same MLP psi (F -> 128 softplus -> F') applied to every particle (eq. 2)."""
 
-    def __init__(self, N, F, F_prime, hidden_units=HIDDEN_UNITS, name="pointwise_convolution"):
+    def __init__(self, N, F, F_prime, hidden_units=HIDDEN_UNITS, output_initializer=None,
+                 name="pointwise_convolution"):
         super(PointwiseConvolutionLayer, self).__init__(name)
         self.N, self.F, self.F_prime, self.hidden_units = N, F, F_prime, hidden_units
+        self.output_initializer = output_initializer
 
     def _build(self, f_bar_batch):
         """Args: f_bar_batch (B, N, F). Returns: (B, N, F')."""
         _check_rank3(f_bar_batch, self.F, "f_bar_batch", type(self).__name__)
-        return mlp(f_bar_batch, self.hidden_units, self.F_prime, "psi")
+        return mlp(f_bar_batch, self.hidden_units, self.F_prime, "psi", output_initializer=self.output_initializer)
 
 
 class MessagePassingLayer(Module):
     """f_bar_jk = softplus(sum_i phi(d_ji)_k f_ik), phi: 1 -> 128 (softplus) -> F shared over pairs (eq. 1)."""
 
-    def __init__(self, N, F, hidden_units=HIDDEN_UNITS, name="message_passing"):
+    def __init__(self, N, F, hidden_units=HIDDEN_UNITS, phi_slope=7.0, name="message_passing"):
         super(MessagePassingLayer, self).__init__(name)
-        self.N, self.F, self.hidden_units = N, F, hidden_units
+        self.N, self.F, self.hidden_units, self.phi_slope = N, F, hidden_units, phi_slope
 
     def _build(self, r_batch, f_batch):
         """Args: r_batch (B, N, 3), f_batch (B, N, F). Returns: f_bar (B, N, F)."""
         _check_rank3(r_batch, 3, "r_batch", type(self).__name__)
         _check_rank3(f_batch, self.F, "f_batch", type(self).__name__)
         d = pairwise_distances(r_batch)                          # (B, N, N)
-        d_prime = mlp(d[..., None], self.hidden_units, self.F, "phi")  # (B, N, N, F): phi on every entry
+        # Initialisation of phi (the layer still computes exactly eq. 1). Glorot averages fan-in 1 with
+        # fan-out 128: slopes ~0.2 and zero biases put every hidden unit's kink at d = 0, so phi starts as
+        # a near-linear function of d and the basis {softplus(w d)} is badly conditioned (fitting wells
+        # from exponentials). Slopes up to `phi_slope` with spread biases put the kinks across the
+        # distances that occur (kink -b/w of a rising unit lies in (-0.5, 3) * phi_slope / w, mostly
+        # 0..5 length units for the default), a well-conditioned spline-like basis.
+        # The output starts small (1/N) because the sum over i adds N coherent terms.
+        slope = self.phi_slope
+        d_prime = mlp(d[..., None], self.hidden_units, self.F, "phi",            # (B, N, N, F)
+                      hidden_initializer=tf.random_uniform_initializer(-slope, slope),
+                      hidden_bias=tf.random_uniform_initializer(-3.0 * slope, 0.5 * slope),
+                      output_initializer=tf.variance_scaling_initializer(1.0 / self.N ** 2, "fan_avg", "uniform"))
         # sum over the neighbour index i: d'_{j,i,k} * f_{i,k}; the sum over i is what makes the layer
         # equivariant to permutations (any order of neighbours gives the same sum).
         messages = tf.reduce_sum(d_prime * f_batch[:, None, :, :], axis=2)  # (B, N, F)
@@ -152,18 +167,21 @@ class PropertyPredictor(Module):
     """
 
     def __init__(self, N, F, F_prime=1, width=32, num_blocks=2, hidden_units=HIDDEN_UNITS,
-                 residual=True, name="property_predictor"):
+                 residual=True, phi_slope=7.0, name="property_predictor"):
         super(PropertyPredictor, self).__init__(name)
         self.N, self.F, self.F_prime = N, F, F_prime
         self.residual = residual
         # Sub-modules are configured inside our scope so their variables nest under it.
         with tf.variable_scope(self._scope):
             self.embedding = PointwiseConvolutionLayer(N, F, width, hidden_units, name="embedding")
-            self.message_layers = [MessagePassingLayer(N, width, hidden_units, name="message_passing_%d" % i)
-                                   for i in range(num_blocks)]
+            self.message_layers = [MessagePassingLayer(N, width, hidden_units, phi_slope,
+                                                       name="message_passing_%d" % i) for i in range(num_blocks)]
             self.update_layers = [PointwiseConvolutionLayer(N, width, width, hidden_units, name="update_%d" % i)
                                   for i in range(num_blocks)]
-            self.readout = PointwiseConvolutionLayer(N, width, F_prime, hidden_units, name="readout")
+            # Zero-initialised last layer: the prediction starts at 0, i.e. at the (standardised) mean,
+            # instead of a random sum of N large terms; gradients still reach it through the kernel.
+            self.readout = PointwiseConvolutionLayer(N, width, F_prime, hidden_units,
+                                                     output_initializer=tf.zeros_initializer(), name="readout")
 
     def _build(self, r_batch, f_batch):
         """Args: r_batch (B, N, 3), f_batch (B, N, F). Returns: (B, F_prime)."""

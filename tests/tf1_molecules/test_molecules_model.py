@@ -35,11 +35,14 @@ def _random_rotation(rng, reflect=False):
     return q.astype(np.float32)
 
 
-def _bias_init_randomly(sess):
-    """Zero biases would hide bias bugs in the NumPy comparison, so give every bias random values."""
+def _randomize_variables(sess):
+    """Random values for every variable: zero biases would hide bias bugs, and the predictor's
+    zero-initialised readout would make its output constant (and every invariance test vacuous)."""
+    rng = np.random.RandomState(1)
     for var in tf.global_variables():
-        if var.name.endswith("bias:0"):
-            var.load(np.random.RandomState(1).normal(size=var.shape.as_list()).astype(np.float32), sess)
+        shape = var.shape.as_list()
+        scale = 1.0 / np.sqrt(shape[0]) if len(shape) == 2 else 0.5
+        var.load((scale * rng.normal(size=shape)).astype(np.float32), sess)
 
 
 def test_pointwise_shapes_names_and_reuse():
@@ -117,7 +120,7 @@ def test_layers_match_numpy_equations():
         f_out = pw(f_bar)
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
-            _bias_init_randomly(sess)
+            _randomize_variables(sess)
             params = {v.name: sess.run(v) for v in tf.global_variables()}
             f_bar_tf, f_out_tf = sess.run([f_bar, f_out])
     d = _np_cdist(r_np)                                                   # (B, N, N)
@@ -143,7 +146,7 @@ def _predict(r_list, f_list, residual=True):
         y = predictor(r, f)
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
-            _bias_init_randomly(sess)
+            _randomize_variables(sess)
             return [sess.run(y, {r: rr, f: ff}) for rr, ff in zip(r_list, f_list)]
 
 
