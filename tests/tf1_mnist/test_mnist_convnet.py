@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from common import files
-from tf1_mnist import cnn, convnet
+from tf1_mnist import classifier, cnn, convnet, utils
 
 
 def _build(definition, bn, layers=None):
@@ -100,3 +100,9 @@ def test_cnn_smoke_and_resume(tmp_path):
     assert first["test_accuracy"] == resumed["test_accuracy"] > 0.3
     again = cnn.main(["--data_source", "embedded", "--run_dir", fresh, "--eval_only"])
     assert again["test_accuracy"] == first["test_accuracy"]
+    clf = classifier.Classifier(fresh)  # the reusable entry point restores the same weights
+    test_x, test_y = utils.load_mnist_test("embedded")
+    assert np.mean(clf.predict((test_x * 255).round().astype(np.uint8).reshape(-1, 28, 28)) == test_y) == \
+        pytest.approx(first["test_accuracy"], abs=2e-3)
+    assert clf.features(test_x[:3].reshape(3, 28, 28)).shape == (3, 64)
+    clf.close()

@@ -1,0 +1,84 @@
+"""A trained ConvNet as a reusable MNIST classifier (e.g. a feature extractor for GAN sample scores).
+
+    clf = classifier.Classifier("runs/tf1_mnist/cnn_none")   # a run dir written by `python -m tf1_mnist.cnn`
+    probs = clf.predict_proba(images)   # images (N, 28, 28) uint8 0..255 or float in [0, 1] -> (N, 10)
+    feats = clf.features(images)        # (N, 64): the penultimate layer (input of the last dense layer)
+    clf.close()
+
+    python -m tf1_mnist.classifier --run_dir runs/tf1_mnist/cnn_none   # accuracy on the test split
+"""
+import argparse
+
+import numpy as np
+import tensorflow as tf
+
+from common import config, training
+from tf1_mnist import convnet, utils
+
+BATCH = 500
+
+
+class Classifier(object):
+    """Restores the newest checkpoint of a cnn run dir into its own finalized graph and session."""
+
+    def __init__(self, run_dir, threads=2):
+        saved = config.load_run_config(run_dir)
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            self.net = convnet.build_graph(saved.get("bn", "none"), saved.get("definition", "explicit"))
+            ckpt = training.Checkpointer(training.RunPaths(run_dir).checkpoints)
+        self.graph.finalize()
+        self.session = tf.Session(graph=self.graph, config=training.session_config(threads))
+        self.step = ckpt.restore(self.session)
+
+    @staticmethod
+    def _prepare(images):
+        images = np.asarray(images)
+        if images.ndim == 4 and images.shape[-1] == 1:
+            images = images[..., 0]
+        if images.ndim != 3 or images.shape[1:] != (28, 28):
+            raise ValueError("expected images of shape (N, 28, 28) or (N, 28, 28, 1), got %s" % (images.shape,))
+        if images.dtype == np.uint8:
+            images = images.astype(np.float32) / 255.0
+        return images.astype(np.float32)[..., None]  # (N, 28, 28, 1) in [0, 1]
+
+    def _run(self, tensor, images):
+        images = self._prepare(images)
+        return np.concatenate([self.session.run(tensor, {self.net.images: images[i:i + BATCH]})
+                               for i in range(0, len(images), BATCH)]) if len(images) else np.zeros((0,))
+
+    def predict_proba(self, images):
+        """(N, 10) class probabilities (batch norm in inference mode)."""
+        return self._run(self.net.probs, images)
+
+    def predict(self, images):
+        """(N,) predicted digits."""
+        return self.predict_proba(images).argmax(axis=1)
+
+    def features(self, images):
+        """(N, 64) penultimate-layer activations."""
+        return self._run(self.net.features, images)
+
+    def close(self):
+        self.session.close()
+
+
+def main(argv=None):
+    utils.quiet_tensorflow()
+    parser = argparse.ArgumentParser(description="Accuracy of a trained ConvNet run on the test split.")
+    parser.add_argument("--run_dir", "--run-dir", required=True, help="run dir written by python -m tf1_mnist.cnn")
+    parser.add_argument("--data_source", "--data-source", default="auto", help="as in main.py")
+    args = parser.parse_args(argv)
+    try:
+        clf = Classifier(args.run_dir)
+    except (config.ConfigError, FileNotFoundError) as err:
+        parser.exit(1, "error: %s\n" % err)
+    x, y = utils.load_mnist_test(args.data_source)
+    acc = float(np.mean(clf.predict(x.reshape(-1, 28, 28)) == y))
+    clf.close()
+    print("test_accuracy=%.4f checkpoint_step=%d n=%d" % (acc, clf.step, len(y)))
+    return acc
+
+
+if __name__ == "__main__":
+    main()

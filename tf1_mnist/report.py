@@ -1,0 +1,50 @@
+"""Markdown section of reports/REPORT.md for tf1_mnist (called by common.report)."""
+import glob
+import os
+
+from common import files, mnist
+
+
+def _rel(path):
+    return os.path.relpath(os.path.abspath(path), mnist.REPO_ROOT)
+
+
+def section(task_runs_dir):
+    """Studies (from experiments/results.md), ConvNet runs and single main.py runs found under task_runs_dir."""
+    parts = ["## tf1_mnist: CS7643 MLPs with hand-derived gradients, workshop ConvNet", ""]
+    results = os.path.join(task_runs_dir, "experiments", "results.md")
+    if os.path.exists(results):
+        with open(results, encoding="utf-8") as handle:
+            body = handle.read().split("\n", 1)[1]  # drop its H1
+        parts += [body.replace("\n## ", "\n### "), ""]
+        for name in ("study_lr.png", "study_reg.png", "tuned_vs_default.png"):
+            path = os.path.join(task_runs_dir, "experiments", name)
+            if os.path.exists(path):
+                parts.append("![%s](%s)" % (name, _rel(path)))
+        parts.append("")
+    cnn_runs = sorted(glob.glob(os.path.join(task_runs_dir, "cnn_*", "metrics.json")))
+    if cnn_runs:
+        parts += ["### ConvNet (`python -m tf1_mnist.cnn --bn ...`)", "",
+                  "| run | batch norm | epochs | test accuracy | train images/s |", "|---|---|---|---|---|"]
+        for path in cnn_runs:
+            m = files.read_json(path)
+            parts.append("| %s | %s | %d | %.4f | %.0f |" % (os.path.basename(os.path.dirname(path)), m["bn"],
+                                                            m["epochs"], m["test_accuracy"],
+                                                            m["train_images_per_second"] or 0))
+        parts.append("")
+        for path in cnn_runs:
+            png = os.path.join(os.path.dirname(path), "learning_curves.png")
+            if os.path.exists(png):
+                parts.append("![%s](%s)" % (os.path.basename(os.path.dirname(path)), _rel(png)))
+        parts.append("")
+    singles = [p for p in sorted(glob.glob(os.path.join(task_runs_dir, "*", "metrics.json")))
+               if "/cnn_" not in p and "/experiments/" not in p]
+    if singles:
+        parts += ["### Single runs (`python -m tf1_mnist.main`)", "", "| run | model | best val | test |",
+                  "|---|---|---|---|"]
+        for path in singles:
+            m = files.read_json(path)
+            parts.append("| %s | %s | %.4f | %.4f |" % (os.path.basename(os.path.dirname(path)), m["model"],
+                                                       m["best_val_accuracy"], m["test_accuracy"]))
+        parts.append("")
+    return "\n".join(parts)
