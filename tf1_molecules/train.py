@@ -158,8 +158,18 @@ def save_scatter(path, true, predicted, title):
     plt.close(fig)
 
 
-def run(cfg, log=print):
-    """Trains (or resumes) the run described by `cfg`; returns the metrics dict."""
+def run(cfg, log=print, stop_at=None):
+    """Trains (or resumes) the run described by `cfg`.
+
+    Args:
+      cfg: a Config with the keys of DEFAULTS.
+      log: function taking one message string.
+      stop_at: optional step at which to checkpoint and stop as if Ctrl-C had been pressed (tests use it
+        to check that a resumed run equals an uninterrupted one).
+
+    Returns:
+      The metrics dict, or None when the run stopped early (resume it by running again).
+    """
     run_dir = cfg.run_dir or training.default_run_dir(TASK, "train")
     paths = training.RunPaths(run_dir)
     config.save(cfg, run_dir)
@@ -204,7 +214,7 @@ def run(cfg, log=print):
                     bar.set_postfix(loss="%.4f" % mean_loss, val_mae="%.3f" % mae)
                 if done % cfg.checkpoint_every == 0 and done != cfg.steps:
                     g.checkpointer.save(sess, done)
-                if stop.requested:
+                if stop.requested or done == stop_at:
                     g.checkpointer.save(sess, done)
                     files.write_json(history_path, hist)
                     stopped = True

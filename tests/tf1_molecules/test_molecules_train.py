@@ -1,0 +1,100 @@
+"""tf1_molecules.data and tf1_molecules.train: the synthetic target, batching, and a tiny resumable run."""
+import glob
+import json
+import os
+
+import numpy as np
+import pytest
+
+from common import config
+from tf1_molecules import data, train
+
+def test_morse_pair_energy_known_values():
+    depth, alpha, r0 = data.morse_parameters(0, 1)
+    assert data.morse_parameters(1, 0) == (depth, alpha, r0)
+    # At the well's minimum V = -D; far away V -> 0; V is symmetric in the two types.
+    np.testing.assert_allclose(data.pair_energy(r0, 0, 1), -depth)
+    np.testing.assert_allclose(data.pair_energy(50.0, 1, 0), 0.0, atol=1e-12)
+    d = np.array([0.7, 1.3, 2.9])
+    np.testing.assert_allclose(data.pair_energy(d, 0, 1), depth * ((1 - np.exp(-alpha * (d - r0))) ** 2 - 1))
+
+
+def test_system_energy_is_sum_over_pairs_and_invariant():
+    systems = data.generate(4, num_particles=5, seed=3)
+    pos, types = systems.positions.astype(np.float64), systems.types
+    for s in range(4):
+        expected = sum(data.pair_energy(np.linalg.norm(pos[s, i] - pos[s, j]), types[s, i], types[s, j])
+                       for i in range(5) for j in range(i + 1, 5))
+        np.testing.assert_allclose(systems.energy[s], expected, rtol=1e-5)
+    rot, _ = np.linalg.qr(np.random.RandomState(0).normal(size=(3, 3)))
+    perm = np.array([3, 1, 4, 0, 2])
+    moved = (pos @ rot.T + 2.0)[:, perm]
+    np.testing.assert_allclose(data.system_energy(moved, types[:, perm]), systems.energy, rtol=1e-5)
+
+
+def test_generate_is_seeded_and_respects_min_distance():
+    a = data.generate(50, num_particles=6, min_distance=0.7, seed=5)
+    b = data.generate(50, num_particles=6, min_distance=0.7, seed=5)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert a.features.shape == (50, 6, 2) and a.positions.shape == (50, 6, 3) and a.energy.shape == (50,)
+    i, j = np.triu_indices(6, 1)
+    assert np.linalg.norm(a.positions[:, i] - a.positions[:, j], axis=-1).min() >= 0.7
+    with pytest.raises(ValueError, match="do not fit"):
+        data.generate(10, num_particles=100, box_size=1.0, min_distance=0.6)
+
+
+def test_split_and_batches_are_deterministic_and_disjoint():
+    systems = data.generate(100, num_particles=4, seed=0)
+    train_set, val_set = data.split(systems, 0.2, seed=1)
+    assert len(train_set.energy) == 80 and len(val_set.energy) == 20
+    assert not set(map(float, train_set.energy)) & set(map(float, val_set.energy))
+    epoch0 = np.concatenate([data.batch_indices(s, 80, 16, seed=2) for s in range(5)])
+    assert sorted(epoch0) == list(range(80))  # one epoch visits every system once
+    np.testing.assert_array_equal(data.batch_indices(7, 80, 16, seed=2), data.batch_indices(7, 80, 16, seed=2))
+    with pytest.raises(ValueError):
+        data.split(systems, 1.5)
+
+
+def _tiny_cfg(run_dir, steps):
+    return config.Config(train.DEFAULTS).replace(
+        run_dir=run_dir, num_systems=120, num_particles=4, width=8, num_blocks=1, hidden_units=16,
+        batch_size=16, steps=steps, eval_every=2, checkpoint_every=2, threads=1)
+
+
+def test_smoke_run_writes_outputs_and_resumes(tmp_path):
+    run_dir = str(tmp_path / "run")
+    metrics = train.run(_tiny_cfg(run_dir, 3), log=lambda *a: None)
+    for name in ("metrics.json", "config.yaml", "history.json", "loss_curve.png", "val_scatter.png"):
+        assert os.path.exists(os.path.join(run_dir, name)), name
+    assert glob.glob(os.path.join(run_dir, "events.out.tfevents.*"))
+    assert os.path.exists(os.path.join(run_dir, "checkpoints", "ckpt-3.index"))
+    assert metrics["steps"] == 3 and np.isfinite(metrics["val_mae"])
+    assert metrics["baseline_val_mae"] > 0
+    with open(os.path.join(run_dir, "metrics.json")) as handle:
+        assert json.load(handle)["steps"] == 3
+    # Running again with more steps resumes from ckpt-3 rather than starting over.
+    logs = []
+    metrics = train.run(_tiny_cfg(run_dir, 5), log=logs.append)
+    assert metrics["steps"] == 5 and any("resumed from step 3" in line for line in logs)
+
+
+def test_resumed_run_matches_uninterrupted_run(tmp_path):
+    straight = train.run(_tiny_cfg(str(tmp_path / "a"), 4), log=lambda *a: None)
+    assert train.run(_tiny_cfg(str(tmp_path / "b"), 4), log=lambda *a: None, stop_at=2) is None
+    assert os.path.exists(str(tmp_path / "b" / "checkpoints" / "ckpt-2.index"))
+    resumed = train.run(_tiny_cfg(str(tmp_path / "b"), 4), log=lambda *a: None)
+    np.testing.assert_allclose(resumed["val_mae"], straight["val_mae"], rtol=1e-6)
+
+
+def test_cli_help_and_bad_config_exit_codes(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        train.main(["--help"])
+    assert exc.value.code == 0 and "--num-particles" in capsys.readouterr().out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("num_particels: 3\n")
+    with pytest.raises(SystemExit) as exc:
+        train.main(["--config", str(bad)])
+    assert exc.value.code == 2 and "num_particels" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        train.main(["--run-dir", str(tmp_path / "r"), "--num-particles", "200", "--box-size", "1.0"])
+    assert exc.value.code == 2 and "do not fit" in capsys.readouterr().err
