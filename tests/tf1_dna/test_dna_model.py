@@ -161,3 +161,19 @@ def test_shapes_cli_exit_status(capsys):
     assert "E (1, 4, 7)" in capsys.readouterr().out
     assert shapes.main(["1,4,9"]) == 0
     assert shapes.main(["1,4,9", "1,5,9"]) == 1
+
+
+def test_single_codon_training_batch_loses_the_input():
+    """Shape A as a *training* batch: BN sees one value per channel, normalises it to 0 -> the output
+    no longer depends on the codon (why the shape checker notes it; PyTorch raises instead)."""
+    graph = tf.Graph()
+    with graph.as_default():
+        training.seed_everything(5)
+        net = model.build_train_graph(hidden=8)
+    with _session(graph) as sess:
+        sess.run(net.init_op)
+        a = sess.run(net.probs, {net.dna: data.dna_one_hot("ATG")})
+        b = sess.run(net.probs, {net.dna: data.dna_one_hot("CCA")})
+        c, d = sess.run(net.eval_probs, {net.dna: np.concatenate([data.dna_one_hot("ATG"), data.dna_one_hot("CCA")])})
+    np.testing.assert_allclose(a, b, atol=1e-6)
+    assert np.abs(c - d).max() > 1e-4  # inference mode keeps them apart
