@@ -206,8 +206,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         cfg = config.from_namespace(DEFAULTS, args)
-        if cfg.activation not in model.ACTIVATIONS or cfg.optimizer not in model.OPTIMIZERS:
-            raise config.ConfigError("unknown activation %r or optimizer %r" % (cfg.activation, cfg.optimizer))
+        if cfg.activation not in model.ACTIVATIONS:
+            raise config.ConfigError("unknown activation %r (known: %s)"
+                                     % (cfg.activation, ", ".join(sorted(model.ACTIVATIONS))))
+        if cfg.optimizer not in model.OPTIMIZERS:
+            raise config.ConfigError("unknown optimizer %r (known: %s)"
+                                     % (cfg.optimizer, ", ".join(sorted(model.OPTIMIZERS))))
         if min(cfg.epochs, cfg.hidden, cfg.print_every, cfg.ckpt_every) < 1:
             raise config.ConfigError("epochs, hidden, print_every and ckpt_every must be >= 1")
         train(cfg, args.run_dir)
