@@ -33,6 +33,7 @@ DEFAULTS = {
     "seed": 0,
     "data_source": "auto",
     "data_dir": None,
+    "num_train": 0,
     "run_dir": None,
     "threads": 2,
     "log_every": 25,
@@ -51,6 +52,7 @@ HELP = {
     "seed": "seed of every random draw (data order, z, init)",
     "data_source": "common.mnist source: auto, embedded, idx, npz, csv, fashion_mnist, download",
     "data_dir": "directory/file for the data source",
+    "num_train": "use only the first N training images (0 = all; for quick demos)",
     "run_dir": "output dir (default runs/tf1_gan/<variant>[_snD]_s<seed>)",
     "threads": "TF intra/inter-op threads",
     "log_every": "steps between TensorBoard scalar summaries / history points",
@@ -70,7 +72,9 @@ def load_images(cfg):
     images, _ = mnist.load_mnist(cfg.data_source, "train", cfg.data_dir)
     if images.ndim != 3 or images.shape[1:] != (28, 28):
         raise mnist.DataError("training images must be (N, 28, 28), got %s" % (images.shape,))
-    return images
+    if cfg.num_train < 0 or cfg.num_train > len(images) or 0 < cfg.num_train < cfg.batch_size:
+        raise ValueError("num_train=%d: need 0 (all) or batch_size <= N <= %d" % (cfg.num_train, len(images)))
+    return images[:cfg.num_train] if cfg.num_train else images
 
 
 def _save_samples(sess, g, paths, tag, step):

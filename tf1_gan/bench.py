@@ -1,0 +1,65 @@
+"""Train-step throughput per variant: `python -m tf1_gan.bench [--variant V] [--steps N]`.
+
+Prints one line per variant, `variant=<v> imgs_per_s=<f>`: images per second of the fused D-then-G
+step (one session.run per step) at batch 64 after warm-up steps, on the embedded MNIST subset.
+"""
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+tf.get_logger().setLevel("ERROR")
+
+from common import config, mnist, training  # noqa: E402
+from tf1_gan import graph as gan_graph  # noqa: E402
+from tf1_gan import model  # noqa: E402
+from tf1_gan import train  # noqa: E402
+
+
+def bench_variant(variant, steps, warmup, batch_size=64, threads=2, sn_scope="all", images=None):
+    """Images/s of the fused train step (median of 3 timed blocks of `steps` steps)."""
+    if images is None:
+        images, _ = mnist.load_mnist("embedded", "train")
+    cfg = config.Config(dict(train.DEFAULTS, variant=variant, sn_scope=sn_scope, batch_size=batch_size))
+    g = gan_graph.build_graph(cfg, len(images))
+    g.graph.finalize()
+    rates = []
+    with tf.Session(graph=g.graph, config=training.session_config(threads)) as sess:
+        sess.run(g.init_op)
+        sess.run(g.data_init, {g.data_images: images})
+        for _ in range(warmup):
+            sess.run(g.train_op)
+        for _ in range(3):
+            t0 = time.time()
+            for _ in range(steps):
+                sess.run(g.train_op)
+            rates.append(steps * batch_size / (time.time() - t0))
+    return float(np.median(rates))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--variant", choices=list(model.VARIANTS), action="append",
+                        help="variant to time (repeatable; default: all four)")
+    parser.add_argument("--steps", type=int, default=10, help="timed steps per block (3 blocks)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed steps first")
+    parser.add_argument("--threads", type=int, default=2, help="TF intra/inter-op threads")
+    parser.add_argument("--batch-size", type=int, default=64)
+    args = parser.parse_args(argv)
+    if args.steps <= 0 or args.warmup < 0:
+        parser.error("--steps must be positive and --warmup non-negative")
+    images, _ = mnist.load_mnist("embedded", "train")
+    for variant in args.variant or list(model.VARIANTS):
+        rate = bench_variant(variant, args.steps, args.warmup, args.batch_size, args.threads, images=images)
+        print("variant=%s imgs_per_s=%.1f" % (variant, rate))
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Compare runs: `python -m tf1_gan.compare RUN_DIR... [--out DIR]`.
+
+Writes one figure (rows = runs, columns = fixed-z samples at the middle and the end of training) and a
+Markdown table of each run's metrics.json, and prints the table.
+"""
+import argparse
+import os
+import sys
+
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  pylint: disable=wrong-import-position
+import numpy as np  # noqa: E402
+
+from common import config, files, plots  # noqa: E402
+
+DEFAULT_OUT = os.path.join("runs", "tf1_gan", "compare")
+SHOW = 36  # first 6 x 6 samples of the fixed z per cell
+
+
+def run_label(run_dir):
+    cfg = config.load_run_config(run_dir)
+    label = cfg["variant"]
+    if cfg.get("sn_scope") == "d":
+        label += " (SN in D only)"
+    return label
+
+
+def _fmt(value, digits=3):
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, float):
+        return ("%%.%df" % digits) % value
+    return str(value)
+
+
+def markdown_table(run_dirs):
+    """One row per run; the real-data FID floor (test vs train) in the last row."""
+    head = ("| run | epochs | steps | D loss | G loss | D(real) | D(fake) | FID ↓ | FID, BN batch stats ↓ "
+            "| confident | digits ≥2% | predicted-digit histogram (0–9, %) |")
+    lines = [head, "|" + "---|" * 12]
+    floor = None
+    for run_dir in run_dirs:
+        path = os.path.join(run_dir, "metrics.json")
+        m = files.read_json(path) if os.path.exists(path) else {}
+        floor = m.get("real_floor_fid", floor)
+        hist = m.get("digit_histogram")
+        hist_text = " ".join("%d" % round(100 * h) for h in hist) if hist else "–"
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            run_label(run_dir), _fmt(m.get("epochs")), _fmt(m.get("steps")), _fmt(m.get("final_d_loss")),
+            _fmt(m.get("final_g_loss")), _fmt(m.get("final_d_real")), _fmt(m.get("final_d_fake")),
+            _fmt(m.get("fid"), 1), _fmt(m.get("fid_batchstats"), 1), _fmt(m.get("confident_fraction"), 2),
+            _fmt(m.get("digits_covered")), hist_text))
+    if floor is not None:
+        lines.append("| real test images vs train (floor) | | | | | | | %s | | | | |" % _fmt(floor, 1))
+    return "\n".join(lines)
+
+
+def figure(run_dirs, path, tags=("middle", "end")):
+    """Rows = runs, columns = sample grids at `tags`; returns the path."""
+    fig, axes = plt.subplots(len(run_dirs), len(tags), figsize=(2.6 * len(tags), 2.8 * len(run_dirs)),
+                             squeeze=False)
+    for r, run_dir in enumerate(run_dirs):
+        label = run_label(run_dir)
+        for c, tag in enumerate(tags):
+            ax = axes[r][c]
+            ax.axis("off")
+            npy = os.path.join(run_dir, "samples", tag + ".npy")
+            if os.path.exists(npy):
+                ax.imshow(plots.image_grid(np.load(npy)[:SHOW]), cmap="gray", vmin=0, vmax=1,
+                          interpolation="nearest")
+            ax.set_title("%s — %s" % (label, tag), fontsize=8)
+    fig.tight_layout()
+    with files.atomic_write(path, "wb") as handle:
+        fig.savefig(handle, format="png", dpi=110)
+    plt.close(fig)
+    return path
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("run_dirs", nargs="+", help="tf1_gan.train run dirs, in the order to show")
+    parser.add_argument("--out", default=DEFAULT_OUT, help="output dir for compare.png and compare.md")
+    args = parser.parse_args(argv)
+    missing = [d for d in args.run_dirs if not os.path.exists(os.path.join(d, "config.yaml"))]
+    if missing:
+        sys.stderr.write("error: not tf1_gan run dirs (no config.yaml): %s\n" % ", ".join(missing))
+        return 2
+    png = figure(args.run_dirs, os.path.join(args.out, "compare.png"))
+    table = markdown_table(args.run_dirs)
+    files.write_text(os.path.join(args.out, "compare.md"), table + "\n")
+    print(table)
+    print("\nwrote %s and %s" % (png, os.path.join(args.out, "compare.md")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
