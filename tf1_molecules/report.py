@@ -1,0 +1,30 @@
+"""Markdown section for reports/REPORT.md: one table row per run, plus each run's figures."""
+import json
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIGURES = ("loss_curve.png", "val_scatter.png")
+
+
+def section(task_runs_dir):
+    """Returns Markdown summarising every run under `task_runs_dir` (e.g. runs/tf1_molecules)."""
+    lines = ["## tf1_molecules: Euclidean message passing on synthetic Morse-energy systems", ""]
+    runs = sorted(d for d in os.listdir(task_runs_dir) if os.path.isfile(os.path.join(task_runs_dir, d, "metrics.json"))) \
+        if os.path.isdir(task_runs_dir) else []
+    if not runs:
+        return "\n".join(lines + ["No finished runs in %s (run `python -m tf1_molecules.train`)." % task_runs_dir, ""])
+    lines += ["| run | steps | val MAE | val RMSE | mean-baseline MAE | MAE / baseline |",
+              "|---|---|---|---|---|---|"]
+    for name in runs:
+        with open(os.path.join(task_runs_dir, name, "metrics.json"), encoding="utf-8") as handle:
+            m = json.load(handle)
+        lines.append("| %s | %d | %.3f | %.3f | %.3f | %.2f |" % (name, m["steps"], m["val_mae"], m["val_rmse"],
+                                                               m["baseline_val_mae"], m["val_mae_over_baseline"]))
+    lines.append("")
+    for name in runs:
+        for fig in FIGURES:
+            path = os.path.join(task_runs_dir, name, fig)
+            if os.path.exists(path):
+                lines.append("![%s %s](%s)" % (name, fig, os.path.relpath(os.path.abspath(path), ROOT)))
+    lines.append("")
+    return "\n".join(lines)
