@@ -15,6 +15,7 @@ import itertools
 import os
 import time
 
+import numpy as np
 import yaml
 
 from common import config, files, plots
@@ -33,7 +34,7 @@ DEFAULTS = {
     "data_source": "auto",
     "data_dir": None,
     "out_dir": "runs/tf1_mnist/experiments",
-    "seed": 0,
+    "seeds": [0],
     "threads": 2,
 }
 HELP = {"epochs": "epochs of the default runs and the lr/reg studies",
@@ -43,7 +44,8 @@ HELP = {"epochs": "epochs of the default runs and the lr/reg studies",
         "grid_learning_rates": "tuning grid: learning rates", "grid_hidden_sizes": "tuning grid: hidden sizes",
         "grid_batch_sizes": "tuning grid: batch sizes", "data_source": "as in main.py",
         "data_dir": "as in main.py", "out_dir": "where the run dirs and the tables go",
-        "seed": "shuffling seed", "threads": "TensorFlow threads"}
+        "seeds": "shuffling seeds: each setting runs once per seed; tables give mean (± sd over seeds)",
+        "threads": "TensorFlow threads"}
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs")
 
 
@@ -51,17 +53,23 @@ def _course_config(name, cfg, **changes):
     """A main.py Config from one of the committed YAML files, with the experiment's data/seed settings."""
     values = dict(trainer.DEFAULTS)
     values.update(config.load_yaml(os.path.join(CONFIG_DIR, name), trainer.DEFAULTS))
-    values.update(data_source=cfg.data_source, data_dir=cfg.data_dir, seed=cfg.seed, threads=cfg.threads)
+    values.update(data_source=cfg.data_source, data_dir=cfg.data_dir, threads=cfg.threads)
     values.update(changes)
     return config.Config(values)
 
 
 def _run_name(run_cfg):
-    return "%s_lr%g_reg%g_h%d_b%d_e%d" % (run_cfg.type, run_cfg.learning_rate, run_cfg.reg, run_cfg.hidden_size,
+    name = "%s_lr%g_reg%g_h%d_b%d_e%d" % (run_cfg.type, run_cfg.learning_rate, run_cfg.reg, run_cfg.hidden_size,
                                           run_cfg.batch_size, run_cfg.epochs)
+    return name + ("_s%d" % run_cfg.seed if run_cfg.seed else "")
 
 
-def _train(run_cfg, out_dir, results):
+def _train(base_cfg, out_dir, results, seeds):
+    """Trains `base_cfg` once per seed (reusing finished runs); returns the list of run names."""
+    return [_train_one(base_cfg.replace(seed=seed), out_dir, results) for seed in seeds]
+
+
+def _train_one(run_cfg, out_dir, results):
     name = _run_name(run_cfg)
     if name not in results:
         run_dir = os.path.join(out_dir, name)
@@ -74,19 +82,32 @@ def _train(run_cfg, out_dir, results):
     return name
 
 
-def _series(results, names, labels, key):
-    return {label: ([h["epoch"] for h in results[n]["history"]], [h[key] for h in results[n]["history"]])
-            for n, label in zip(names, labels)}
+def _series(results, groups, labels, key):
+    """Curves of the first seed of each group."""
+    return {label: ([h["epoch"] for h in results[g[0]]["history"]], [h[key] for h in results[g[0]]["history"]])
+            for g, label in zip(groups, labels)}
 
 
-def _table(results, names, first_header, first_values):
-    rows = ["| %s | best val acc (epoch) | test acc | final train loss | final train acc |" % first_header,
-            "|---|---|---|---|---|"]
-    for name, value in zip(names, first_values):
-        m, last = results[name]["metrics"], results[name]["history"][-1]
-        rows.append("| %s | %.4f (%d) | %.4f | %.4f | %.4f |" % (value, m["best_val_accuracy"], m["best_epoch"],
-                                                                 m["test_accuracy"], last["train_loss"],
-                                                                 last["train_accuracy"]))
+def _mean_val(results, group):
+    return float(np.mean([results[n]["metrics"]["best_val_accuracy"] for n in group]))
+
+
+def _stat(values, fmt="%.4f"):
+    """'mean' or 'mean ± sd' (sample sd over seeds)."""
+    if len(values) == 1:
+        return fmt % values[0]
+    return (fmt + " ± " + fmt) % (np.mean(values), np.std(values, ddof=1))
+
+
+def _table(results, groups, first_header, first_values):
+    rows = ["| %s | best val acc | test acc | final train loss | final train acc | seeds |" % first_header,
+            "|---|---|---|---|---|---|"]
+    for group, value in zip(groups, first_values):
+        get = lambda key, where="metrics": [results[n][where][key] if where == "metrics"  # noqa: E731
+                                            else results[n]["history"][-1][key] for n in group]
+        rows.append("| %s | %s | %s | %s | %s | %d |" % (
+            value, _stat(get("best_val_accuracy")), _stat(get("test_accuracy")),
+            _stat(get("train_loss", "history")), _stat(get("train_accuracy", "history")), len(group)))
     return "\n".join(rows)
 
 
@@ -95,16 +116,19 @@ def run(cfg):
     began = time.time()
     out = cfg.out_dir
     results = {}
-    soft = _train(_course_config("config_softmax.yaml", cfg, epochs=cfg.epochs), out, results)
-    default = _train(_course_config("config_twolayer.yaml", cfg, epochs=cfg.epochs), out, results)
-    lr_runs = [_train(_course_config("config_exp.yaml", cfg, learning_rate=lr, epochs=cfg.epochs), out, results)
+    seeds = list(cfg.seeds) or [0]
+    soft = _train(_course_config("config_softmax.yaml", cfg, epochs=cfg.epochs), out, results, seeds)
+    default = _train(_course_config("config_twolayer.yaml", cfg, epochs=cfg.epochs), out, results, seeds)
+    first = results[default[0]]["metrics"]
+    lr_runs = [_train(_course_config("config_exp.yaml", cfg, learning_rate=lr, epochs=cfg.epochs), out, results, seeds)
                for lr in cfg.learning_rates]
-    reg_runs = [_train(_course_config("config_exp.yaml", cfg, reg=reg, epochs=cfg.epochs), out, results)
+    reg_runs = [_train(_course_config("config_exp.yaml", cfg, reg=reg, epochs=cfg.epochs), out, results, seeds)
                 for reg in cfg.regs]
     md = ["# CS7643 studies (`python -m tf1_mnist.experiments`)", "",
           "Data: %s; %d train / %d validation / %d test. Test accuracy uses the best-validation epoch's weights."
-          % (results[default]["metrics"]["data"], results[default]["metrics"]["num_train"],
-             results[default]["metrics"]["num_val"], results[default]["metrics"]["num_test"]), "",
+          % (first["data"], first["num_train"], first["num_val"], first["num_test"]),
+          "Shuffling seeds %s; with several seeds each cell is mean ± sample sd, curves show seed %d." % (
+              seeds, seeds[0]), "",
           "## Defaults (%d epochs)" % cfg.epochs, "",
           _table(results, [soft, default], "model", ["SoftmaxRegression", "TwoLayerNet"]), "",
           "## Learning rate (reg 0.001, hidden 128, batch 64)", "",
@@ -119,26 +143,26 @@ def run(cfg):
             title="TwoLayerNet: %s study" % study, logy=("train loss",))
     summary = {"default": default, "softmax": soft, "lr_study": lr_runs, "reg_study": reg_runs}
     if cfg.search:
-        best_reg = max(reg_runs, key=lambda n: results[n]["metrics"]["best_val_accuracy"])
-        reg = results[best_reg]["config"]["reg"]
+        best_reg = max(reg_runs, key=lambda g: _mean_val(results, g))
+        reg = results[best_reg[0]]["config"]["reg"]
         grid = [_train(_course_config("config_exp.yaml", cfg, learning_rate=lr, hidden_size=h, batch_size=b,
-                                      reg=reg, epochs=cfg.tuned_epochs), out, results)
+                                      reg=reg, epochs=cfg.tuned_epochs), out, results, seeds)
                 for lr, h, b in itertools.product(cfg.grid_learning_rates, cfg.grid_hidden_sizes,
                                                   cfg.grid_batch_sizes)]
-        tuned = max(grid, key=lambda n: results[n]["metrics"]["best_val_accuracy"])
-        tuned_cfg = {k: results[tuned]["config"][k] for k in ("type", "batch_size", "learning_rate", "reg",
+        tuned = max(grid, key=lambda g: _mean_val(results, g))
+        tuned_cfg = {k: results[tuned[0]]["config"][k] for k in ("type", "batch_size", "learning_rate", "reg",
                                                                "epochs", "hidden_size")}
         with files.atomic_write(os.path.join(out, "config_tuned.yaml")) as handle:
             handle.write("# selected by python -m tf1_mnist.experiments on validation accuracy\n")
             yaml.safe_dump(tuned_cfg, handle, default_flow_style=False, sort_keys=False)
-        labels = ["lr %g, hidden %d, batch %d" % (results[n]["config"]["learning_rate"],
-                                                  results[n]["config"]["hidden_size"],
-                                                  results[n]["config"]["batch_size"]) for n in grid]
+        labels = ["lr %g, hidden %d, batch %d" % (results[g[0]]["config"]["learning_rate"],
+                                                  results[g[0]]["config"]["hidden_size"],
+                                                  results[g[0]]["config"]["batch_size"]) for g in grid]
         md += ["## Tuning (reg %g from the study; %d epochs; picked on validation)" % (reg, cfg.tuned_epochs), "",
                _table(results, grid, "setting", labels), "",
-               "Tuned: `%s` -> test accuracy %.4f vs default %.4f." % (
-                   tuned_cfg, results[tuned]["metrics"]["test_accuracy"],
-                   results[default]["metrics"]["test_accuracy"]), ""]
+               "Tuned (highest mean validation accuracy): `%s` -> test accuracy %s vs default %s." % (
+                   tuned_cfg, _stat([results[n]["metrics"]["test_accuracy"] for n in tuned]),
+                   _stat([results[n]["metrics"]["test_accuracy"] for n in default])), ""]
         plots.save_learning_curves(os.path.join(out, "tuned_vs_default.png"), {
             "train loss": _series(results, [default, tuned], ["default", "tuned"], "train_loss"),
             "validation accuracy": _series(results, [default, tuned], ["default", "tuned"], "val_accuracy")},

@@ -143,6 +143,10 @@ def run(cfg, run_dir):
         sys.exit(130)
     model.run_op("load_best")
     test_loss, test_acc = evaluate(test_batches[0], test_batches[1], model)
+    predictions = model.predict(test_x).argmax(axis=1)
+    # Per-class recall shows a dead class at once (SoftmaxRegression's ReLU on the logits can kill one).
+    per_class = [float(np.mean(predictions[test_y == c] == c)) if np.any(test_y == c) else None
+                 for c in range(model.num_classes)]
     model.close()
     best = max(history, key=lambda h: h["val_accuracy"])
     utils.plot_curves([h["train_loss"] for h in history], [h["train_accuracy"] for h in history],
@@ -154,7 +158,7 @@ def run(cfg, run_dir):
                "best_epoch": best["epoch"], "best_val_accuracy": best["val_accuracy"],
                "test_accuracy": test_acc, "test_loss": test_loss,
                "final_train_accuracy": history[-1]["train_accuracy"], "final_val_accuracy": history[-1]["val_accuracy"],
-               "epochs": cfg.epochs, "resumed_at_epoch": start,
+               "test_recall_per_class": per_class, "epochs": cfg.epochs, "resumed_at_epoch": start,
                "train_seconds_this_invocation": round(seconds, 2)}
     files.write_json(paths.metrics, metrics)
     return metrics
