@@ -21,8 +21,7 @@ SHOW = 36  # first 6 x 6 samples of the fixed z per cell
 def run_label(run_dir):
     cfg = config.load_run_config(run_dir)
     label = cfg["variant"]
-    if cfg.get("sn_scope") == "d":
-        label += " (SN in D only)"
+    label += {"d": " (SN in D only)", "all_bn": " (SN all + G BN)"}.get(cfg.get("sn_scope"), "")
     return label
 
 

@@ -20,6 +20,7 @@ import tensorflow as tf  # noqa: E402
 tf.get_logger().setLevel("ERROR")  # before our modules build anything: no deprecation noise
 
 from common import files, mnist, training  # noqa: E402
+from tf1_gan import model  # noqa: E402
 
 CLASSIFIER_DIR = os.path.join(training.RUNS_ROOT, "tf1_gan", "classifier")
 CONFIDENT = 0.9  # a prediction is "confident" when its top softmax probability exceeds this
@@ -150,7 +151,7 @@ def evaluate_run(run_dir, n=2000, seed=0, threads=2, clf=None, reference=None):
     train_feats, floor = reference or real_reference(clf, n)
     sampler = sample.load_sampler(run_dir, threads)
     out = {"real_floor_fid": floor["fid"], "eval_samples": n}
-    modes = ("moving", "batch") if sampler.variant.g_norm == "bn" else ("moving",)
+    modes = ("moving", "batch") if model.has_bn(sampler.variant.g_norm) else ("moving",)
     for mode in modes:
         feats, probs = classify(clf, sample.generate(sampler, n, seed + 12345, bn=mode))
         suffix = "" if mode == "moving" else "_batchstats"

@@ -156,7 +156,7 @@ def build_graph(cfg, num_examples):
             fixed = model.generator(fixed_z, variant, training=False)  # (64, 28, 28, 1)
             sample_z = tf.placeholder(tf.float32, [None, model.Z_DIM], name="z")
             samples = model.generator(sample_z, variant, training=False)
-            if variant.g_norm == "bn":
+            if model.has_bn(variant.g_norm):
                 # Same G with BN on the batch's own statistics, as the reference samples in train mode.
                 # Its moving-average updates are created but never run.
                 fixed_bs = model.generator(fixed_z, variant, training=False, bn_training=True)

@@ -33,7 +33,9 @@ VARIANTS = collections.OrderedDict([
     ("dcgan_sn", Variant("dcgan_sn", "conv", "sn", "sn", 0.9, 1e-5)),
 ])
 
-SN_SCOPES = ("all", "d")
+# "all": the seed literally (SN replaces every BN, in G and D). "d": SN in D only, G keeps BN (Miyato et al.).
+# "all_bn": SN on every layer of G and D, G also keeps its BN (SAGAN/BigGAN style) - see docs for why.
+SN_SCOPES = ("all", "d", "all_bn")
 
 
 def get_variant(name, sn_scope="all"):
@@ -47,11 +49,16 @@ def get_variant(name, sn_scope="all"):
     if sn_scope not in SN_SCOPES:
         raise ValueError("unknown sn_scope %r (choose from %s)" % (sn_scope, ", ".join(SN_SCOPES)))
     variant = VARIANTS[name]
-    if sn_scope == "d":
+    if sn_scope != "all":
         if variant.d_norm != "sn":
-            raise ValueError("sn_scope='d' only applies to a variant with spectral norm, not %r" % name)
-        variant = variant._replace(g_norm="bn")
+            raise ValueError("sn_scope=%r only applies to a variant with spectral norm, not %r" % (sn_scope, name))
+        variant = variant._replace(g_norm="bn" if sn_scope == "d" else "sn+bn")
     return variant
+
+
+def has_bn(norm):
+    """Whether a network with this norm setting has batch norm layers (so two sampling modes exist)."""
+    return norm in ("bn", "sn+bn")
 
 
 # PyTorch's default weight init, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), so the comparison with the
@@ -107,9 +114,10 @@ def batch_norm(x, name, training, variant):
 
 
 def _normed(x, layer, name, norm, training, variant, update_sn):
-    """layer(x) followed by batch norm, or with spectrally normalized weights, or plain."""
-    if norm == "bn":
-        return batch_norm(layer(x, name=name, use_bias=False), "bn_" + name, training, variant)
+    """layer(x) followed by batch norm, or with spectrally normalized weights, both ("sn+bn"), or plain."""
+    if norm in ("bn", "sn+bn"):
+        y = layer(x, name=name, use_bias=False, use_sn=(norm == "sn+bn"), update_sn=update_sn)
+        return batch_norm(y, "bn_" + name, training, variant)
     return layer(x, name=name, use_sn=(norm == "sn"), update_sn=update_sn)
 
 
@@ -125,15 +133,16 @@ def generator(z, variant, training, bn_training=None):
     """
     bn_training = training if bn_training is None else bn_training
     norm = variant.g_norm
+    use_sn = norm in ("sn", "sn+bn")  # for the layers that never have BN (first MLP layer, output layers)
     act = functools.partial(tf.nn.leaky_relu, alpha=LEAK)
     with tf.variable_scope("generator", reuse=tf.AUTO_REUSE, use_resource=True):
         if variant.arch == "mlp":
             # z(100) -> 128 -> 256 -> 512 -> 1024 -> 784; the first layer has no norm in the reference.
-            h = act(linear(z, 128, "fc1", use_sn=(norm == "sn"), update_sn=training))  # (B, 128)
+            h = act(linear(z, 128, "fc1", use_sn=use_sn, update_sn=training))  # (B, 128)
             for i, units in enumerate((256, 512, 1024), start=2):
                 h = act(_normed(h, functools.partial(linear, units=units), "fc%d" % i, norm, bn_training,
                                 variant, training))
-            x = tf.tanh(linear(h, 784, "fc5", use_sn=(norm == "sn"), update_sn=training))  # (B, 784)
+            x = tf.tanh(linear(h, 784, "fc5", use_sn=use_sn, update_sn=training))  # (B, 784)
             return tf.reshape(x, [-1] + list(IMAGE_SHAPE))  # (B, 28, 28, 1)
         # DCGAN for native 28x28 (the TF DCGAN tutorial's shapes).
         h = act(_normed(z, functools.partial(linear, units=7 * 7 * 256), "fc", norm, bn_training,
@@ -143,7 +152,7 @@ def generator(z, variant, training, bn_training=None):
                         bn_training, variant, training))  # (B, 7, 7, 128)
         h = act(_normed(h, functools.partial(deconv2d, filters=64, stride=2), "deconv2", norm,
                         bn_training, variant, training))  # (B, 14, 14, 64)
-        x = deconv2d(h, 1, "deconv3", stride=2, use_sn=(norm == "sn"), update_sn=training)  # (B, 28, 28, 1)
+        x = deconv2d(h, 1, "deconv3", stride=2, use_sn=use_sn, update_sn=training)  # (B, 28, 28, 1)
         return tf.tanh(x)
 
 

@@ -40,7 +40,7 @@ def load_sampler(run_dir, threads=2):
         z = tf.placeholder(tf.float32, [None, model.Z_DIM], name="z")
         images = model.generator(z, variant, training=False)  # (N, 28, 28, 1)
         images_bs = (model.generator(z, variant, training=False, bn_training=True)
-                     if variant.g_norm == "bn" else images)
+                     if model.has_bn(variant.g_norm) else images)
         g_state = [v for v in tf.global_variables() if v.op.name.startswith("generator/")]
         ckpt = training.Checkpointer(os.path.join(run_dir, "checkpoints"), var_list=g_state)
     graph.finalize()

@@ -43,7 +43,8 @@ DEFAULTS = {
 }
 HELP = {
     "variant": "one of %s" % ", ".join(model.VARIANTS),
-    "sn_scope": "dcgan_sn only: 'all' = SN in G and D (the seed, literally), 'd' = SN in D, BN in G (the paper)",
+    "sn_scope": ("dcgan_sn only: 'all' = SN replaces BN in G and D (the seed, literally), 'd' = SN in D, BN in G "
+                 "(the paper), 'all_bn' = SN everywhere and G keeps BN (SAGAN style)"),
     "loss": "GAN loss (only 'nonsaturating': the seed forbids changing it)",
     "epochs": "passes over the training images (same for every variant when comparing)",
     "batch_size": "images per step",
@@ -63,7 +64,7 @@ HELP = {
 
 
 def default_run_dir(cfg):
-    name = cfg.variant + ("_snD" if cfg.sn_scope == "d" else "") + "_s%d" % cfg.seed
+    name = cfg.variant + {"all": "", "d": "_snD", "all_bn": "_snAllBN"}.get(cfg.sn_scope, "") + "_s%d" % cfg.seed
     return training.default_run_dir(TASK, name)
 
 
@@ -83,7 +84,7 @@ def _save_samples(sess, g, paths, tag, step):
     title = "%s, step %d" % (g.variant.name, step)
     plots.save_image_grid(fixed, os.path.join(paths.samples, tag + ".png"), title=title)
     files.save_npy(os.path.join(paths.samples, tag + ".npy"), fixed[..., 0])
-    if g.variant.g_norm == "bn":
+    if model.has_bn(g.variant.g_norm):
         plots.save_image_grid(fixed_bs, os.path.join(paths.samples, tag + "_batchstats.png"),
                               title=title + " (BN batch stats)")
         files.save_npy(os.path.join(paths.samples, tag + "_batchstats.npy"), fixed_bs[..., 0])
