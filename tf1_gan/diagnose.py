@@ -1,0 +1,92 @@
+"""How much of z reaches G's output? `python -m tf1_gan.diagnose --variant dcgan_sn [--run-dir DIR]`.
+
+For each G layer (after its activation) on a batch of z, prints
+  rms     = root mean square of the activations (the signal's size),
+  spread  = mean over units of the standard deviation over the batch (the part that depends on z),
+  ratio   = spread / rms (1: fully z-dependent; ~0: every z gives the same activations),
+and for the output the mean pairwise L2 distance between samples next to that of real images.
+Without --run-dir, G is freshly initialized (BN with batch statistics); with it, the run's latest
+checkpoint is used (BN with moving statistics, the sampling mode). This is the evidence for why the
+literal "SN everywhere" generator collapses to one image (docs/tf1_gan.md).
+"""
+import argparse
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+tf.get_logger().setLevel("ERROR")
+
+from common import config, mnist, training  # noqa: E402
+from tf1_gan import model  # noqa: E402
+
+
+def _mean_pairwise_distance(x):
+    x = x.reshape(len(x), -1).astype(np.float64)
+    sq = (x ** 2).sum(1)
+    d2 = np.clip(sq[:, None] + sq[None, :] - 2 * x @ x.T, 0, None)
+    n = len(x)
+    return float(np.sqrt(d2)[~np.eye(n, dtype=bool)].mean())
+
+
+def layer_stats(variant, run_dir=None, n=256, seed=0, threads=2):
+    """[(layer op name, rms, spread, ratio)] for G's activations and the samples (n, 28, 28)."""
+    graph = tf.Graph()
+    with graph.as_default():
+        training.seed_everything(seed)
+        z = tf.constant(np.random.RandomState(seed).randn(n, model.Z_DIM).astype(np.float32))
+        out = model.generator(z, variant, training=False, bn_training=None if run_dir else True)
+        acts = [op.outputs[0] for op in graph.get_operations()
+                if op.type in ("LeakyRelu", "Tanh") and op.name.startswith("generator/")]
+        g_state = [v for v in tf.global_variables() if v.op.name.startswith("generator/")]
+        saver = training.Checkpointer(os.path.join(run_dir, "checkpoints"), var_list=g_state) if run_dir else None
+        init = tf.global_variables_initializer()
+    graph.finalize()
+    with tf.Session(graph=graph, config=training.session_config(threads)) as sess:
+        if saver:
+            saver.restore(sess)
+        else:
+            sess.run(init)
+        values, samples = sess.run([acts, out])
+    rows = []
+    for tensor, val in zip(acts, values):
+        flat = val.reshape(n, -1).astype(np.float64)
+        rms = float(np.sqrt((flat ** 2).mean()))
+        spread = float(flat.std(0).mean())
+        rows.append((tensor.op.name, rms, spread, spread / max(rms, 1e-12)))
+    return rows, samples[..., 0]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--variant", default=None, choices=list(model.VARIANTS),
+                        help="variant to initialize fresh (ignored with --run-dir)")
+    parser.add_argument("--sn-scope", default="all", choices=model.SN_SCOPES)
+    parser.add_argument("--run-dir", default=None, help="diagnose this run's latest generator instead")
+    parser.add_argument("--n", type=int, default=256, help="batch of z")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.run_dir:
+        cfg = config.load_run_config(args.run_dir)
+        variant = model.get_variant(cfg["variant"], cfg.get("sn_scope", "all"))
+        where = "%s (trained)" % args.run_dir
+    elif args.variant:
+        variant = model.get_variant(args.variant, args.sn_scope)
+        where = "fresh init, seed %d" % args.seed
+    else:
+        parser.error("give --variant or --run-dir")
+    rows, samples = layer_stats(variant, args.run_dir, args.n, args.seed)
+    print("G of %s (g_norm=%s), %s" % (variant.name, variant.g_norm, where))
+    for name, rms, spread, ratio in rows:
+        print("  %-28s rms=%.4f spread=%.5f ratio=%.4f" % (name, rms, spread, ratio))
+    real, _ = mnist.load_mnist("embedded", "train")
+    print("pairwise_l2_samples=%.3f pairwise_l2_real=%.3f" % (
+        _mean_pairwise_distance(samples), _mean_pairwise_distance(mnist.to_float(real[:args.n]))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
