@@ -104,10 +104,12 @@ def pairwise_distances(r):
     return tf.where(positive, tf.sqrt(safe), tf.zeros_like(sq))
 
 
-def _check_rank3(tensor, last, what, layer):
+def _check_rank3(tensor, n, last, what, layer):
+    """Raises ValueError unless `tensor` is (B, n, last); a dynamic particle axis is accepted."""
     shape = tensor.shape
-    if shape.ndims != 3 or (last is not None and shape[-1].value != last):
-        raise ValueError("%s expects %s of shape (B, N, %s), got %s" % (layer, what, last, shape))
+    if (shape.ndims != 3 or shape[-1].value != last
+            or (shape[1].value is not None and shape[1].value != n)):
+        raise ValueError("%s expects %s of shape (B, %d, %d), got %s" % (layer, what, n, last, shape))
 
 
 class PointwiseConvolutionLayer(Module):
@@ -121,7 +123,7 @@ class PointwiseConvolutionLayer(Module):
 
     def _build(self, f_bar_batch):
         """Args: f_bar_batch (B, N, F). Returns: (B, N, F')."""
-        _check_rank3(f_bar_batch, self.F, "f_bar_batch", type(self).__name__)
+        _check_rank3(f_bar_batch, self.N, self.F, "f_bar_batch", type(self).__name__)
         return mlp(f_bar_batch, self.hidden_units, self.F_prime, "psi", output_initializer=self.output_initializer)
 
 
@@ -134,15 +136,15 @@ class MessagePassingLayer(Module):
 
     def _build(self, r_batch, f_batch):
         """Args: r_batch (B, N, 3), f_batch (B, N, F). Returns: f_bar (B, N, F)."""
-        _check_rank3(r_batch, 3, "r_batch", type(self).__name__)
-        _check_rank3(f_batch, self.F, "f_batch", type(self).__name__)
+        _check_rank3(r_batch, self.N, 3, "r_batch", type(self).__name__)
+        _check_rank3(f_batch, self.N, self.F, "f_batch", type(self).__name__)
         d = pairwise_distances(r_batch)                          # (B, N, N)
         # Initialisation of phi (the layer still computes exactly eq. 1). Glorot averages fan-in 1 with
         # fan-out 128: slopes ~0.2 and zero biases put every hidden unit's kink at d = 0, so phi starts as
         # a near-linear function of d and the basis {softplus(w d)} is badly conditioned (fitting wells
-        # from exponentials). Slopes up to `phi_slope` with spread biases put the kinks across the
-        # distances that occur (kink -b/w of a rising unit lies in (-0.5, 3) * phi_slope / w, mostly
-        # 0..5 length units for the default), a well-conditioned spline-like basis.
+        # from exponentials). Slopes up to `phi_slope` and biases spread over (-3, 0.5) * phi_slope put
+        # the kinks -b/w of many units inside the distances that occur (about 0..5 length units), a
+        # better-conditioned, spline-like basis.
         # The output starts small (1/N) because the sum over i adds N coherent terms.
         slope = self.phi_slope
         d_prime = mlp(d[..., None], self.hidden_units, self.F, "phi",            # (B, N, N, F)
@@ -185,8 +187,8 @@ class PropertyPredictor(Module):
 
     def _build(self, r_batch, f_batch):
         """Args: r_batch (B, N, 3), f_batch (B, N, F). Returns: (B, F_prime)."""
-        _check_rank3(r_batch, 3, "r_batch", type(self).__name__)
-        _check_rank3(f_batch, self.F, "f_batch", type(self).__name__)
+        _check_rank3(r_batch, self.N, 3, "r_batch", type(self).__name__)
+        _check_rank3(f_batch, self.N, self.F, "f_batch", type(self).__name__)
         h = self.embedding(f_batch)                              # (B, N, width)
         for message, update in zip(self.message_layers, self.update_layers):
             delta = update(message(r_batch, h))                  # (B, N, width)

@@ -182,6 +182,8 @@ def run(cfg, log=print, stop_at=None):
     g = build_graph(cfg, train, val, paths.checkpoints)
     history_path = paths.path("history.json")
     base = baseline(train, val)
+    # Reference: linear least squares on pair-distance histograms, the target's true functional form.
+    base["histogram_regression_val_mae"] = data.histogram_regression_mae(train, val, cfg.num_types)
     with tf.Session(graph=g.graph, config=training.session_config(cfg.threads)) as sess:
         start = g.checkpointer.restore_or_initialize(sess, g.init_op)
         if start:
@@ -242,14 +244,16 @@ def run(cfg, log=print, stop_at=None):
         "val MAE": (hist["val_step"], hist["val_mae"]),
         "val RMSE": (hist["val_step"], hist["val_rmse"]),
         "baseline val MAE (predict mean)": ([0, final_step], [base["baseline_val_mae"]] * 2),
+        "baseline val RMSE (predict mean)": ([0, final_step], [base["baseline_val_rmse"]] * 2),
+        "reference val MAE (histogram regression)": ([0, final_step], [base["histogram_regression_val_mae"]] * 2),
     }, title="Morse-energy systems: validation error", xlabel="step", ylabel="energy error", logy=True)
     plots.save_curves(paths.path("train_loss.png"), {"train MSE (standardised)": (hist["train_step"],
                                                                                   hist["train_loss"])},
                       title="training loss", xlabel="step", ylabel="MSE", logy=True)
     save_scatter(paths.path("val_scatter.png"), val.energy, val_energy,
                  "validation: MAE %.3f (mean baseline %.3f)" % (mae, base["baseline_val_mae"]))
-    log("val MAE %.4f  RMSE %.4f  | predict-the-mean baseline MAE %.4f  RMSE %.4f"
-        % (mae, rmse, base["baseline_val_mae"], base["baseline_val_rmse"]))
+    log("val MAE %.4f  RMSE %.4f  | predict-the-mean baseline MAE %.4f  RMSE %.4f | histogram regression MAE %.4f"
+        % (mae, rmse, base["baseline_val_mae"], base["baseline_val_rmse"], base["histogram_regression_val_mae"]))
     log("outputs in %s (metrics.json, loss_curve.png, train_loss.png, val_scatter.png, checkpoints/)" % run_dir)
     return metrics
 

@@ -57,8 +57,10 @@ def test_pointwise_shapes_names_and_reuse():
         assert layer.variables[0].shape.as_list() in ([128], [F, 128], [128, 5], [5])
         layer(f * 2.0)  # second call: no new variables
         assert len(tf.global_variables()) == 4
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="expects f_bar_batch of shape"):
             layer(tf.placeholder(tf.float32, [None, N, F + 1]))
+        with pytest.raises(ValueError, match="expects f_bar_batch of shape"):
+            layer(tf.placeholder(tf.float32, [None, N + 1, F]))
 
 
 def test_message_passing_shapes_names_and_reuse():

@@ -98,3 +98,28 @@ def test_cli_help_and_bad_config_exit_codes(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         train.main(["--run-dir", str(tmp_path / "r"), "--num-particles", "200", "--box-size", "1.0"])
     assert exc.value.code == 2 and "do not fit" in capsys.readouterr().err
+
+
+def test_pair_histogram_features_count_pairs_by_type():
+    systems = data.generate(5, num_particles=5, num_types=2, seed=2)
+    feats = data.pair_histogram_features(systems, 2, bins=7).reshape(5, 4, 7)    # (S, type pairs, bins)
+    np.testing.assert_array_equal(feats.sum(axis=(1, 2)), 10)                    # 5 * 4 / 2 pairs
+    ones = systems.types.sum(axis=1)
+    np.testing.assert_array_equal(feats[:, 3].sum(axis=1), ones * (ones - 1) // 2)  # type-1 with type-1
+    assert feats[:, 2].sum() == 0                                                   # pairs are unordered
+
+
+def test_report_section_lists_runs(tmp_path):
+    from tf1_molecules import report
+    train.run(_tiny_cfg(str(tmp_path / "runs" / "tiny"), 2), log=lambda *a: None)
+    text = report.section(str(tmp_path / "runs"))
+    assert "| tiny | 2 |" in text and "loss_curve.png" in text
+    assert "No finished runs" in report.section(str(tmp_path / "missing"))
+
+
+@pytest.mark.slow
+def test_training_beats_the_mean_baseline_by_far(tmp_path):
+    cfg = config.Config(train.DEFAULTS).replace(run_dir=str(tmp_path / "run"), num_systems=2000, steps=1500,
+                                                eval_every=500, checkpoint_every=1500)
+    metrics = train.run(cfg, log=lambda *a: None)
+    assert metrics["val_mae"] < 0.5 * metrics["baseline_val_mae"]
