@@ -73,6 +73,11 @@ HELP = {
 }
 
 
+# Sessions/servers of this process, kept referenced until os._exit: closing (or garbage-collecting) a
+# gRPC session while other tasks still hold channels to this server can block forever in TF 1.15.
+_KEEP_OPEN = []
+
+
 class ClusterSpecError(ValueError):
     """The cluster spec file is missing, not JSON, or not {"ps": [...], "worker": [...]}."""
 
@@ -113,9 +118,8 @@ def run_ps(spec, task_index, threads=1):
         done = dist_graph.done_queue(task_index)
         dequeue = done.dequeue()
     print("ps %d serving at %s" % (task_index, spec["ps"][task_index]), flush=True)
-    # Not closed: closing a session on a server that other tasks still talk to can block; the process
-    # exits right after this function (os._exit in __main__).
     sess = tf.Session(server.target, graph=graph)
+    _KEEP_OPEN.extend([server, sess])  # never closed, see _KEEP_OPEN
     for _ in spec["worker"]:
         print("ps %d: worker %d done" % (task_index, sess.run(dequeue)), flush=True)
     print("ps %d: all %d workers done" % (task_index, len(spec["worker"])), flush=True)
@@ -151,6 +155,7 @@ def run_worker(cfg, spec, task_index, images, run_dir):
         if sess is None:
             raise RuntimeError("worker %d: the chief did not initialize the model within %.0f s"
                                % (task_index, cfg.step_timeout))
+    _KEEP_OPEN.extend([server, sess])  # never closed, see _KEEP_OPEN
     sess.run(g.data_init, {g.data_images: images})
     coord = tf.train.Coordinator()
     threads = []

@@ -81,7 +81,8 @@ def load_images(cfg):
 def _save_samples(sess, g, paths, tag, step):
     """Fixed-z grids (moving-stat BN and, for BN generators, batch-stat BN) as PNG + NPY."""
     fixed, fixed_bs = sess.run([g.fixed_samples, g.fixed_samples_batch_stats])
-    title = "%s, step %d" % (g.variant.name, step)
+    title = "%s (G %s, D %s), step %d" % (g.variant.name, g.variant.g_norm or "plain", g.variant.d_norm or "plain",
+                                          step)
     plots.save_image_grid(fixed, os.path.join(paths.samples, tag + ".png"), title=title)
     files.save_npy(os.path.join(paths.samples, tag + ".npy"), fixed[..., 0])
     if model.has_bn(g.variant.g_norm):
