@@ -79,9 +79,20 @@ def network(inputs: tf.Tensor, hidden: int = 512, layers: int = 2, rank: int = 0
 
 
 def sample_tokens(logits: Dict[str, tf.Tensor], temperature: tf.Tensor) -> tf.Tensor:
-    """Draws one token per head from softmax(logits / temperature) -> int32 (B, 4) date tokens."""
-    draws = [tf.random.categorical(logits[name] / temperature, 1, dtype=tf.int32) for name in HEADS]
-    return tf.concat(draws, axis=1)  # (B, 4)
+    """Draws one token per head from softmax(logits / temperature) -> int32 (B, 4) date tokens.
+
+    Gumbel-max: argmax(logits / T + Gumbel noise) is an exact draw from the softmax. We use it instead
+    of tf.random.categorical because that kernel's stream depends on the thread count (TF1's thread
+    pools are process-wide, so `--seed` would not reproduce across runs); uniform noise from the
+    Philox generator does not, given the graph seed and these explicit op seeds.
+    """
+    draws = []
+    for i, name in enumerate(HEADS):
+        scaled = logits[name] / temperature  # (B, V)
+        uniform = tf.random_uniform(tf.shape(scaled), minval=1e-20, maxval=1.0, seed=1 + i)
+        gumbel = -tf.log(-tf.log(uniform))
+        draws.append(tf.argmax(scaled + gumbel, axis=1, output_type=tf.int32))  # (B,)
+    return tf.stack(draws, axis=1)  # (B, 4)
 
 
 def losses(logits: Dict[str, tf.Tensor], dy_target: tf.Tensor, tokens: tf.Tensor) -> Dict[str, tf.Tensor]:

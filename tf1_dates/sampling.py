@@ -68,7 +68,10 @@ def score_split(sess: tf.Session, graph, split, repeats: int, temperature: float
 def save_hparams(directory: str, hp: Dict) -> str:
     path = os.path.join(directory, "hparams.json")
     from common import files  # local import keeps this module light for tests
-    files.write_json(path, {k: hp[k] for k in NETWORK_KEYS})
+    saved = {k: hp[k] for k in NETWORK_KEYS}
+    # The split recipe, so `evaluate` can recompute which combinations these weights never saw.
+    saved["split"] = {"val_frac": hp["val_frac"], "test_frac": hp["test_frac"], "seed": hp["seed"]}
+    files.write_json(path, saved)
     return path
 
 

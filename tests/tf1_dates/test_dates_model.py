@@ -95,3 +95,12 @@ def test_sampling_follows_logits():
         two = {k: tf.tile(tf.constant([[0.0, math.log(3.0)]]), [20000, 1]) for k in tokenizer.OUTPUT_SIZES}
         draws = sess.run(model.sample_tokens(two, tf.constant(1.0)))
         assert abs(draws[:, 0].mean() - 0.75) < 0.02  # p(token 1) = 3/4
+
+
+def test_calendar_table_and_data_file_give_the_same_split(tmp_path, groups):
+    from tf1_dates import datagen
+    path = datagen.generate(str(tmp_path))[0]
+    from_file = data.read_data(path)
+    assert list(from_file) == list(calendar_facts.valid_dates_by_combo())
+    assert data.split_combos(from_file, 0.05, 0.05, 0) == data.split_combos(
+        calendar_facts.valid_dates_by_combo(), 0.05, 0.05, 0)

@@ -76,3 +76,12 @@ def test_predict_unsatisfiable_counted(trained, tmp_path, capsys):
     assert "2 line(s) ask for [True] [220]" in capsys.readouterr().err
     lines = out.read_text().split("\n")
     assert len(lines) == 3 and all(not dates_eval.check_line(l).malformed for l in lines)
+
+
+def test_evaluate_prints_targets_and_held_out(trained, capsys):
+    from tf1_dates import evaluate
+    assert evaluate.main(["--weights", trained["export"], "--repeats", "2", "--threads", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "[all] combos=6804 lines=13608" in out
+    assert "[held_out] combos=680" in out  # 5% val + 5% test of 6,804, recomputed from hparams.json
+    assert "uniform_sampler_diversity=" in out and "all_lines_per_second=" in out
