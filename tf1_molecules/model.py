@@ -131,6 +131,7 @@ class MessagePassingLayer(Module):
     """f_bar_jk = softplus(sum_i phi(d_ji)_k f_ik), phi: 1 -> 128 (softplus) -> F shared over pairs (eq. 1)."""
 
     def __init__(self, N, F, hidden_units=HIDDEN_UNITS, phi_slope=7.0, name="message_passing"):
+        """phi_slope=None: plain Glorot initialisation of phi (the first version, kept to compare)."""
         super(MessagePassingLayer, self).__init__(name)
         self.N, self.F, self.hidden_units, self.phi_slope = N, F, hidden_units, phi_slope
 
@@ -147,10 +148,14 @@ class MessagePassingLayer(Module):
         # better-conditioned, spline-like basis.
         # The output starts small (1/N) because the sum over i adds N coherent terms.
         slope = self.phi_slope
-        d_prime = mlp(d[..., None], self.hidden_units, self.F, "phi",            # (B, N, N, F)
-                      hidden_initializer=tf.random_uniform_initializer(-slope, slope),
-                      hidden_bias=tf.random_uniform_initializer(-3.0 * slope, 0.5 * slope),
-                      output_initializer=tf.variance_scaling_initializer(1.0 / self.N ** 2, "fan_avg", "uniform"))
+        if slope is None:
+            d_prime = mlp(d[..., None], self.hidden_units, self.F, "phi")       # (B, N, N, F)
+        else:
+            d_prime = mlp(d[..., None], self.hidden_units, self.F, "phi",        # (B, N, N, F)
+                          hidden_initializer=tf.random_uniform_initializer(-slope, slope),
+                          hidden_bias=tf.random_uniform_initializer(-3.0 * slope, 0.5 * slope),
+                          output_initializer=tf.variance_scaling_initializer(1.0 / self.N ** 2, "fan_avg",
+                                                                             "uniform"))
         # sum over the neighbour index i: d'_{j,i,k} * f_{i,k}; the sum over i is what makes the layer
         # equivariant to permutations (any order of neighbours gives the same sum).
         messages = tf.reduce_sum(d_prime * f_batch[:, None, :, :], axis=2)  # (B, N, F)
@@ -169,7 +174,13 @@ class PropertyPredictor(Module):
     """
 
     def __init__(self, N, F, F_prime=1, width=32, num_blocks=2, hidden_units=HIDDEN_UNITS,
-                 residual=True, phi_slope=7.0, name="property_predictor"):
+                 residual=True, init="spread", name="property_predictor"):
+        """init: "spread" (default, see MessagePassingLayer) or "glorot" (Glorot everywhere, random
+        readout: the first version, which trained much worse; kept so the comparison can be rerun)."""
+        if init not in ("spread", "glorot"):
+            raise ValueError("init must be 'spread' or 'glorot', got %r" % (init,))
+        phi_slope = 7.0 if init == "spread" else None
+        readout_init = tf.zeros_initializer() if init == "spread" else None
         super(PropertyPredictor, self).__init__(name)
         self.N, self.F, self.F_prime = N, F, F_prime
         self.residual = residual
@@ -183,7 +194,7 @@ class PropertyPredictor(Module):
             # Zero-initialised last layer: the prediction starts at 0, i.e. at the (standardised) mean,
             # instead of a random sum of N large terms; gradients still reach it through the kernel.
             self.readout = PointwiseConvolutionLayer(N, width, F_prime, hidden_units,
-                                                     output_initializer=tf.zeros_initializer(), name="readout")
+                                                     output_initializer=readout_init, name="readout")
 
     def _build(self, r_batch, f_batch):
         """Args: r_batch (B, N, 3), f_batch (B, N, F). Returns: (B, F_prime)."""

@@ -33,6 +33,7 @@ DEFAULTS = collections.OrderedDict([
     ("num_blocks", 2),
     ("hidden_units", 128),
     ("residual", True),
+    ("init", "spread"),
     ("batch_size", 64),
     ("steps", 6000),
     ("lr", 0.002),
@@ -55,6 +56,7 @@ HELP = {
     "num_blocks": "message passing + point-wise convolution blocks",
     "hidden_units": "hidden units of phi and psi (the seed says 128)",
     "residual": "add each block's output to its input",
+    "init": "'spread' (phi kinks spread over the distances, zero readout) or 'glorot' (the first version)",
     "batch_size": "systems per training step",
     "steps": "total training steps (Adam, cosine-decayed learning rate)",
     "lr": "initial Adam learning rate",
@@ -91,7 +93,7 @@ def build_graph(cfg, train, val, checkpoint_dir):
         global_step = tf.train.get_or_create_global_step()
         predictor = model.PropertyPredictor(cfg.num_particles, cfg.num_types, 1, width=cfg.width,
                                             num_blocks=cfg.num_blocks, hidden_units=cfg.hidden_units,
-                                            residual=cfg.residual)
+                                            residual=cfg.residual, init=cfg.init)
 
         with tf.name_scope("train_input"):
             indices = tf.placeholder(tf.int32, [cfg.batch_size], name="batch_indices")

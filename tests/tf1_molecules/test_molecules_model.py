@@ -180,3 +180,19 @@ def test_predictor_combined_transform_without_residual():
     moved = (r_np @ _random_rotation(rng).T + 3.0)[:, perm]
     base, moved_out = _predict([r_np, moved], [f_np, f_np[:, perm]], residual=False)
     np.testing.assert_allclose(moved_out, base, rtol=1e-4, atol=1e-4)
+
+
+def test_fresh_predictor_starts_at_zero_and_init_choice_is_checked():
+    rng = np.random.RandomState(5)
+    r_np, f_np = _random_system(rng)
+    with tf.Graph().as_default():
+        spread = model.PropertyPredictor(N, F, 1)(tf.constant(r_np), tf.constant(f_np))
+        glorot = model.PropertyPredictor(N, F, 1, init="glorot", name="glorot")(tf.constant(r_np), tf.constant(f_np))
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            spread_val, glorot_val = sess.run([spread, glorot])
+        # zero readout kernel and bias: the prediction starts at the standardised mean, 0
+        np.testing.assert_array_equal(spread_val, 0.0)
+        assert np.all(np.abs(glorot_val) > 0.0)
+        with pytest.raises(ValueError, match="init must be"):
+            model.PropertyPredictor(N, F, 1, init="he")
