@@ -65,16 +65,17 @@ def main(argv=None):
     parser.add_argument("--variant", default=None, choices=list(model.VARIANTS),
                         help="variant to initialize fresh (ignored with --run-dir)")
     parser.add_argument("--sn-scope", default="all", choices=model.SN_SCOPES)
+    parser.add_argument("--init", default="torch", choices=model.INITS)
     parser.add_argument("--run-dir", default=None, help="diagnose this run's latest generator instead")
     parser.add_argument("--n", type=int, default=256, help="batch of z")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.run_dir:
         cfg = config.load_run_config(args.run_dir)
-        variant = model.get_variant(cfg["variant"], cfg.get("sn_scope", "all"))
+        variant = model.variant_from_config(cfg)
         where = "%s (trained)" % args.run_dir
     elif args.variant:
-        variant = model.get_variant(args.variant, args.sn_scope)
+        variant = model.get_variant(args.variant, args.sn_scope, args.init)
         where = "fresh init, seed %d" % args.seed
     else:
         parser.error("give --variant or --run-dir")

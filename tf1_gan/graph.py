@@ -126,7 +126,7 @@ def build_graph(cfg, num_examples):
     Returns:
       GanGraph.
     """
-    variant = model.get_variant(cfg.variant, cfg.sn_scope)
+    variant = model.variant_from_config(cfg)
     graph = tf.Graph()
     with graph.as_default():
         training.seed_everything(cfg.seed)

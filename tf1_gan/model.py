@@ -20,17 +20,17 @@ IMAGE_SHAPE = (28, 28, 1)
 LEAK = 0.2  # LeakyReLU slope of both reference implementations
 
 # norm: None, "bn" or "sn" for each network. Batch norm hyper-parameters are per variant (see docs).
-Variant = collections.namedtuple("Variant", "name arch g_norm d_norm bn_momentum bn_epsilon")
+Variant = collections.namedtuple("Variant", "name arch g_norm d_norm bn_momentum bn_epsilon init")
 
 VARIANTS = collections.OrderedDict([
     # The classic simple GAN with every normalization removed.
-    ("linear", Variant("linear", "mlp", None, None, 0.9, 1e-3)),
+    ("linear", Variant("linear", "mlp", None, None, 0.9, 1e-3, "torch")),
     # PyTorch-GAN's BatchNorm1d(out, 0.8): eps=0.8 (the Keras original meant momentum=0.8); PyTorch's
     # momentum 0.1 is TF's 0.9. We keep the reference literally.
-    ("linear_bn", Variant("linear_bn", "mlp", "bn", None, 0.9, 0.8)),
-    ("dcgan_bn", Variant("dcgan_bn", "conv", "bn", "bn", 0.9, 1e-5)),
+    ("linear_bn", Variant("linear_bn", "mlp", "bn", None, 0.9, 0.8, "torch")),
+    ("dcgan_bn", Variant("dcgan_bn", "conv", "bn", "bn", 0.9, 1e-5, "torch")),
     # The seed's variant 4 read literally: every BN of dcgan_bn replaced by SN, in G and D.
-    ("dcgan_sn", Variant("dcgan_sn", "conv", "sn", "sn", 0.9, 1e-5)),
+    ("dcgan_sn", Variant("dcgan_sn", "conv", "sn", "sn", 0.9, 1e-5, "torch")),
 ])
 
 # "all": the seed literally (SN replaces every BN, in G and D). "d": SN in D only, G keeps BN (Miyato et al.).
@@ -38,8 +38,14 @@ VARIANTS = collections.OrderedDict([
 SN_SCOPES = ("all", "d", "all_bn")
 
 
-def get_variant(name, sn_scope="all"):
+INITS = ("torch", "he")
+
+
+def get_variant(name, sn_scope="all", init="torch", bn_epsilon=0.0):
     """The Variant for `name`; sn_scope="d" keeps G's batch norm and puts SN in D only (Miyato et al.).
+
+    init: "torch" (PyTorch's default, as the reference) or "he" (variance-preserving for LeakyReLU).
+    bn_epsilon: overrides the variant's batch-norm epsilon when > 0.
 
     Raises:
       ValueError: unknown variant or sn_scope, or sn_scope="d" on a variant without SN.
@@ -48,7 +54,11 @@ def get_variant(name, sn_scope="all"):
         raise ValueError("unknown variant %r (choose from %s)" % (name, ", ".join(VARIANTS)))
     if sn_scope not in SN_SCOPES:
         raise ValueError("unknown sn_scope %r (choose from %s)" % (sn_scope, ", ".join(SN_SCOPES)))
-    variant = VARIANTS[name]
+    if init not in INITS:
+        raise ValueError("unknown init %r (choose from %s)" % (init, ", ".join(INITS)))
+    variant = VARIANTS[name]._replace(init=init)
+    if bn_epsilon > 0:
+        variant = variant._replace(bn_epsilon=float(bn_epsilon))
     if sn_scope != "all":
         if variant.d_norm != "sn":
             raise ValueError("sn_scope=%r only applies to a variant with spectral norm, not %r" % (sn_scope, name))
@@ -61,13 +71,25 @@ def has_bn(norm):
     return norm in ("bn", "sn+bn")
 
 
-# PyTorch's default weight init, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), so the comparison with the
-# PyTorch reference figures starts from the same distribution.
-_INIT = tf.variance_scaling_initializer(scale=1.0 / 3.0, mode="fan_in", distribution="uniform")
+def variant_from_config(cfg):
+    """The Variant described by a run config mapping (keys missing in older configs take defaults)."""
+    return get_variant(cfg["variant"], cfg.get("sn_scope", "all"), cfg.get("init", "torch"),
+                       cfg.get("bn_epsilon", 0.0))
+
+
+def _initializer(init):
+    """Default kernel initializer of a network's variable scope.
+
+    "torch": PyTorch's default U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (variance 1/(3 fan_in)), so the
+    comparison with the PyTorch reference starts from the same distribution. It shrinks the signal by
+    ~2.4x per LeakyReLU layer (see docs). "he": variance 2 / ((1 + 0.2^2) fan_in), which keeps it.
+    """
+    scale = 1.0 / 3.0 if init == "torch" else 2.0 / (1.0 + LEAK ** 2)
+    return tf.variance_scaling_initializer(scale=scale, mode="fan_in", distribution="uniform")
 
 
 def _kernel(shape, use_sn, update_sn):
-    kernel = tf.get_variable("kernel", shape=shape, initializer=_INIT)
+    kernel = tf.get_variable("kernel", shape=shape)  # the network scope's initializer
     if not use_sn:
         return kernel
     kernel, sigma = sn.spectral_norm(kernel, training=update_sn)
@@ -135,7 +157,8 @@ def generator(z, variant, training, bn_training=None):
     norm = variant.g_norm
     use_sn = norm in ("sn", "sn+bn")  # for the layers that never have BN (first MLP layer, output layers)
     act = functools.partial(tf.nn.leaky_relu, alpha=LEAK)
-    with tf.variable_scope("generator", reuse=tf.AUTO_REUSE, use_resource=True):
+    with tf.variable_scope("generator", reuse=tf.AUTO_REUSE, use_resource=True,
+                           initializer=_initializer(variant.init)):
         if variant.arch == "mlp":
             # z(100) -> 128 -> 256 -> 512 -> 1024 -> 784; the first layer has no norm in the reference.
             h = act(linear(z, 128, "fc1", use_sn=use_sn, update_sn=training))  # (B, 128)
@@ -170,7 +193,8 @@ def discriminator(images, variant, training, update_sn=None):
     norm = variant.d_norm
     use_sn = norm == "sn"
     act = functools.partial(tf.nn.leaky_relu, alpha=LEAK)
-    with tf.variable_scope("discriminator", reuse=tf.AUTO_REUSE, use_resource=True):
+    with tf.variable_scope("discriminator", reuse=tf.AUTO_REUSE, use_resource=True,
+                           initializer=_initializer(variant.init)):
         if variant.arch == "mlp":
             h = tf.reshape(images, [-1, 784])  # (B, 784): the reference MLP flattens
             h = act(linear(h, 512, "fc1", use_sn=use_sn, update_sn=update_sn))  # (B, 512)

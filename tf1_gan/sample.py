@@ -34,7 +34,7 @@ def load_sampler(run_dir, threads=2):
     if not os.path.exists(os.path.join(run_dir, "config.yaml")):
         raise FileNotFoundError("%s: no config.yaml (not a tf1_gan run dir?)" % run_dir)
     cfg = config.load_run_config(run_dir)
-    variant = model.get_variant(cfg["variant"], cfg.get("sn_scope", "all"))
+    variant = model.variant_from_config(cfg)
     graph = tf.Graph()
     with graph.as_default():
         z = tf.placeholder(tf.float32, [None, model.Z_DIM], name="z")

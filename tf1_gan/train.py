@@ -24,6 +24,8 @@ TASK = "tf1_gan"
 DEFAULTS = {
     "variant": "dcgan_bn",
     "sn_scope": "all",
+    "init": "torch",
+    "bn_epsilon": 0.0,
     "loss": "nonsaturating",
     "epochs": 10,
     "batch_size": 64,
@@ -45,6 +47,8 @@ HELP = {
     "variant": "one of %s" % ", ".join(model.VARIANTS),
     "sn_scope": ("dcgan_sn only: 'all' = SN replaces BN in G and D (the seed, literally), 'd' = SN in D, BN in G "
                  "(the paper), 'all_bn' = SN everywhere and G keeps BN (SAGAN style)"),
+    "init": "kernel init: 'torch' (PyTorch default, as the reference) or 'he' (variance-preserving)",
+    "bn_epsilon": "batch-norm epsilon; 0 = the variant's (linear_bn: 0.8 as the reference, dcgan: 1e-5)",
     "loss": "GAN loss (only 'nonsaturating': the seed forbids changing it)",
     "epochs": "passes over the training images (same for every variant when comparing)",
     "batch_size": "images per step",
@@ -64,7 +68,9 @@ HELP = {
 
 
 def default_run_dir(cfg):
-    name = cfg.variant + {"all": "", "d": "_snD", "all_bn": "_snAllBN"}.get(cfg.sn_scope, "") + "_s%d" % cfg.seed
+    name = cfg.variant + {"all": "", "d": "_snD", "all_bn": "_snAllBN"}.get(cfg.sn_scope, "")
+    name += ("_he" if cfg.init == "he" else "") + ("_eps%g" % cfg.bn_epsilon if cfg.bn_epsilon > 0 else "")
+    name += "_s%d" % cfg.seed
     return training.default_run_dir(TASK, name)
 
 
@@ -172,7 +178,7 @@ def train(cfg, images, run_dir, quiet=False):
 def main(argv=None):
     try:
         cfg = config.parse(DEFAULTS, argv, description=__doc__.split("\n")[0], help=HELP)
-        model.get_variant(cfg.variant, cfg.sn_scope)
+        model.variant_from_config(cfg)
         images = load_images(cfg)
     except (config.ConfigError, ValueError, mnist.DataError) as err:
         sys.stderr.write("error: %s\n" % err)
