@@ -22,6 +22,10 @@ def run_label(run_dir):
     cfg = config.load_run_config(run_dir)
     label = cfg["variant"]
     label += {"d": " (SN in D only)", "all_bn": " (SN all + G BN)"}.get(cfg.get("sn_scope"), "")
+    if cfg.get("init", "torch") != "torch":
+        label += " (%s init)" % cfg["init"]
+    if cfg.get("bn_epsilon", 0.0) > 0:
+        label += " (BN eps %g)" % cfg["bn_epsilon"]
     return label
 
 
