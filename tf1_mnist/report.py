@@ -1,12 +1,36 @@
 """Markdown section of reports/REPORT.md for tf1_mnist (called by common.report)."""
+import collections
 import glob
 import os
+import sys
+
+import numpy as np
 
 from common import files, mnist
 
 
 def _rel(path):
     return os.path.relpath(os.path.abspath(path), mnist.REPO_ROOT)
+
+
+def cnn_table(metrics_paths):
+    """ConvNet runs grouped by batch-norm variant: test accuracy mean ± sd over the runs (seeds)."""
+    groups = collections.OrderedDict((bn, []) for bn in ("none", "2d", "1d", "both"))
+    for path in metrics_paths:
+        m = files.read_json(path)
+        groups.setdefault(m["bn"], []).append(m)
+    rows = ["### ConvNet (`python -m tf1_mnist.cnn --bn ... [--seed S]`)", "",
+            "| batch norm | runs | epochs | test accuracy (mean ± sd) | min - max | train images/s (median) |",
+            "|---|---|---|---|---|---|"]
+    for bn, runs in groups.items():
+        if not runs:
+            continue
+        acc = np.array([m["test_accuracy"] for m in runs])
+        sd = " ± %.4f" % acc.std(ddof=1) if len(acc) > 1 else ""
+        rows.append("| %s | %d | %s | %.4f%s | %.4f - %.4f | %.0f |" % (
+            bn, len(runs), "/".join(sorted({str(m["epochs"]) for m in runs})), acc.mean(), sd, acc.min(), acc.max(),
+            np.median([m["train_images_per_second"] or 0 for m in runs])))
+    return "\n".join(rows)
 
 
 def section(task_runs_dir):
@@ -24,17 +48,10 @@ def section(task_runs_dir):
         parts.append("")
     cnn_runs = sorted(glob.glob(os.path.join(task_runs_dir, "cnn_*", "metrics.json")))
     if cnn_runs:
-        parts += ["### ConvNet (`python -m tf1_mnist.cnn --bn ...`)", "",
-                  "| run | batch norm | epochs | test accuracy | train images/s |", "|---|---|---|---|---|"]
-        for path in cnn_runs:
-            m = files.read_json(path)
-            parts.append("| %s | %s | %d | %.4f | %.0f |" % (os.path.basename(os.path.dirname(path)), m["bn"],
-                                                            m["epochs"], m["test_accuracy"],
-                                                            m["train_images_per_second"] or 0))
-        parts.append("")
+        parts += [cnn_table(cnn_runs), ""]
         for path in cnn_runs:
             png = os.path.join(os.path.dirname(path), "learning_curves.png")
-            if os.path.exists(png):
+            if os.path.exists(png) and "_seed" not in path:
                 parts.append("![%s](%s)" % (os.path.basename(os.path.dirname(path)), _rel(png)))
         parts.append("")
     singles = [p for p in sorted(glob.glob(os.path.join(task_runs_dir, "*", "metrics.json")))
@@ -48,3 +65,7 @@ def section(task_runs_dir):
                                                        m["best_val_accuracy"], m["test_accuracy"]))
         parts.append("")
     return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    print(section(sys.argv[1] if len(sys.argv) > 1 else os.path.join("runs", "tf1_mnist")))
