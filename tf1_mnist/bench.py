@@ -55,7 +55,9 @@ def bench_cnn(bn):
     return {"cnn_%s_train_images_per_s" % bn: train * BATCH, "cnn_%s_infer_images_per_s" % bn: infer * 500}
 
 
-def main():
+def main(argv=None):
+    import argparse
+    argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args(argv)  # --help; no options
     utils.quiet_tensorflow()
     results = {}
     results.update(bench_mlp())

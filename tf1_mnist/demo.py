@@ -25,5 +25,7 @@ def run_demo(out=OUT):
 
 
 if __name__ == "__main__":
+    import argparse
+    argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args()  # --help; no options
     utils.quiet_tensorflow()
     run_demo()
