@@ -5,6 +5,7 @@ For each G layer (after its activation) on a batch of z, prints
   spread  = mean over units of the standard deviation over the batch (the part that depends on z),
   ratio   = spread / rms (1: fully z-dependent; ~0: every z gives the same activations),
 and for the output the mean pairwise L2 distance between samples next to that of real images.
+With --run-dir it also checks every SN layer: sigma from the stored u, v against np.linalg.svd.
 Without --run-dir, G is freshly initialized (BN with batch statistics); with it, the run's latest
 checkpoint is used (BN with moving statistics, the sampling mode). This is the evidence for why the
 literal "SN everywhere" generator collapses to one image (docs/tf1_gan.md).
@@ -60,6 +61,22 @@ def layer_stats(variant, run_dir=None, n=256, seed=0, threads=2):
     return rows, samples[..., 0]
 
 
+def sn_check(run_dir):
+    """[(layer, sigma estimated from the stored u, v, true sigma by SVD)] for every SN kernel of a run."""
+    reader = tf.train.load_checkpoint(os.path.join(run_dir, "checkpoints"))
+    rows = []
+    for name in sorted(reader.get_variable_to_shape_map()):
+        if not name.endswith("/spectral_norm/u"):
+            continue
+        layer = name[:-len("/spectral_norm/u")]
+        kernel = reader.get_tensor(layer + "/kernel")
+        w_mat = kernel.reshape(-1, kernel.shape[-1]).astype(np.float64)  # (K, C), as spectral_norm.py
+        u = reader.get_tensor(layer + "/spectral_norm/u")[0]
+        v = reader.get_tensor(layer + "/spectral_norm/v")[0]
+        rows.append((layer, float(v @ w_mat @ u), float(np.linalg.svd(w_mat, compute_uv=False)[0])))
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--variant", default=None, choices=list(model.VARIANTS),
@@ -81,6 +98,9 @@ def main(argv=None):
         parser.error("give --variant or --run-dir")
     rows, samples = layer_stats(variant, args.run_dir, args.n, args.seed)
     print("G of %s (g_norm=%s), %s" % (variant.name, variant.g_norm, where))
+    if args.run_dir:
+        for layer, est, true in sn_check(args.run_dir):
+            print("  sn %-24s sigma_est=%.4f sigma_svd=%.4f ||W_SN||_2=%.4f" % (layer, est, true, true / est))
     for name, rms, spread, ratio in rows:
         print("  %-28s rms=%.4f spread=%.5f ratio=%.4f" % (name, rms, spread, ratio))
     real, _ = mnist.load_mnist("embedded", "train")
