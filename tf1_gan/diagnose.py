@@ -83,6 +83,7 @@ def main(argv=None):
                         help="variant to initialize fresh (ignored with --run-dir)")
     parser.add_argument("--sn-scope", default="all", choices=model.SN_SCOPES)
     parser.add_argument("--init", default="torch", choices=model.INITS)
+    parser.add_argument("--bn-epsilon", type=float, default=0.0, help="BN epsilon override (0 = variant's)")
     parser.add_argument("--run-dir", default=None, help="diagnose this run's latest generator instead")
     parser.add_argument("--n", type=int, default=256, help="batch of z")
     parser.add_argument("--seed", type=int, default=0)
@@ -92,7 +93,7 @@ def main(argv=None):
         variant = model.variant_from_config(cfg)
         where = "%s (trained)" % args.run_dir
     elif args.variant:
-        variant = model.get_variant(args.variant, args.sn_scope, args.init)
+        variant = model.get_variant(args.variant, args.sn_scope, args.init, args.bn_epsilon)
         where = "fresh init, seed %d" % args.seed
     else:
         parser.error("give --variant or --run-dir")
