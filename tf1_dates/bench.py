@@ -7,6 +7,7 @@ graph build excluded; best of 3 passes). train_steps_per_second: the training st
 The 1-minute load average is printed too: the machine is shared, so the numbers depend on it.
 """
 import argparse
+import logging
 import os
 import sys
 import time
@@ -16,6 +17,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+
+logging.getLogger("tensorflow").setLevel(logging.ERROR)  # hide TF 1.15 deprecation notices
 
 from common import training  # noqa: E402
 from tf1_dates import calendar_facts, data, model, predict, sampling, tokenizer  # noqa: E402

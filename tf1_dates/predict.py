@@ -8,6 +8,7 @@ and order. Every date is drawn from the network's softmax heads; nothing checks 
 you opt in to `--reject-invalid` (resamples lines that fail the evaluator; reported separately).
 A malformed input line stops the run with exit code 2 and no output file.
 """
+import logging
 import os
 import sys
 
@@ -21,6 +22,8 @@ from typing import List, Optional  # noqa: E402
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+
+logging.getLogger("tensorflow").setLevel(logging.ERROR)  # hide TF 1.15 deprecation notices
 
 from common import files, training  # noqa: E402
 from tf1_dates import eval as dates_eval  # noqa: E402

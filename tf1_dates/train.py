@@ -10,6 +10,7 @@ scored by eval.py: the all-four rate and diversity are what we monitor, not toke
 answers are right; the exact expected all-four rate is logged too).
 """
 import os
+import logging
 import sys
 import time
 from typing import Dict, List, Optional
@@ -18,6 +19,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+
+logging.getLogger("tensorflow").setLevel(logging.ERROR)  # hide TF 1.15 deprecation notices
 
 from common import config, files, plots, training  # noqa: E402
 from tf1_dates import calendar_facts, data, model, sampling  # noqa: E402

@@ -85,3 +85,15 @@ def test_evaluate_prints_targets_and_held_out(trained, capsys):
     assert "[all] combos=6804 lines=13608" in out
     assert "[held_out] combos=680" in out  # 5% val + 5% test of 6,804, recomputed from hparams.json
     assert "uniform_sampler_diversity=" in out and "all_lines_per_second=" in out
+
+
+def test_committed_weights_load_and_are_small():
+    weights = sampling.WEIGHTS_DIR
+    total = sum(os.path.getsize(p) for p in glob.glob(os.path.join(weights, "*")))
+    assert total < 5e6
+    predictor = predict.Predictor(weights, seed=0, threads=1)
+    ids = predict.tokenizer.encode_lines(["[MON] [DEC] [False] [196]"] * 200)
+    lines = sampling.format_lines(["[MON] [DEC] [False] [196]"] * 200, predictor.predict(ids))
+    predictor.close()
+    # a real test of the shipped network: nearly all draws must satisfy the four conditions
+    assert dates_eval.score_lines(lines)["all_four"] > 0.95
