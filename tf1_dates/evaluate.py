@@ -34,14 +34,14 @@ def uniform_baseline(table: Dict[tuple, list], repeats: int, seed: int) -> float
     return dates_eval.score_lines(lines, counts)["diversity"]
 
 
-def held_out_combos(split: Dict, table: Dict[tuple, list]) -> List[tuple]:
-    """The val+test combinations of a split recipe {val_frac, test_frac, seed}.
+def held_out_combos(split: Dict, table: Dict[tuple, list]) -> Dict[str, List[tuple]]:
+    """The val and test combinations of a split recipe {val_frac, test_frac, seed}.
 
     `table` (calendar_facts.valid_dates_by_combo) lists combinations in data.txt's first-seen order,
     the same order `data.read_data` produces, so the split is identical to the training run's.
     """
     parts = data.split_combos(table, split["val_frac"], split["test_frac"], split["seed"])
-    return parts["val"] + parts["test"]
+    return {"held_out_val": parts["val"], "held_out_test": parts["test"]}
 
 
 def score(predictor, combos: List[tuple], repeats: int, temperature: float, counts) -> Dict[str, float]:
@@ -61,7 +61,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--weights", default=sampling.WEIGHTS_DIR, help="exported weights dir")
     parser.add_argument("--repeats", type=int, default=5, help="times each combination is asked")
     parser.add_argument("--seed", type=int, default=0, help="sampling seed")
-    parser.add_argument("--temperature", type=float, default=1.0, help="softmax temperature")
+    parser.add_argument("--temperature", type=float, default=0.5,
+                        help="softmax temperature (0.5: chosen on held-out validation combinations)")
     parser.add_argument("--threads", type=int, default=2, help="TF threads")
     parser.add_argument("--json", default="", help="also write the numbers here")
     args = parser.parse_args(argv)
@@ -76,11 +77,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     results = {"all": score(predictor, combos, args.repeats, args.temperature, counts)}
     split = sampling.load_hparams(args.weights).get("split")
     if split and split["val_frac"] + split["test_frac"] > 0:
-        held = held_out_combos(split, table)
-        results["held_out"] = score(predictor, held, args.repeats, args.temperature, counts)
+        for name, held in held_out_combos(split, table).items():
+            if held:
+                results[name] = score(predictor, held, args.repeats, args.temperature, counts)
     predictor.close()
     results["uniform_sampler_diversity"] = uniform_baseline(table, args.repeats, args.seed)
-    for name in ("all", "held_out"):
+    for name in ("all", "held_out_val", "held_out_test"):
         if name in results:
             r = results[name]
             print("[%s] combos=%d lines=%d" % (name, r["n"] // args.repeats, r["n"]))

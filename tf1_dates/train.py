@@ -1,7 +1,7 @@
 """Trains the conditional date generator (resumable; monitors sampled all-four and diversity).
 
-    python -m tf1_dates.train --name default            # -> runs/tf1_dates/default
-    python -m tf1_dates.train --name full --val-frac 0 --test-frac 0 --export-dir tf1_dates/weights
+    python -m tf1_dates.train --name heldout20k --threads 1   # -> runs/tf1_dates/heldout20k
+    python -m tf1_dates.train --name full20k --val-frac 0 --test-frac 0 --threads 1 --export-dir DIR
 
 Validation and test hold out *whole condition combinations* (stratified by leap year and the [220]
 decade), so their scores measure generalisation to condition sets the network never saw.
@@ -30,17 +30,17 @@ DEFAULTS = {
     "name": "default",
     "run_dir": "",
     "data": os.path.join("data", "dates", "data.txt"),
-    "hidden": 512,
+    "hidden": 768,
     "layers": 2,
     "rank": 0,
     "periodic": False,
     "dropout": 0.0,
     "batch_size": 256,
     "lr": 1e-3,
-    "lr_final_ratio": 0.05,
+    "lr_final_ratio": 0.1,
     "weight_decay": 0.0,
-    "steps": 12000,
-    "eval_every": 1000,
+    "steps": 20000,
+    "eval_every": 2000,
     "val_frac": 0.05,
     "test_frac": 0.05,
     "repeats": 5,
@@ -133,7 +133,9 @@ def run(cfg) -> Dict[str, float]:
         exporter = tf.train.Saver(var_list=graph.saver_vars, max_to_keep=1)
     graph.graph.finalize()
     history = files.read_json(_history_path(paths)) if os.path.exists(_history_path(paths)) else {}
-    writer = training.summary_writer(paths.root, graph.graph)
+    # TensorBoard gets the small inference graph: the training graph holds the data as constants
+    # (6k x 310 floats), which would put ~16 MB into every event file.
+    writer = training.summary_writer(paths.root, model.build_sample_graph(cfg, cfg.seed).graph)
     metrics = {}
     with tf.Session(graph=graph.graph, config=training.session_config(cfg.threads)) as sess:
         start = ckpt.restore_or_initialize(sess, graph.init_op)

@@ -83,7 +83,7 @@ def test_evaluate_prints_targets_and_held_out(trained, capsys):
     assert evaluate.main(["--weights", trained["export"], "--repeats", "2", "--threads", "1"]) == 0
     out = capsys.readouterr().out
     assert "[all] combos=6804 lines=13608" in out
-    assert "[held_out] combos=680" in out  # 5% val + 5% test of 6,804, recomputed from hparams.json
+    assert "[held_out_val] combos=340" in out and "[held_out_test] combos=340" in out  # from hparams.json
     assert "uniform_sampler_diversity=" in out and "all_lines_per_second=" in out
 
 
