@@ -50,8 +50,11 @@ def score(predictor, combos: List[tuple], repeats: int, temperature: float, coun
     start = time.time()
     tokens = predictor.predict(ids, temperature)
     seconds = time.time() - start
-    out = dates_eval.score_lines(sampling.format_lines(conditions, tokens), counts)
+    lines = sampling.format_lines(conditions, tokens)
+    out = dates_eval.score_lines(lines, counts)
     out["lines_per_second"] = len(ids) / max(seconds, 1e-9)
+    out["failures"] = [line for line in lines if not dates_eval.check_line(line).all_four]
+    out["samples"] = lines[:10]
     return out
 
 
@@ -65,6 +68,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="softmax temperature (0.5: chosen on held-out validation combinations)")
     parser.add_argument("--threads", type=int, default=2, help="TF threads")
     parser.add_argument("--json", default="", help="also write the numbers here")
+    parser.add_argument("--show", type=int, default=0, help="print this many sample and failing lines")
     args = parser.parse_args(argv)
     table = calendar_facts.valid_dates_by_combo()
     counts = {c: len(v) for c, v in table.items()}
@@ -90,6 +94,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                         "malformed", "invalid_date", "out_of_range", "lines_per_second"):
                 value = r[key]
                 print("%s_%s=%s" % (name, key, ("%.4f" % value) if isinstance(value, float) else value))
+            for label in ("samples", "failures") if args.show else ():
+                for line in r[label][:args.show]:
+                    print("%s_%s: %s" % (name, label[:-1], line))
     print("uniform_sampler_diversity=%.4f" % results["uniform_sampler_diversity"])
     if args.json:
         files.write_json(args.json, results)
