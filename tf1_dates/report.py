@@ -1,0 +1,29 @@
+"""The tf1_dates section of reports/REPORT.md: one row per training run, and its curves."""
+import glob
+import os
+
+from common import files
+from common import report as common_report
+
+COLUMNS = ["steps", "all_four/train", "all_four/val", "all_four/test", "diversity/val", "diversity/test",
+           "expected_all_four/test", "train_seconds_this_session"]
+
+
+def section(task_runs_dir: str) -> str:
+    """Markdown for the runs under `task_runs_dir` (image paths relative to the repo root)."""
+    rows, figures = [], []
+    for metrics_path in sorted(glob.glob(os.path.join(task_runs_dir, "*", "metrics.json"))):
+        run_dir = os.path.dirname(metrics_path)
+        metrics = files.read_json(metrics_path)
+        if not metrics:
+            continue
+        rows.append((os.path.basename(run_dir), metrics))
+        figures += sorted(glob.glob(os.path.join(run_dir, "*.png")))
+    if not rows:
+        return ""
+    text = ["Sampled scores while training (temperature 1; val/test = held-out *combinations*). "
+            "Target numbers for the shipped weights: `python -m tf1_dates.evaluate` (see docs/tf1_dates.md).",
+            "", common_report.markdown_table(rows, COLUMNS)]
+    for fig in figures:
+        text.append("\n![%s](%s)" % (fig, fig))
+    return "\n".join(text)
