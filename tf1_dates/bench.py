@@ -15,7 +15,6 @@ from typing import List, Optional
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # hide TF 1.15 deprecation notices

@@ -10,7 +10,6 @@ Diversity, for condition combinations asked more than once:
 """
 import argparse
 import collections
-import datetime
 import re
 import sys
 from typing import Dict, List, NamedTuple, Optional, Sequence

@@ -1,5 +1,4 @@
 """Data generator and evaluator: exact format, ordering, combination facts, robust scoring."""
-import collections
 import os
 import random
 
