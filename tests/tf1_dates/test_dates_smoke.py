@@ -113,3 +113,16 @@ def test_report_section(trained):
     from tf1_dates import report
     text = report.section(os.path.dirname(trained["run"]))
     assert "| run |" in text and "loss_curves.png" in text
+
+
+def test_predict_reject_invalid_is_opt_in_and_reported(trained, tmp_path, capsys):
+    out = tmp_path / "out.txt"
+    args = ["-i", trained["example"], "-o", str(out), "--weights", trained["export"], "--threads", "1"]
+    assert predict.main(args) == 0
+    assert "--reject-invalid" not in capsys.readouterr().err
+    plain = dates_eval.score_lines(dates_eval.read_lines(str(out)))["all_four"]
+    assert predict.main(args + ["--reject-invalid", "--reject-rounds", "3"]) == 0
+    err = capsys.readouterr().err
+    assert "--reject-invalid:" in err and "draws were resampled" in err
+    assert int(err.split("--reject-invalid: ")[1].split()[0]) > 0  # the 8-step model fails plenty
+    assert dates_eval.score_lines(dates_eval.read_lines(str(out)))["all_four"] > plain
