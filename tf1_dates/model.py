@@ -20,6 +20,7 @@ from typing import Dict
 
 import tensorflow as tf
 
+from common import training as common_training
 from tf1_dates import tokenizer
 
 HEADS = ("dy", "month", "century", "decade")
@@ -118,7 +119,7 @@ def _hparams_network(hp, inputs, training):
 
 
 def build_train_graph(hp, train_split) -> TrainGraph:
-    """Training graph: in-graph data, random minibatches of combinations, Adam, plus a sampling path.
+    """Training graph: in-graph data, step-keyed shuffled minibatches of combinations, Adam, sampling path.
 
     Args:
       hp: mapping with hidden, layers, rank, periodic, dropout, batch_size, lr, lr_final_ratio, steps,
@@ -132,14 +133,15 @@ def build_train_graph(hp, train_split) -> TrainGraph:
         target_all = tf.constant(train_split.dy_target, name="train_dy")        # (N, 310)
         tokens_all = tf.constant(train_split.tokens, name="train_tokens")       # (N, 3)
         n = int(train_split.inputs.shape[0])
-        # Uniform over combinations, with replacement: every combination weighs the same.
-        idx = tf.random_uniform([hp["batch_size"]], 0, n, dtype=tf.int32, name="batch_index")
+        global_step = tf.train.get_or_create_global_step()
+        # Each epoch visits every combination once (so every combination weighs the same), in an order
+        # keyed by (seed, global step): a stopped-and-resumed run sees exactly the same batches.
+        idx = common_training.batch_indices(n, hp["batch_size"], hp["seed"], global_step)  # (B,)
         logits = _hparams_network(hp, tf.gather(inputs_all, idx), training=True)
         parts = losses(logits, tf.gather(target_all, idx), tf.gather(tokens_all, idx))
         kernels = [v for v in tf.trainable_variables() if "kernel" in v.name]
         decay = hp["weight_decay"] * tf.add_n([tf.nn.l2_loss(v) for v in kernels])
         loss = tf.add_n(list(parts.values())) + decay
-        global_step = tf.train.get_or_create_global_step()
         # Exponential decay to lr * lr_final_ratio at the last step: a small final lr squeezes out the
         # last per-mille of probability on invalid dates. A function of global_step, so resuming is exact.
         lr = tf.train.exponential_decay(hp["lr"], global_step, hp["steps"], hp["lr_final_ratio"], name="lr")

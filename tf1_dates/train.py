@@ -48,6 +48,7 @@ DEFAULTS = {
     "seed": 0,
     "threads": 2,
     "export_dir": "",
+    "session_steps": 0,
 }
 HELP = {
     "name": "run name: runs/tf1_dates/<name>",
@@ -56,8 +57,8 @@ HELP = {
     "hidden": "MLP width", "layers": "MLP depth",
     "rank": "width of the optional multiplicative (trilinear) branch; 0 = off",
     "periodic": "sine activation in the first layer (experimental)",
-    "dropout": "dropout on trunk features",
-    "batch_size": "combinations per step (drawn uniformly: each combination weighs the same)",
+    "dropout": "dropout on trunk features (stateful RNG: a resumed run is then not step-exact)",
+    "batch_size": "combinations per step (each epoch visits every combination once: equal weights)",
     "lr": "Adam learning rate at step 0", "lr_final_ratio": "lr decays exponentially to lr*ratio at --steps",
     "weight_decay": "L2 on kernels", "steps": "total training steps",
     "eval_every": "steps between validation sampling rounds and checkpoints",
@@ -65,6 +66,7 @@ HELP = {
     "test_frac": "fraction of combinations held out for the final test",
     "repeats": "samples per combination when scoring", "temperature": "sampling temperature when scoring",
     "seed": "seed of splits, initialisation, minibatches and sampling", "threads": "TF intra/inter-op threads",
+    "session_steps": "stop with a checkpoint after this many steps in this session (0 = run to --steps)",
     "export_dir": "also export the final generator weights + hparams.json here (e.g. tf1_dates/weights)",
 }
 
@@ -161,7 +163,7 @@ def run(cfg) -> Dict[str, float]:
                     tqdm_msg = " ".join("%s=%.4f" % (k, scalars[k]) for k in sorted(scalars)
                                         if k.split("/")[0] in ("all_four", "diversity", "expected_all_four"))
                     print("step %d %s" % (step, tqdm_msg), flush=True)
-                if stop.requested:
+                if stop.requested or trained == cfg.session_steps:
                     ckpt.save(sess, step)
                     print("stopped at step %d; rerun the same command to resume" % step)
                     return {}

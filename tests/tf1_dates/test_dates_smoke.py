@@ -124,5 +124,26 @@ def test_predict_reject_invalid_is_opt_in_and_reported(trained, tmp_path, capsys
     assert predict.main(args + ["--reject-invalid", "--reject-rounds", "3"]) == 0
     err = capsys.readouterr().err
     assert "--reject-invalid:" in err and "draws were resampled" in err
-    assert int(err.split("--reject-invalid: ")[1].split()[0]) > 0  # the 8-step model fails plenty
-    assert dates_eval.score_lines(dates_eval.read_lines(str(out)))["all_four"] > plain
+    # same seed -> same first draws, so round 1 redraws at least every line the plain run failed
+    failed = round((1 - plain) * 1465)
+    assert failed > 0 and int(err.split("--reject-invalid: ")[1].split()[0]) >= failed
+
+
+def test_stopped_and_resumed_run_equals_uninterrupted(trained):
+    """Batches are keyed by the global step, so 3 + 1 steps give exactly the weights of 4 steps."""
+    import numpy as np
+    import tensorflow as tf
+    base = trained["base"]
+    data_path = str(base / "data" / "data.txt")
+    common = ["--data", data_path, "--hidden", "16", "--eval-every", "2", "--threads", "1"]
+    straight, split = str(base / "straight"), str(base / "split")
+    assert train.main(common + ["--run-dir", straight, "--steps", "4", "--export-dir", straight + "/x"]) == 0
+    assert train.main(common + ["--run-dir", split, "--steps", "4", "--session-steps", "3"]) == 0
+    assert not os.path.exists(os.path.join(split, "metrics.json"))  # stopped early, like Ctrl-C
+    assert train.main(common + ["--run-dir", split, "--steps", "4", "--export-dir", split + "/x"]) == 0
+    a = tf.train.load_checkpoint(straight + "/x/generator")
+    b = tf.train.load_checkpoint(split + "/x/generator")
+    names = sorted(a.get_variable_to_shape_map())
+    assert names and names == sorted(b.get_variable_to_shape_map())
+    for name in names:
+        np.testing.assert_array_equal(a.get_tensor(name), b.get_tensor(name))
