@@ -42,6 +42,29 @@ def bench_variant(variant, steps, warmup, batch_size=64, threads=2, sn_scope="al
     return float(np.median(rates))
 
 
+def trace_step(variant, top=8, batch_size=64, threads=2):
+    """[(op type, total op time in ms)] of one traced train step, largest first (ops on both threads add up)."""
+    images, _ = mnist.load_mnist("embedded", "train")
+    cfg = config.Config(dict(train.DEFAULTS, variant=variant, batch_size=batch_size))
+    g = gan_graph.build_graph(cfg, len(images))
+    g.graph.finalize()
+    by_type = {}
+    with tf.Session(graph=g.graph, config=training.session_config(threads)) as sess:
+        sess.run(g.init_op)
+        sess.run(g.data_init, {g.data_images: images})
+        for _ in range(5):
+            sess.run(g.train_op)
+        meta = tf.RunMetadata()
+        sess.run(g.train_op, options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE), run_metadata=meta)
+    op_types = {op.name: op.type for op in g.graph.get_operations()}
+    for dev in meta.step_stats.dev_stats:
+        for node in dev.node_stats:
+            kind = op_types.get(node.node_name.split(":")[0])
+            if kind:
+                by_type[kind] = by_type.get(kind, 0.0) + node.op_end_rel_micros / 1000.0
+    return sorted(by_type.items(), key=lambda kv: -kv[1])[:top]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--variant", choices=list(model.VARIANTS), action="append",
@@ -50,6 +73,7 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first")
     parser.add_argument("--threads", type=int, default=2, help="TF intra/inter-op threads")
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--trace", action="store_true", help="also print op-type times of one traced step")
     args = parser.parse_args(argv)
     if args.steps <= 0 or args.warmup < 0:
         parser.error("--steps must be positive and --warmup non-negative")
@@ -57,6 +81,9 @@ def main(argv=None):
     for variant in args.variant or list(model.VARIANTS):
         rate = bench_variant(variant, args.steps, args.warmup, args.batch_size, args.threads, images=images)
         print("variant=%s imgs_per_s=%.1f" % (variant, rate))
+        if args.trace:
+            for kind, ms in trace_step(variant, batch_size=args.batch_size, threads=args.threads):
+                print("  trace variant=%s op=%s ms=%.1f" % (variant, kind, ms))
         sys.stdout.flush()
     return 0
 
