@@ -1,7 +1,7 @@
 """Trains the conditional date generator (resumable; monitors sampled all-four and diversity).
 
-    python -m tf1_dates.train --name heldout20k --threads 1   # -> runs/tf1_dates/heldout20k
-    python -m tf1_dates.train --name full20k --val-frac 0 --test-frac 0 --threads 1 --export-dir DIR
+    python -m tf1_dates.train --name final_heldout --threads 1   # -> runs/tf1_dates/final_heldout
+    python -m tf1_dates.train --name final_full --val-frac 0 --test-frac 0 --threads 1 --export-dir DIR
 
 Validation and test hold out *whole condition combinations* (stratified by leap year and the [220]
 decade), so their scores measure generalisation to condition sets the network never saw.
