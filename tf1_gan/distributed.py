@@ -123,6 +123,8 @@ def run_ps(spec, task_index, threads=1):
     for _ in spec["worker"]:
         print("ps %d: worker %d done" % (task_index, sess.run(dequeue)), flush=True)
     print("ps %d: all %d workers done" % (task_index, len(spec["worker"])), flush=True)
+    # Give the last worker's enqueue RPC time to return before this server disappears.
+    time.sleep(2.0)
 
 
 def run_worker(cfg, spec, task_index, images, run_dir):
@@ -201,7 +203,10 @@ def run_worker(cfg, spec, task_index, images, run_dir):
             result["train_imgs_per_s"] = (step - timed_from) * cfg.batch_size / elapsed
         files.write_json(paths.metrics, result)
     coord.request_stop()
-    sess.run(g.done_ops)  # tell every ps this worker is finished (after the chief's last save)
+    try:  # tell every ps this worker is finished (after the chief's last save); never hang on it
+        sess.run(g.done_ops, options=tf.RunOptions(timeout_in_ms=10000))
+    except (tf.errors.DeadlineExceededError, tf.errors.UnavailableError):
+        pass
     coord.join(threads, stop_grace_period_secs=2, ignore_live_threads=True)
     return result
 
