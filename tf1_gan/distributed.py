@@ -42,6 +42,8 @@ TASK = "tf1_gan"
 DEFAULTS = {
     "variant": "linear",
     "sn_scope": "all",
+    "init": "torch",
+    "bn_epsilon": 0.0,
     "loss": "nonsaturating",
     "steps": 20,
     "batch_size": 64,
@@ -59,7 +61,8 @@ DEFAULTS = {
 }
 HELP = {
     "variant": "linear, linear_bn, dcgan_bn or dcgan_sn",
-    "sn_scope": "dcgan_sn only: 'all' (G and D) or 'd'",
+    "sn_scope": "dcgan_sn only: as in tf1_gan.train",
+    "init": "kernel init, as in tf1_gan.train", "bn_epsilon": "BN epsilon override, as in tf1_gan.train",
     "loss": "GAN loss (only 'nonsaturating')",
     "steps": "synchronous training steps in total (a resumed run continues up to this number)",
     "batch_size": "GLOBAL batch, split evenly over the workers",

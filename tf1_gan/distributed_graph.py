@@ -75,7 +75,7 @@ def build_worker_graph(cfg, spec, task_index, num_examples):
     Returns:
       WorkerGraph (not finalized). `train_op` evaluates to the global step after the step.
     """
-    variant = model.get_variant(cfg.variant, cfg.sn_scope)
+    variant = model.variant_from_config(cfg)
     num_workers = len(spec["worker"])
     per_worker = cfg.batch_size // num_workers
     is_chief = task_index == 0

@@ -27,6 +27,7 @@ tensorflow #35347). Towers 1..K-1 run SN in read mode under a control dependency
 assigns, so every tower uses the same sigma, equal to the single-device value.
 """
 import collections
+import re
 
 import tensorflow as tf
 
@@ -119,7 +120,9 @@ def tower_forward(real, z, variant, loss_name, lead_updates=None):
             fake_logits, d_fake_new = _collect(lambda: model.discriminator(fake, variant, training=True,
                                                                            update_sn=False))
     parts = d_loss_fn(real_logits, fake_logits)
-    sigmas = [(s.op.name.rsplit("/spectral_norm/", 1)[0], s) for s in g_new[sig] + d_new[sig]]
+    # "tower_0/discriminator/conv1/spectral_norm/sigma" -> "discriminator/conv1" (graph.py's tags).
+    sigmas = [(re.sub(r"^tower_\d+/", "", s.op.name.rsplit("/spectral_norm/", 1)[0]), s)
+              for s in g_new[sig] + d_new[sig]]
     return Tower(None, fake, real_logits, fake_logits, parts, {"g": g_new[sn_up], "d": d_new[sn_up]},
                  {"g": g_new[up], "d": d_new[up] + d_fake_new[up]}, sigmas)
 
@@ -174,7 +177,7 @@ def build_parallel_train_graph(cfg, num_examples, num_towers, devices=None):
         raise ValueError("%d devices given for %d towers" % (len(devices), num_towers))
     if cfg.batch_size % num_towers:
         raise ValueError("batch_size %d is not divisible by num_towers %d" % (cfg.batch_size, num_towers))
-    variant = model.get_variant(cfg.variant, cfg.sn_scope)
+    variant = model.variant_from_config(cfg)
     graph = tf.Graph()
     with graph.as_default():
         training.seed_everything(cfg.seed)
@@ -268,7 +271,7 @@ def _build_sampling(cfg, variant):
         fixed = model.generator(fixed_z, variant, training=False)  # (64, 28, 28, 1)
         sample_z = tf.placeholder(tf.float32, [None, model.Z_DIM], name="z")
         samples = model.generator(sample_z, variant, training=False)
-        if variant.g_norm == "bn":
+        if model.has_bn(variant.g_norm):
             fixed_bs = model.generator(fixed_z, variant, training=False, bn_training=True)
             samples_bs = model.generator(sample_z, variant, training=False, bn_training=True)
         else:

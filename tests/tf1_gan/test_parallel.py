@@ -108,38 +108,61 @@ def _l2n(x):
     return x / max(np.linalg.norm(x), 1e-12)
 
 
-def test_dcgan_sn_two_towers_u_once_per_step_and_equal_to_one_device():
+def _power_iteration(w, u):
+    """Single-device oracle of one SN step: (u_new, sigma) from the pre-step kernel and u."""
+    w_mat = w.reshape(-1, w.shape[-1])  # (K, C), u on the C side
+    v_new = _l2n(w_mat.dot(u))
+    u_new = _l2n(w_mat.T.dot(v_new))
+    return u_new, float(v_new.dot(w_mat).dot(u_new))
+
+
+def test_dcgan_sn_two_towers_u_advances_once_per_step():
+    g = parallel.build_parallel_train_graph(_cfg("dcgan_sn", 8), N, 2, devices=["/cpu:0", "/cpu:1"])
+    run = _Run(g, 2)
+    try:
+        u_names = sorted(v.op.name for v in _sn_vars(g) if v.op.name.endswith("/u"))
+        assert len(u_names) == 7  # G: fc, deconv1-3; D: conv1, conv2, fc
+        # Statically: every u has exactly one assign outside its initializer (tower 0's update_u).
+        for name in u_names:
+            handle = run.vars[name].handle
+            assigns = [op for op in g.graph.get_operations() if op.type == "AssignVariableOp"
+                       and op.inputs[0] is handle and not op.name.startswith(name + "/")]
+            assert [op.name.rsplit("/", 1)[-1] for op in assigns] == ["update_u"], name
+        layer = lambda n: n.rsplit("/spectral_norm/", 1)[0]  # noqa: E731
+        rng = np.random.RandomState(1)
+        for step in range(2):
+            # Fresh random unit u's: one power iteration from them is far from two (or zero).
+            fresh = {n: _l2n(rng.randn(*run.vars[n].shape.as_list())).astype(np.float32) for n in u_names}
+            run.load(fresh)
+            w_before = run.values([layer(n) + "/kernel" for n in u_names])
+            _, sigmas = run.sess.run([g.train_op, dict(g.sigmas)])
+            after = run.values(u_names)
+            for name in u_names:
+                u_new, sigma = _power_iteration(w_before[layer(name) + "/kernel"], fresh[name][0])
+                np.testing.assert_allclose(after[name][0], u_new, atol=2e-5, err_msg=name)
+                assert sigmas[layer(name)] == pytest.approx(sigma, rel=1e-4), name
+            assert run.sess.run(g.global_step) == step + 1
+    finally:
+        run.close()
+
+
+@pytest.mark.slow  # ~10-40 s: two SN graphs (SN warm-up ops are rebuilt on every connection)
+def test_dcgan_sn_two_towers_equal_one_device():
     single, multi = _pair("dcgan_sn", towers=2, per_tower=4)
     try:
         sn_names = sorted(v.op.name for v in _sn_vars(multi.g))
         u_names = [n for n in sn_names if n.endswith("/u")]
-        assert len(u_names) == 7  # G: fc, deconv1-3; D: conv1, conv2, fc
-        # Statically: every u has exactly one assign outside its initializer (tower 0's update_u).
-        for name in u_names:
-            handle = multi.vars[name].handle
-            assigns = [op for op in multi.g.graph.get_operations() if op.type == "AssignVariableOp"
-                       and op.inputs[0] is handle and not op.name.startswith(name + "/")]
-            assert [op.name.rsplit("/", 1)[-1] for op in assigns] == ["update_u"], name
         rng = np.random.RandomState(1)
         for step in range(3):
-            # Start each step from fresh random unit u's: one power iteration from them is far from two.
             fresh = {n: _l2n(rng.randn(*multi.vars[n].shape.as_list())).astype(np.float32) for n in u_names}
             single.load(fresh)
             multi.load(fresh)
-            kernels = {n: n.rsplit("/spectral_norm/", 1)[0] + "/kernel" for n in u_names}
-            w_before = multi.values(sorted(set(kernels.values())))
             _, sig_s = single.sess.run([single.g.train_op, [s for _, s in single.g.sigmas]])
             _, sig_m = multi.sess.run([multi.g.train_op, [s for _, s in multi.g.sigmas]])
             np.testing.assert_allclose(sig_m, sig_s, rtol=1e-5)
             after_m, after_s = multi.values(sn_names), single.values(sn_names)
-            for name in u_names:
-                w = w_before[kernels[name]]
-                w_mat = w.reshape(-1, w.shape[-1])  # (K, C), u on the C side
-                expected = _l2n(w_mat.T.dot(_l2n(w_mat.dot(fresh[name][0]))))
-                np.testing.assert_allclose(after_m[name][0], expected, atol=2e-5, err_msg=name)
             for name in sn_names:
                 np.testing.assert_allclose(after_m[name], after_s[name], atol=2e-5, err_msg=name)
-            assert multi.sess.run(multi.g.global_step) == step + 1
         # No BN anywhere in dcgan_sn (sn_scope=all): the towers match the single device after 3 steps.
         trainable = sorted(v.op.name for v in single.g.g_vars + single.g.d_vars)
         w_s, w_m = single.values(trainable), multi.values(trainable)
