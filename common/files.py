@@ -71,3 +71,17 @@ def save_npy(path, array):
     """np.save, atomically (`path` is used exactly as given, no '.npy' appended)."""
     with atomic_write(path, "wb") as handle:
         np.save(handle, array)
+
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def repo_path(path):
+    """`path` as given if it is absolute or exists from here, else relative to the repository root.
+
+    Configs store repo-relative defaults (e.g. `tf1_dna/data/w5.fasta`), so a saved `config.yaml` stays
+    valid when the checkout moves and commands work from any working directory.
+    """
+    if os.path.isabs(path) or os.path.exists(path):
+        return path
+    return os.path.join(REPO_ROOT, path)

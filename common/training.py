@@ -117,7 +117,8 @@ class GracefulStop(object):
             signal.signal(signum, self._previous.get(signum, signal.SIG_DFL))
             raise KeyboardInterrupt
         self.requested = True
-        sys.stderr.write("\nstop requested (signal %d): saving a checkpoint and exiting cleanly\n" % signum)
+        sys.stderr.write("\nstop requested (signal %d): finishing the current step, keeping the last checkpoint, "
+                         "exiting; run the same command to resume (Ctrl-C again to abort now)\n" % signum)
 
     def __enter__(self):
         for sig in self.signals:

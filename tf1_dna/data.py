@@ -8,6 +8,8 @@ import itertools
 
 import numpy as np
 
+from common import files
+
 DNA_ALPHABET = "ATGC"                       # the handout's one-hot order: A, T, G, C
 PROTEIN_ALPHABET = "ACDEFGHIKLMNPQRSTVWY*"  # 20 amino acids + stop
 _DNA_INDEX = {base: i for i, base in enumerate(DNA_ALPHABET)}
@@ -136,7 +138,7 @@ def parse_pairs(text, source="<string>"):
 def read_pairs(path):
     """`parse_pairs` on a file; a missing or unreadable file is a FastaError too."""
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(files.repo_path(path), encoding="utf-8") as handle:
             text = handle.read()
     except (OSError, UnicodeDecodeError) as err:
         raise FastaError("%s: cannot read: %s" % (path, err))

@@ -25,7 +25,7 @@ from common import config, files, plots, training  # pylint: disable=wrong-impor
 from tf1_dna import data, model  # pylint: disable=wrong-import-position
 
 TASK = "tf1_dna"
-DEFAULT_FASTA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "w5.fasta")
+DEFAULT_FASTA = "tf1_dna/data/w5.fasta"  # repo-relative (common.files.repo_path), so saved configs stay valid
 DEFAULTS = {
     "fasta": DEFAULT_FASTA,
     "epochs": 1000,
