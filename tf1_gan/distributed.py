@@ -46,6 +46,7 @@ DEFAULTS = {
     "bn_epsilon": 0.0,
     "loss": "nonsaturating",
     "steps": 20,
+    "epochs": 0,
     "batch_size": 64,
     "lr": 0.0002,
     "beta1": 0.5,
@@ -65,6 +66,7 @@ HELP = {
     "init": "kernel init, as in tf1_gan.train", "bn_epsilon": "BN epsilon override, as in tf1_gan.train",
     "loss": "GAN loss (only 'nonsaturating')",
     "steps": "synchronous training steps in total (a resumed run continues up to this number)",
+    "epochs": "if > 0: train this many passes over the data instead of --steps (as tf1_gan.train)",
     "batch_size": "GLOBAL batch, split evenly over the workers",
     "lr": "Adam learning rate", "beta1": "Adam beta1", "beta2": "Adam beta2",
     "seed": "seed of every random draw",
@@ -243,6 +245,8 @@ def main(argv=None):
     except (config.ConfigError, ValueError, mnist.DataError) as err:
         sys.stderr.write("error: %s\n" % err)
         return 2
+    if cfg.epochs > 0:
+        cfg = cfg.replace(steps=cfg.epochs * (len(images) // cfg.batch_size))
     run_dir = cfg.run_dir or training.default_run_dir(TASK, "cluster_%s_s%d" % (cfg.variant, cfg.seed))
     try:
         result = run_worker(cfg, spec, args.task_index, images, run_dir)

@@ -1,5 +1,7 @@
 """Multi-tower training (tf1_gan/parallel.py) on virtual CPU devices: placement, exact equivalence with
 one device, and spectral norm's u advancing exactly once per step."""
+import os
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -192,3 +194,33 @@ def test_dcgan_sn_d_only_with_per_tower_batch_norm_trains():
         assert samples.shape == (gan_graph.NUM_FIXED, 28, 28, 1)
     finally:
         run.close()
+
+
+def _train_towers(run_dir, steps):
+    """A minimal resumable loop over the 2-tower linear graph (what train.py does with it)."""
+    from common import training  # pylint: disable=import-outside-toplevel
+    g = parallel.build_parallel_train_graph(_cfg("linear", 16), N, 2, devices=["/cpu:0", "/cpu:1"])
+    with g.graph.as_default():
+        ckpt = training.Checkpointer(str(run_dir / "checkpoints"))
+    writer = training.summary_writer(str(run_dir), g.graph)
+    g.graph.finalize()
+    conf = parallel.session_config(["/cpu:0", "/cpu:1"], threads=1)
+    with tf.Session(graph=g.graph, config=conf) as sess:
+        start = ckpt.restore_or_initialize(sess, g.init_op)
+        sess.run(g.data_init, {g.data_images: _images()})
+        for step in range(start, steps):
+            _, summary = sess.run([g.train_op, g.train_summary])
+            writer.add_summary(summary, step + 1)
+        ckpt.save(sess, steps)
+        writer.close()
+        return {v.op.name: val for v, val in zip(g.g_vars + g.d_vars, sess.run(g.g_vars + g.d_vars))}
+
+
+def test_towers_smoke_checkpoint_events_and_exact_resume(tmp_path):
+    straight = _train_towers(tmp_path / "a", 3)
+    _train_towers(tmp_path / "b", 2)
+    resumed = _train_towers(tmp_path / "b", 3)  # restores ckpt-2, runs step 3
+    assert tf.train.latest_checkpoint(str(tmp_path / "b" / "checkpoints")).endswith("ckpt-3")
+    assert any(name.startswith("events.") for name in os.listdir(str(tmp_path / "a")))
+    for name, value in straight.items():
+        np.testing.assert_array_equal(resumed[name], value, err_msg=name)
