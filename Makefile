@@ -15,7 +15,7 @@ export PYTHONHASHSEED ?= 0
 PYTHON36 ?= $(shell for c in python3.6 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.6*/bin/python3.6 2>/dev/null | sort -V | tail -n 1); do \
 	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 6)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 
-.PHONY: help setup demo test test-all bench report tensorboard docker-build data lint-docker fashion-mnist clean
+.PHONY: help setup demo test test-all bench report tensorboard docker-build cluster-demo data lint-docker fashion-mnist clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ test-all: $(STAMP) data lint-docker  ## every test, slow ones included
 bench: $(STAMP) data  ## speed benchmarks (prints numbers)
 	@set -e; for t in $(TASKS); do \
 	  if [ -f $$t/bench.py ]; then echo "== bench: $$t"; $(PY) -m $$t.bench; fi; done
+
+cluster-demo: $(STAMP)  ## tf1_gan on TF's distributed runtime: 1 ps + 2 workers on loopback, a few steps
+	$(PY) -m tf1_gan.cluster_demo
 
 report: $(STAMP)  ## gather runs/*/*/metrics.json and figures into reports/
 	$(PY) -m common.report

@@ -1,5 +1,9 @@
 """Train one GAN variant: `python -m tf1_gan.train --variant dcgan_sn --epochs 10`.
 
+Several devices: `--num-towers K` replicates G and D over K GPUs (or K virtual CPU devices), batch_size
+is then the global batch. Several machines: `--cluster-spec cluster.json --job-name {ps,worker}
+--task-index I` hands over to tf1_gan.distributed (TF's own runtime; see docs/tf1_gan_parallel.md).
+
 Writes into the run dir: config.yaml, checkpoints/, TensorBoard events, samples/{middle,end}.png (and
 .npy) from a fixed z, loss_curves.png, history.json and metrics.json (losses, speed, and the
 classifier-based FID / digit histogram / confident fraction from tf1_gan.evaluate).
@@ -19,6 +23,7 @@ tf.get_logger().setLevel("ERROR")  # before our modules build anything: no depre
 from common import config, files, mnist, plots, training  # noqa: E402
 from tf1_gan import graph as gan_graph  # noqa: E402
 from tf1_gan import model  # noqa: E402
+from tf1_gan import parallel  # noqa: E402
 
 TASK = "tf1_gan"
 DEFAULTS = {
@@ -38,6 +43,7 @@ DEFAULTS = {
     "num_train": 0,
     "run_dir": None,
     "threads": 2,
+    "num_towers": 1,
     "log_every": 25,
     "ckpt_every": 500,
     "eval": True,
@@ -60,6 +66,8 @@ HELP = {
     "num_train": "use only the first N training images (0 = all; for quick demos)",
     "run_dir": "output dir (default runs/tf1_gan/<variant>[_snD]_s<seed>)",
     "threads": "TF intra/inter-op threads",
+    "num_towers": ("replicas of G and D, one per GPU (virtual CPU devices without GPUs); batch_size is the global "
+                   "batch, split evenly; gradients averaged, one update, SN u moved once per step"),
     "log_every": "steps between TensorBoard scalar summaries / history points",
     "ckpt_every": "steps between checkpoints",
     "eval": "evaluate samples with the MNIST classifier at the end (FID, digit histogram)",
@@ -70,7 +78,7 @@ HELP = {
 def default_run_dir(cfg):
     name = cfg.variant + {"all": "", "d": "_snD", "all_bn": "_snAllBN"}.get(cfg.sn_scope, "")
     name += ("_he" if cfg.init == "he" else "") + ("_eps%g" % cfg.bn_epsilon if cfg.bn_epsilon > 0 else "")
-    name += "_s%d" % cfg.seed
+    name += ("_k%d" % cfg.num_towers if cfg.num_towers > 1 else "") + "_s%d" % cfg.seed
     return training.default_run_dir(TASK, name)
 
 
@@ -109,7 +117,13 @@ def train(cfg, images, run_dir, quiet=False):
     """Trains (or resumes) one run; returns the metrics dict also written to metrics.json."""
     paths = training.RunPaths(run_dir)
     config.save(cfg, run_dir)
-    g = gan_graph.build_graph(cfg, len(images))
+    if cfg.num_towers > 1:
+        devices = parallel.tower_devices(cfg.num_towers)
+        g = parallel.build_parallel_train_graph(cfg, len(images), cfg.num_towers, devices)
+        session_config = parallel.session_config(devices, cfg.threads)
+    else:
+        g = gan_graph.build_graph(cfg, len(images))
+        session_config = training.session_config(cfg.threads)
     with g.graph.as_default():
         ckpt = training.Checkpointer(paths.checkpoints, max_to_keep=2)
     writer = training.summary_writer(paths.events, g.graph)
@@ -117,7 +131,7 @@ def train(cfg, images, run_dir, quiet=False):
     total = cfg.epochs * g.steps_per_epoch
     middle = total // 2
     hist_path = paths.path("history.json")
-    with tf.Session(graph=g.graph, config=training.session_config(cfg.threads)) as sess:
+    with tf.Session(graph=g.graph, config=session_config) as sess:
         start = ckpt.restore_or_initialize(sess, g.init_op)
         sess.run(g.data_init, {g.data_images: images})
         hist = _load_history(hist_path, start)
@@ -175,9 +189,25 @@ def train(cfg, images, run_dir, quiet=False):
     return metrics
 
 
+def _run_cluster_task(argv):
+    """`--cluster-spec ...`: this process is one ps/worker task of tf1_gan.distributed."""
+    from tf1_gan import distributed  # deferred: only cluster runs need it
+    code = distributed.main(argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # A tf.train.Server cannot be shut down cleanly in TF 1.15 (see tf1_gan.distributed): exit hard.
+    os._exit(code)  # pylint: disable=protected-access
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if any(a.split("=")[0] in ("--cluster-spec", "--cluster_spec") for a in argv):
+        _run_cluster_task(argv)
     try:
         cfg = config.parse(DEFAULTS, argv, description=__doc__.split("\n")[0], help=HELP)
+        if cfg.num_towers < 1 or cfg.batch_size % cfg.num_towers:
+            raise ValueError("batch_size %d must split evenly over --num-towers %d"
+                             % (cfg.batch_size, cfg.num_towers))
         model.variant_from_config(cfg)
         images = load_images(cfg)
     except (config.ConfigError, ValueError, mnist.DataError) as err:
