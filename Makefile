@@ -15,7 +15,7 @@ export PYTHONHASHSEED ?= 0
 PYTHON36 ?= $(shell for c in python3.6 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.6*/bin/python3.6 2>/dev/null | sort -V | tail -n 1); do \
 	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 6)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 
-.PHONY: help setup demo test test-all bench report tensorboard docker-build cluster-demo data lint-docker fashion-mnist clean
+.PHONY: help setup demo test test-all bench report tensorboard docker-build cluster-demo bench-onednn data lint-docker fashion-mnist clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -59,6 +59,19 @@ bench: $(STAMP) data  ## speed benchmarks (prints numbers)
 
 cluster-demo: $(STAMP)  ## tf1_gan on TF's distributed runtime: 1 ps + 2 workers on loopback, a few steps
 	$(PY) -m tf1_gan.cluster_demo
+
+VENV_ONEDNN ?= .venv-onednn
+$(VENV_ONEDNN)/.installed: requirements-onednn.txt requirements-common.txt
+	rm -rf $(VENV_ONEDNN)
+	$(PYTHON36) -m venv $(VENV_ONEDNN)
+	$(VENV_ONEDNN)/bin/python -m pip install --quiet --disable-pip-version-check pip==21.3.1
+	$(VENV_ONEDNN)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-onednn.txt
+	@touch $@
+
+bench-onednn: $(STAMP) $(VENV_ONEDNN)/.installed  ## tf1_gan img/s: stock TF 1.15.5 vs intel-tensorflow 1.15.2 (oneDNN), alternated
+	@for round in 1 2; do \
+	  echo "== round $$round: stock tensorflow 1.15.5"; $(PY) -m tf1_gan.bench; \
+	  echo "== round $$round: intel-tensorflow 1.15.2 (oneDNN)"; $(VENV_ONEDNN)/bin/python -m tf1_gan.bench; done
 
 report: $(STAMP)  ## gather runs/*/*/metrics.json and figures into reports/
 	$(PY) -m common.report
