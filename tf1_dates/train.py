@@ -1,7 +1,7 @@
 """Trains the conditional date generator (resumable; monitors sampled all-four and diversity).
 
-    python -m tf1_dates.train --name final_heldout --threads 1   # -> runs/tf1_dates/final_heldout
-    python -m tf1_dates.train --name final_full --val-frac 0 --test-frac 0 --threads 1 --export-dir DIR
+    python -m tf1_dates.train --name final40k_heldout --threads 1   # -> runs/tf1_dates/final40k_heldout
+    python -m tf1_dates.train --name final40k_full --val-frac 0 --test-frac 0 --threads 1 --export-dir DIR
 
 Validation and test hold out *whole condition combinations* (stratified by leap year and the [220]
 decade), so their scores measure generalisation to condition sets the network never saw.
@@ -39,8 +39,8 @@ DEFAULTS = {
     "lr": 1e-3,
     "lr_final_ratio": 0.1,
     "weight_decay": 0.0,
-    "steps": 20000,
-    "eval_every": 2000,
+    "steps": 40000,
+    "eval_every": 4000,
     "val_frac": 0.05,
     "test_frac": 0.05,
     "repeats": 5,
