@@ -130,7 +130,9 @@ def build_report(runs_dir="runs", out_dir="reports", repo_root="."):
     if not sections:
         parts.append("No runs yet: run `make demo` or a task's train command first.")
     for task, body in sections:
-        parts += ["## %s" % task, "", body, ""]
+        # A task's own section may bring its "## title" line; otherwise the task name is the heading.
+        heading = [] if body.lstrip().startswith("## ") else ["## %s" % task, ""]
+        parts += heading + [body.strip(), ""]
     md_path = os.path.join(out_dir, "REPORT.md")
     pdf_path = os.path.join(out_dir, "REPORT.pdf")
     files.write_text(md_path, "\n".join(parts) + "\n")
