@@ -113,7 +113,7 @@ def build_worker_graph(cfg, spec, task_index, num_examples):
             d_done = tf.group(d_token, *(tower.bn_updates["d"] if is_chief else []), name="d_step")
             with tf.control_dependencies([d_done]), tf.name_scope("g_train"):
                 # Built after D's token: resource reads see the aggregated D update.
-                logits, new = parallel._collect(  # pylint: disable=protected-access
+                logits, new = gan_graph.collect_new_ops(
                     lambda: model.discriminator(tower.fake, variant, training=True, update_sn=False))
                 g_loss = g_loss_fn(logits)
                 g_grads = tf.gradients(g_loss, g_vars)
@@ -128,7 +128,7 @@ def build_worker_graph(cfg, spec, task_index, num_examples):
             with tf.control_dependencies(chief_bn):
                 train_op = tf.identity(g_token, name="train_op")  # (), the global step after this step
             sn_init_update = sn_power_iteration()
-            sampling = parallel._build_sampling(cfg, variant)  # pylint: disable=protected-access
+            sampling = gan_graph.build_sampling(cfg, variant)
             summaries = [tf.summary.scalar("loss/d", tower.losses.d_loss), tf.summary.scalar("loss/g", g_loss),
                          tf.summary.scalar("d/real", tf.reduce_mean(tf.sigmoid(tower.real_logits))),
                          tf.summary.scalar("d/fake", tf.reduce_mean(tf.sigmoid(tower.fake_logits)))]

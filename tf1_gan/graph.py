@@ -27,6 +27,7 @@ from tf1_gan import spectral_norm as sn
 NUM_FIXED = 64  # samples from the fixed z for the middle/end grids (8 x 8)
 STREAM_DATA, STREAM_Z, STREAM_FIXED = 0, 1, 2
 
+InputBatch = collections.namedtuple("InputBatch", "data_images dataset real z")
 DStep = collections.namedtuple("DStep", "fake real_logits fake_logits losses sn_updates bn_updates sigmas")
 
 GanGraph = collections.namedtuple("GanGraph", [
@@ -39,7 +40,7 @@ GanGraph = collections.namedtuple("GanGraph", [
 _KEYS = (tf.GraphKeys.UPDATE_OPS, sn.SN_UPDATE_OPS, sn.SN_SIGMAS)
 
 
-def _collect(fn):
+def collect_new_ops(fn):
     """Runs fn(); returns (its result, {collection key: items fn added}) for BN updates, SN updates, sigmas.
 
     A step connects G and D several times; each pass's own ops are picked this way so that, e.g., only
@@ -65,10 +66,10 @@ def discriminator_step_losses(real, z, variant, loss_name="nonsaturating"):
     """
     d_loss_fn, _ = losses.get_loss(loss_name)
     up, sn_up, sig = _KEYS
-    fake, g_new = _collect(lambda: model.generator(z, variant, training=True))  # (B, 28, 28, 1)
-    real_logits, d_new = _collect(lambda: model.discriminator(real, variant, training=True, update_sn=True))
+    fake, g_new = collect_new_ops(lambda: model.generator(z, variant, training=True))  # (B, 28, 28, 1)
+    real_logits, d_new = collect_new_ops(lambda: model.discriminator(real, variant, training=True, update_sn=True))
     with tf.control_dependencies(d_new[sn_up]):  # the fake pass must see the u, v the real pass just wrote
-        fake_logits, d_fake_new = _collect(lambda: model.discriminator(fake, variant, training=True,
+        fake_logits, d_fake_new = collect_new_ops(lambda: model.discriminator(fake, variant, training=True,
                                                                        update_sn=False))
     parts = d_loss_fn(real_logits, fake_logits)
     sigmas = [(_layer_name(s), s) for s in g_new[sig] + d_new[sig]]
@@ -88,7 +89,7 @@ def generator_step_loss(fake, variant, loss_name="nonsaturating"):
       (g_loss scalar, D's BN update ops of this pass).
     """
     _, g_loss_fn = losses.get_loss(loss_name)
-    logits, new = _collect(lambda: model.discriminator(fake, variant, training=True, update_sn=False))
+    logits, new = collect_new_ops(lambda: model.discriminator(fake, variant, training=True, update_sn=False))
     return g_loss_fn(logits), new[tf.GraphKeys.UPDATE_OPS]
 
 
@@ -130,48 +131,81 @@ def build_graph(cfg, num_examples):
     graph = tf.Graph()
     with graph.as_default():
         training.seed_everything(cfg.seed)
-        global_step = tf.get_variable("global_step", [], tf.int64, tf.zeros_initializer(), trainable=False,
-                                      use_resource=True,
-                                      collections=[tf.GraphKeys.GLOBAL_VARIABLES, tf.GraphKeys.GLOBAL_STEP])
-        with tf.name_scope("data"):
-            # The dataset lives in a local (not checkpointed) variable filled once from a placeholder:
-            # no images are fed per step, and the checkpoints do not carry a copy of MNIST.
-            data_images = tf.placeholder(tf.uint8, [num_examples, 28, 28], name="images")
-            dataset = tf.Variable(data_images, trainable=False, collections=[tf.GraphKeys.LOCAL_VARIABLES],
-                                  name="dataset")
-            idx = training.batch_indices(num_examples, cfg.batch_size, cfg.seed, global_step, STREAM_DATA)
-            real = tf.cast(tf.gather(dataset, idx), tf.float32) / 127.5 - 1.0  # (B, 28, 28)
-            real = tf.expand_dims(real, -1)  # (B, 28, 28, 1)
-            z = tf.random.stateless_normal([cfg.batch_size, model.Z_DIM],
-                                           seed=training.stateless_seed(cfg.seed, global_step, STREAM_Z))
-        d_step = discriminator_step_losses(real, z, variant, cfg.loss)
+        global_step = create_global_step()
+        batch = input_batch(cfg, num_examples, global_step)
+        d_step = discriminator_step_losses(batch.real, batch.z, variant, cfg.loss)
         train_op, g_loss, g_vars, d_vars = build_train_op(d_step, variant, cfg.lr, cfg.beta1, cfg.beta2,
                                                           global_step, cfg.loss)
         d_real = tf.reduce_mean(tf.sigmoid(d_step.real_logits))
         d_fake = tf.reduce_mean(tf.sigmoid(d_step.fake_logits))
-
-        with tf.name_scope("sampling"):
-            fixed_z = tf.random.stateless_normal([NUM_FIXED, model.Z_DIM],
-                                                 seed=training.stateless_seed(cfg.seed, 0, STREAM_FIXED))
-            fixed = model.generator(fixed_z, variant, training=False)  # (64, 28, 28, 1)
-            sample_z = tf.placeholder(tf.float32, [None, model.Z_DIM], name="z")
-            samples = model.generator(sample_z, variant, training=False)
-            if model.has_bn(variant.g_norm):
-                # Same G with BN on the batch's own statistics, as the reference samples in train mode.
-                # Its moving-average updates are created but never run.
-                fixed_bs = model.generator(fixed_z, variant, training=False, bn_training=True)
-                samples_bs = model.generator(sample_z, variant, training=False, bn_training=True)
-            else:
-                fixed_bs, samples_bs = fixed, samples
-
-        scalars = [tf.summary.scalar("loss/d", d_step.losses.d_loss), tf.summary.scalar("loss/g", g_loss),
-                   tf.summary.scalar("d/real", d_real), tf.summary.scalar("d/fake", d_fake)]
-        scalars += [tf.summary.scalar("sn/sigma/" + name, s) for name, s in d_step.sigmas]
-        train_summary = tf.summary.merge(scalars)
-        grid_summary = tf.summary.image("samples/grid", _grid(fixed))
+        sampling = build_sampling(cfg, variant)
+        train_summary, grid_summary = build_summaries(d_step.losses.d_loss, g_loss, d_real, d_fake, d_step.sigmas,
+                                                      sampling["fixed_samples"])
         init_op = tf.group(tf.global_variables_initializer(), name="init")
-        data_init = tf.variables_initializer([dataset], name="data_init")
-    return GanGraph(graph, variant, data_images, data_init, init_op, global_step, train_op,
-                    d_step.losses.d_loss, g_loss, d_step.losses.d_loss_real, d_step.losses.d_loss_fake,
-                    d_real, d_fake, d_step.sigmas, train_summary, fixed, fixed_bs, sample_z, samples, samples_bs,
-                    grid_summary, num_examples // cfg.batch_size, g_vars, d_vars)
+        data_init = tf.variables_initializer([batch.dataset], name="data_init")
+    return GanGraph(
+        graph=graph, variant=variant, data_images=batch.data_images, data_init=data_init, init_op=init_op,
+        global_step=global_step, train_op=train_op, d_loss=d_step.losses.d_loss, g_loss=g_loss,
+        d_loss_real=d_step.losses.d_loss_real, d_loss_fake=d_step.losses.d_loss_fake, d_real=d_real, d_fake=d_fake,
+        sigmas=d_step.sigmas, train_summary=train_summary, grid_summary=grid_summary,
+        steps_per_epoch=num_examples // cfg.batch_size, g_vars=g_vars, d_vars=d_vars, **sampling)
+
+
+def create_global_step():
+    """The int64 resource global step (resource: reads ordered by control dependencies)."""
+    return tf.get_variable("global_step", [], tf.int64, tf.zeros_initializer(), trainable=False, use_resource=True,
+                           collections=[tf.GraphKeys.GLOBAL_VARIABLES, tf.GraphKeys.GLOBAL_STEP])
+
+
+def input_batch(cfg, num_examples, global_step):
+    """The step's real images and z, both pure functions of (cfg.seed, global_step).
+
+    The dataset lives in a local (not checkpointed) variable filled once from the `data_images`
+    placeholder: no images are fed per step, and checkpoints do not carry a copy of MNIST.
+
+    Returns:
+      InputBatch(data_images uint8 (N, 28, 28) placeholder, dataset variable, real (B, 28, 28, 1) in
+      [-1, 1], z (B, Z_DIM)).
+    """
+    with tf.name_scope("data"):
+        data_images = tf.placeholder(tf.uint8, [num_examples, 28, 28], name="images")
+        dataset = tf.Variable(data_images, trainable=False, collections=[tf.GraphKeys.LOCAL_VARIABLES],
+                              name="dataset")
+        idx = training.batch_indices(num_examples, cfg.batch_size, cfg.seed, global_step, STREAM_DATA)
+        real = tf.cast(tf.gather(dataset, idx), tf.float32) / 127.5 - 1.0  # (B, 28, 28)
+        real = tf.expand_dims(real, -1)  # (B, 28, 28, 1)
+        z = tf.random.stateless_normal([cfg.batch_size, model.Z_DIM],
+                                       seed=training.stateless_seed(cfg.seed, global_step, STREAM_Z))
+    return InputBatch(data_images, dataset, real, z)
+
+
+def build_sampling(cfg, variant):
+    """G in inference mode on a fixed z (middle/end grids) and on a placeholder z (sample.py).
+
+    Returns:
+      dict with the GanGraph fields fixed_samples, fixed_samples_batch_stats, sample_z, sample_images,
+      sample_images_batch_stats. For BN generators the *_batch_stats tensors run the same G with BN on
+      the batch's own statistics, as the reference samples in train mode (their moving-average updates
+      are created but never run); otherwise they are the plain samples.
+    """
+    with tf.name_scope("sampling"):
+        fixed_z = tf.random.stateless_normal([NUM_FIXED, model.Z_DIM],
+                                             seed=training.stateless_seed(cfg.seed, 0, STREAM_FIXED))
+        fixed = model.generator(fixed_z, variant, training=False)  # (64, 28, 28, 1)
+        sample_z = tf.placeholder(tf.float32, [None, model.Z_DIM], name="z")
+        samples = model.generator(sample_z, variant, training=False)
+        if model.has_bn(variant.g_norm):
+            fixed_bs = model.generator(fixed_z, variant, training=False, bn_training=True)
+            samples_bs = model.generator(sample_z, variant, training=False, bn_training=True)
+        else:
+            fixed_bs, samples_bs = fixed, samples
+    return {"fixed_samples": fixed, "fixed_samples_batch_stats": fixed_bs, "sample_z": sample_z,
+            "sample_images": samples, "sample_images_batch_stats": samples_bs}
+
+
+def build_summaries(d_loss, g_loss, d_real, d_fake, sigmas, fixed_samples):
+    """(train_summary, grid_summary): loss/d, loss/g, d/real, d/fake, sn/sigma/<layer>; samples/grid."""
+    scalars = [tf.summary.scalar("loss/d", d_loss), tf.summary.scalar("loss/g", g_loss),
+               tf.summary.scalar("d/real", d_real), tf.summary.scalar("d/fake", d_fake)]
+    scalars += [tf.summary.scalar("sn/sigma/" + name, s) for name, s in sigmas]
+    return tf.summary.merge(scalars), tf.summary.image("samples/grid", _grid(fixed_samples))

@@ -88,13 +88,6 @@ def _device_fn(compute_device):
     return place
 
 
-def _collect(fn):
-    """Runs fn(); returns (result, {collection key: items fn added}) for BN updates, SN updates, sigmas."""
-    before = {k: set(id(x) for x in tf.get_collection(k)) for k in _KEYS}
-    out = fn()
-    return out, {k: [x for x in tf.get_collection(k) if id(x) not in before[k]] for k in _KEYS}
-
-
 def tower_forward(real, z, variant, loss_name, lead_updates=None):
     """G and both D passes of one tower, like graph.discriminator_step_losses but SN-aware per tower.
 
@@ -114,10 +107,10 @@ def tower_forward(real, z, variant, loss_name, lead_updates=None):
     lead = lead_updates is None
     with tf.control_dependencies(None if lead else lead_updates):
         # training=lead moves G's u only in tower 0; bn_training=True: every tower uses batch statistics.
-        fake, g_new = _collect(lambda: model.generator(z, variant, training=lead, bn_training=True))
-        real_logits, d_new = _collect(lambda: model.discriminator(real, variant, training=True, update_sn=lead))
+        fake, g_new = gan_graph.collect_new_ops(lambda: model.generator(z, variant, training=lead, bn_training=True))
+        real_logits, d_new = gan_graph.collect_new_ops(lambda: model.discriminator(real, variant, training=True, update_sn=lead))
         with tf.control_dependencies(d_new[sn_up]):  # the fake pass sees the u, v the real pass wrote
-            fake_logits, d_fake_new = _collect(lambda: model.discriminator(fake, variant, training=True,
+            fake_logits, d_fake_new = gan_graph.collect_new_ops(lambda: model.discriminator(fake, variant, training=True,
                                                                            update_sn=False))
     parts = d_loss_fn(real_logits, fake_logits)
     # "tower_0/discriminator/conv1/spectral_norm/sigma" -> "discriminator/conv1" (graph.py's tags).
@@ -182,22 +175,10 @@ def build_parallel_train_graph(cfg, num_examples, num_towers, devices=None):
     with graph.as_default():
         training.seed_everything(cfg.seed)
         with tf.device(CONTROLLER):
-            global_step = tf.get_variable("global_step", [], tf.int64, tf.zeros_initializer(), trainable=False,
-                                          use_resource=True,
-                                          collections=[tf.GraphKeys.GLOBAL_VARIABLES, tf.GraphKeys.GLOBAL_STEP])
-            with tf.name_scope("data"):
-                # The same draws as graph.build_graph (same streams), so the towers see the same global batch.
-                data_images = tf.placeholder(tf.uint8, [num_examples, 28, 28], name="images")
-                dataset = tf.Variable(data_images, trainable=False, collections=[tf.GraphKeys.LOCAL_VARIABLES],
-                                      name="dataset")
-                idx = training.batch_indices(num_examples, cfg.batch_size, cfg.seed, global_step,
-                                             gan_graph.STREAM_DATA)
-                real = tf.cast(tf.gather(dataset, idx), tf.float32) / 127.5 - 1.0  # (B, 28, 28)
-                real = tf.expand_dims(real, -1)  # (B, 28, 28, 1)
-                z = tf.random.stateless_normal([cfg.batch_size, model.Z_DIM],
-                                               seed=training.stateless_seed(cfg.seed, global_step,
-                                                                            gan_graph.STREAM_Z))
-                reals, zs = _split(real, num_towers), _split(z, num_towers)  # K x (B/K, ...)
+            global_step = gan_graph.create_global_step()
+            # The same draws as graph.build_graph (same streams), so the towers see the same global batch.
+            batch = gan_graph.input_batch(cfg, num_examples, global_step)
+            reals, zs = _split(batch.real, num_towers), _split(batch.z, num_towers)  # K x (B/K, ...)
 
         towers = []
         for i, device in enumerate(devices):
@@ -213,17 +194,15 @@ def build_parallel_train_graph(cfg, num_examples, num_towers, devices=None):
             d_loss_fake = tf.reduce_mean([t.losses.d_loss_fake for t in towers])
             d_real = tf.reduce_mean(tf.sigmoid(tf.concat([t.real_logits for t in towers], 0)))
             d_fake = tf.reduce_mean(tf.sigmoid(tf.concat([t.fake_logits for t in towers], 0)))
-        sampling = _build_sampling(cfg, variant)
+        with tf.device(CONTROLLER):
+            sampling = gan_graph.build_sampling(cfg, variant)
         sigmas = towers[0].sigmas  # tower 0 owns the SN update; the other towers read the same sigma
-        scalars = [tf.summary.scalar("loss/d", d_loss), tf.summary.scalar("loss/g", g_loss),
-                   tf.summary.scalar("d/real", d_real), tf.summary.scalar("d/fake", d_fake)]
-        scalars += [tf.summary.scalar("sn/sigma/" + name, s) for name, s in sigmas]
-        train_summary = tf.summary.merge(scalars)
-        grid_summary = tf.summary.image("samples/grid", gan_graph._grid(sampling["fixed_samples"]))  # pylint: disable=protected-access
+        train_summary, grid_summary = gan_graph.build_summaries(d_loss, g_loss, d_real, d_fake, sigmas,
+                                                                sampling["fixed_samples"])
         init_op = tf.group(tf.global_variables_initializer(), name="init")
-        data_init = tf.variables_initializer([dataset], name="data_init")
+        data_init = tf.variables_initializer([batch.dataset], name="data_init")
     return gan_graph.GanGraph(
-        graph=graph, variant=variant, data_images=data_images, data_init=data_init, init_op=init_op,
+        graph=graph, variant=variant, data_images=batch.data_images, data_init=data_init, init_op=init_op,
         global_step=global_step, train_op=train_op, d_loss=d_loss, g_loss=g_loss, d_loss_real=d_loss_real,
         d_loss_fake=d_loss_fake, d_real=d_real, d_fake=d_fake, sigmas=sigmas, train_summary=train_summary,
         grid_summary=grid_summary, steps_per_epoch=num_examples // cfg.batch_size, g_vars=g_vars, d_vars=d_vars,
@@ -248,7 +227,7 @@ def _build_train_op(towers, variant, cfg, global_step, g_vars, d_vars):
         with tf.control_dependencies([d_done]), tf.device(_device_fn(t.device)), \
                 tf.name_scope("tower_%d/g_train" % i):
             # Resource-variable reads built under the control dependency see D after its update.
-            logits, new = _collect(lambda t=t: model.discriminator(t.fake, variant, training=True, update_sn=False))
+            logits, new = gan_graph.collect_new_ops(lambda t=t: model.discriminator(t.fake, variant, training=True, update_sn=False))
             g_losses.append(g_loss_fn(logits))
             g_grads.append(tf.gradients(g_losses[-1], g_vars, colocate_gradients_with_ops=True))
             if i == 0:
@@ -261,20 +240,3 @@ def _build_train_op(towers, variant, cfg, global_step, g_vars, d_vars):
         with tf.control_dependencies([g_done]):
             train_op = tf.assign_add(global_step, 1, name="train_op").op
     return train_op, g_loss
-
-
-def _build_sampling(cfg, variant):
-    """Fixed-z and placeholder-z samples (G in inference mode), as graph.build_graph builds them."""
-    with tf.device(CONTROLLER), tf.name_scope("sampling"):
-        fixed_z = tf.random.stateless_normal([gan_graph.NUM_FIXED, model.Z_DIM],
-                                             seed=training.stateless_seed(cfg.seed, 0, gan_graph.STREAM_FIXED))
-        fixed = model.generator(fixed_z, variant, training=False)  # (64, 28, 28, 1)
-        sample_z = tf.placeholder(tf.float32, [None, model.Z_DIM], name="z")
-        samples = model.generator(sample_z, variant, training=False)
-        if model.has_bn(variant.g_norm):
-            fixed_bs = model.generator(fixed_z, variant, training=False, bn_training=True)
-            samples_bs = model.generator(sample_z, variant, training=False, bn_training=True)
-        else:
-            fixed_bs, samples_bs = fixed, samples
-    return {"fixed_samples": fixed, "fixed_samples_batch_stats": fixed_bs, "sample_z": sample_z,
-            "sample_images": samples, "sample_images_batch_stats": samples_bs}
