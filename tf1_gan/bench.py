@@ -21,15 +21,10 @@ from tf1_gan import model  # noqa: E402
 from tf1_gan import train  # noqa: E402
 
 
-def bench_variant(variant, steps, warmup, batch_size=64, threads=2, sn_scope="all", images=None):
-    """Images/s of the fused train step (median of 3 timed blocks of `steps` steps)."""
-    if images is None:
-        images, _ = mnist.load_mnist("embedded", "train")
-    cfg = config.Config(dict(train.DEFAULTS, variant=variant, sn_scope=sn_scope, batch_size=batch_size))
-    g = gan_graph.build_graph(cfg, len(images))
-    g.graph.finalize()
+def time_train_op(g, images, session_config, steps, warmup, batch_size):
+    """Images/s of `g.train_op` (a finalized GanGraph): median of 3 timed blocks of `steps` steps."""
     rates = []
-    with tf.Session(graph=g.graph, config=training.session_config(threads)) as sess:
+    with tf.Session(graph=g.graph, config=session_config) as sess:
         sess.run(g.init_op)
         sess.run(g.data_init, {g.data_images: images})
         for _ in range(warmup):
@@ -40,6 +35,16 @@ def bench_variant(variant, steps, warmup, batch_size=64, threads=2, sn_scope="al
                 sess.run(g.train_op)
             rates.append(steps * batch_size / (time.time() - t0))
     return float(np.median(rates))
+
+
+def bench_variant(variant, steps, warmup, batch_size=64, threads=2, sn_scope="all", images=None):
+    """Images/s of the fused train step (median of 3 timed blocks of `steps` steps)."""
+    if images is None:
+        images, _ = mnist.load_mnist("embedded", "train")
+    cfg = config.Config(dict(train.DEFAULTS, variant=variant, sn_scope=sn_scope, batch_size=batch_size))
+    g = gan_graph.build_graph(cfg, len(images))
+    g.graph.finalize()
+    return time_train_op(g, images, training.session_config(threads), steps, warmup, batch_size)
 
 
 def trace_step(variant, top=8, batch_size=64, threads=2):

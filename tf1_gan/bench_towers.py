@@ -18,6 +18,7 @@ import tensorflow as tf  # noqa: E402
 tf.get_logger().setLevel("ERROR")
 
 from common import config, mnist  # noqa: E402
+from tf1_gan import bench  # noqa: E402
 from tf1_gan import parallel  # noqa: E402
 from tf1_gan import train  # noqa: E402
 
@@ -30,18 +31,8 @@ def bench_towers(variant, num_towers, steps=20, warmup=5, batch_size=64, threads
     devices = parallel.tower_devices(num_towers)
     g = parallel.build_parallel_train_graph(cfg, len(images), num_towers, devices)
     g.graph.finalize()
-    rates = []
-    with tf.Session(graph=g.graph, config=parallel.session_config(devices, threads)) as sess:
-        sess.run(g.init_op)
-        sess.run(g.data_init, {g.data_images: images})
-        for _ in range(warmup):
-            sess.run(g.train_op)
-        for _ in range(3):
-            t0 = time.time()
-            for _ in range(steps):
-                sess.run(g.train_op)
-            rates.append(steps * batch_size / (time.time() - t0))
-    return float(np.median(rates)), devices
+    rate = bench.time_train_op(g, images, parallel.session_config(devices, threads), steps, warmup, batch_size)
+    return rate, devices
 
 
 def main(argv=None):

@@ -37,29 +37,14 @@ import tensorflow as tf  # noqa: E402
 
 from common import config, files, mnist, plots, training  # noqa: E402
 from tf1_gan import distributed_graph as dist_graph  # noqa: E402
+from tf1_gan import train  # noqa: E402
 
 TASK = "tf1_gan"
-DEFAULTS = {
-    "variant": "linear",
-    "sn_scope": "all",
-    "init": "torch",
-    "bn_epsilon": 0.0,
-    "loss": "nonsaturating",
-    "steps": 20,
-    "epochs": 0,
-    "batch_size": 64,
-    "lr": 0.0002,
-    "beta1": 0.5,
-    "beta2": 0.999,
-    "seed": 0,
-    "data_source": "auto",
-    "data_dir": None,
-    "run_dir": None,
-    "threads": 1,
-    "log_every": 5,
-    "ckpt_every": 100,
-    "step_timeout": 120.0,
-}
+# Model, optimizer and data keys (and their help) come from train.py, so one place sets lr, init, ...
+_SHARED = ("sn_scope", "init", "bn_epsilon", "loss", "batch_size", "lr", "beta1", "beta2", "seed", "data_source",
+           "data_dir", "run_dir")
+DEFAULTS = dict([("variant", "linear")] + [(k, train.DEFAULTS[k]) for k in _SHARED] + [
+    ("steps", 20), ("epochs", 0), ("threads", 1), ("log_every", 5), ("ckpt_every", 100), ("step_timeout", 120.0)])
 HELP = {
     "variant": "linear, linear_bn, dcgan_bn or dcgan_sn",
     "sn_scope": "dcgan_sn only: as in tf1_gan.train",
