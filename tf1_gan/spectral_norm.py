@@ -81,15 +81,24 @@ def spectral_norm(w, training, name="spectral_norm", warmup_iterations=20):
         raise ValueError("spectral_norm needs a kernel of static rank >= 2, got shape %s" % (shape,))
     with tf.variable_scope(name):
         w_mat = tf.reshape(w, [-1, shape[-1]])  # (K, C)
-        if isinstance(w, tf.Variable) and warmup_iterations > 0:
-            # initial_value is the kernel's initializer tensor: in the init run it is evaluated once and
-            # feeds both the kernel and this warm-up, so u starts aligned with the kernel's real init.
-            init_mat = tf.reshape(w.initial_value, [-1, shape[-1]])
-            u_init, v_init = _warm_start(init_mat, warmup_iterations)
-        else:
-            u_init, v_init = _warm_start(w_mat, 0)
-        u = tf.get_variable("u", initializer=u_init, trainable=False)  # (1, C)
-        v = tf.get_variable("v", initializer=v_init, trainable=False)  # (1, K)
+        warm = {}
+
+        def _initial(index):
+            # Called by tf.get_variable only when it creates u / v, so a reused scope (D's second and
+            # third pass, sampling) builds no warm-up ops; u and v share one warm-up chain.
+            def initializer(*_, **__):
+                if not warm:
+                    if isinstance(w, tf.Variable) and warmup_iterations > 0:
+                        # initial_value is the kernel's initializer tensor: in the init run it is evaluated
+                        # once and feeds both the kernel and this warm-up, so u starts aligned with it.
+                        warm["uv"] = _warm_start(tf.reshape(w.initial_value, [-1, shape[-1]]), warmup_iterations)
+                    else:
+                        warm["uv"] = _warm_start(w_mat, 0)
+                return warm["uv"][index]
+            return initializer
+
+        u = tf.get_variable("u", [1, shape[-1]], initializer=_initial(0), trainable=False)  # (1, C)
+        v = tf.get_variable("v", [1, w_mat.shape.as_list()[0]], initializer=_initial(1), trainable=False)  # (1, K)
 
         def _train_branch():
             # Reading u inside the branch keeps the read ordered with the assign below.
