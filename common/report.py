@@ -51,12 +51,21 @@ def markdown_table(rows, columns):
     return "\n".join(lines)
 
 
+def find_runs(task_dir):
+    """[(name, run_dir)] for every metrics.json below `task_dir`, at any depth, sorted.
+
+    The name is the run dir relative to `task_dir` (e.g. "demo/train"), so runs grouped in
+    sub-folders (a demo's several runs) are found like top-level ones.
+    """
+    found = glob.glob(os.path.join(task_dir, "**", "metrics.json"), recursive=True)
+    return [(os.path.relpath(os.path.dirname(p), task_dir), os.path.dirname(p)) for p in sorted(found)]
+
+
 def generic_section(task_dir, repo_root):
     """Markdown: one table row per run (scalar metrics) and the runs' PNG figures."""
     rows, figures = [], []
-    for metrics_path in sorted(glob.glob(os.path.join(task_dir, "*", "metrics.json"))):
-        run_dir = os.path.dirname(metrics_path)
-        rows.append((os.path.basename(run_dir), flatten(files.read_json(metrics_path))))
+    for name, run_dir in find_runs(task_dir):
+        rows.append((name, flatten(files.read_json(os.path.join(run_dir, "metrics.json")))))
         figures.extend(sorted(glob.glob(os.path.join(run_dir, "*.png"))))
     if not rows:
         return ""

@@ -12,12 +12,11 @@ COLUMNS = ["steps", "all_four/train", "all_four/val", "all_four/test", "diversit
 def section(task_runs_dir: str) -> str:
     """Markdown for the runs under `task_runs_dir` (image paths relative to the repo root)."""
     rows, figures = [], []
-    for metrics_path in sorted(glob.glob(os.path.join(task_runs_dir, "*", "metrics.json"))):
-        run_dir = os.path.dirname(metrics_path)
-        metrics = files.read_json(metrics_path)
+    for name, run_dir in common_report.find_runs(task_runs_dir):
+        metrics = files.read_json(os.path.join(run_dir, "metrics.json"))
         if not metrics:
             continue
-        rows.append((os.path.basename(run_dir), metrics))
+        rows.append((name, metrics))
         figures += sorted(glob.glob(os.path.join(run_dir, "*.png")))
     if not rows:
         return ""

@@ -1,12 +1,11 @@
 """Markdown section of reports/REPORT.md for tf1_mnist (called by common.report)."""
 import collections
-import glob
 import os
 import sys
 
 import numpy as np
 
-from common import files, mnist
+from common import files, mnist, report
 
 
 def _rel(path):
@@ -46,7 +45,10 @@ def section(task_runs_dir):
             if os.path.exists(path):
                 parts.append("![%s](%s)" % (name, _rel(path)))
         parts.append("")
-    cnn_runs = sorted(glob.glob(os.path.join(task_runs_dir, "cnn_*", "metrics.json")))
+    runs = [(name, os.path.join(run_dir, "metrics.json")) for name, run_dir in report.find_runs(task_runs_dir)
+            if not name.startswith("experiments")]
+    models = {path: files.read_json(path).get("model") for _, path in runs}
+    cnn_runs = [path for _, path in runs if models[path] == "ConvNet"]
     if cnn_runs:
         parts += [cnn_table(cnn_runs), ""]
         for path in cnn_runs:
@@ -54,14 +56,13 @@ def section(task_runs_dir):
             if os.path.exists(png) and "_seed" not in path:
                 parts.append("![%s](%s)" % (os.path.basename(os.path.dirname(path)), _rel(png)))
         parts.append("")
-    singles = [p for p in sorted(glob.glob(os.path.join(task_runs_dir, "*", "metrics.json")))
-               if "/cnn_" not in p and "/experiments/" not in p]
+    singles = [(name, path) for name, path in runs if models[path] != "ConvNet"]
     if singles:
         parts += ["### Single runs (`python -m tf1_mnist.main`)", "", "| run | model | best val | test |",
                   "|---|---|---|---|"]
-        for path in singles:
+        for name, path in singles:
             m = files.read_json(path)
-            parts.append("| %s | %s | %.4f | %.4f |" % (os.path.basename(os.path.dirname(path)), m["model"],
+            parts.append("| %s | %s | %.4f | %.4f |" % (name, m["model"],
                                                        m["best_val_accuracy"], m["test_accuracy"]))
         parts.append("")
     return "\n".join(parts)

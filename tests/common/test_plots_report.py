@@ -52,3 +52,12 @@ def test_report_gathers_metrics_and_figures(tmp_path):
 
 def test_report_relinks_images_one_level_down():
     assert report.relink("![a](runs/x.png) ![b](../y.png)") == "![a](../runs/x.png) ![b](../y.png)"
+
+
+def test_report_finds_runs_nested_in_subfolders(tmp_path):
+    nested = tmp_path / "runs" / "toytask" / "demo" / "train"
+    nested.mkdir(parents=True)
+    files.write_json(str(nested / "metrics.json"), {"accuracy": 0.5})
+    assert [name for name, _ in report.find_runs(str(tmp_path / "runs" / "toytask"))] == [os.path.join("demo", "train")]
+    md, _, count = report.build_report(str(tmp_path / "runs"), str(tmp_path / "reports"), str(tmp_path))
+    assert count == 1 and "| demo/train | 0.5 |" in open(md).read()
