@@ -23,7 +23,7 @@ import tensorflow as tf  # noqa: E402
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # hide TF 1.15 deprecation notices
 
 from common import config, files, plots, training  # noqa: E402
-from tf1_dates import calendar_facts, data, model, sampling  # noqa: E402
+from tf1_dates import calendar_facts, data, datagen, model, sampling  # noqa: E402
 
 TASK = "tf1_dates"
 DEFAULTS = {
@@ -116,6 +116,9 @@ def run(cfg) -> Dict[str, float]:
     run_dir = cfg.run_dir or training.default_run_dir(TASK, cfg.name)
     paths = training.RunPaths(run_dir)
     config.save(cfg, run_dir)
+    if cfg.data == DEFAULTS["data"] and not os.path.exists(cfg.data):
+        # The default corpus is generated, not committed (0.3 s): make it on first use, e.g. in Docker.
+        datagen.generate(os.path.dirname(cfg.data))
     splits = data.load_splits(cfg.data, cfg.val_frac, cfg.test_frac, cfg.seed)
     counts = {c: len(v) for c, v in calendar_facts.valid_dates_by_combo().items()}
     # A fixed subset of training combinations, scored like validation, shows the generalisation gap.
