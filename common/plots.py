@@ -9,11 +9,16 @@ import numpy as np  # pylint: disable=wrong-import-position
 from common import files  # pylint: disable=wrong-import-position
 
 
-def _save(fig, path, dpi=100):
+def save_figure(fig, path, dpi=100, bbox_inches=None):
+    """Writes a matplotlib figure as PNG atomically and closes it; returns the path."""
     with files.atomic_write(path, "wb") as handle:
-        fig.savefig(handle, format="png", dpi=dpi, bbox_inches="tight")
+        fig.savefig(handle, format="png", dpi=dpi, bbox_inches=bbox_inches)
     plt.close(fig)
     return path
+
+
+def _save(fig, path, dpi=100):
+    return save_figure(fig, path, dpi=dpi, bbox_inches="tight")
 
 
 def image_grid(images, nrow=None, value_range=(-1.0, 1.0), pad=1):

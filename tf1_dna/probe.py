@@ -17,7 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
 import numpy as np  # pylint: disable=wrong-import-position
 
-from common import config, files, training  # pylint: disable=wrong-import-position
+from common import config, files, plots, training  # pylint: disable=wrong-import-position
 from tf1_dna import data, infer  # pylint: disable=wrong-import-position
 
 TOP = 3  # amino acids listed per proline codon
@@ -89,9 +89,7 @@ def plot_proline(rows, path, title=""):
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    with files.atomic_write(path, "wb") as handle:
-        fig.savefig(handle, format="png", dpi=100)
-    plt.close(fig)
+    plots.save_figure(fig, path, dpi=100)
     return path
 
 

@@ -74,9 +74,7 @@ def figure(run_dirs, path, tags=("middle", "end")):
                           interpolation="nearest")
             ax.set_title("%s — %s" % (label, tag), fontsize=8)
     fig.tight_layout()
-    with files.atomic_write(path, "wb") as handle:
-        fig.savefig(handle, format="png", dpi=110)
-    plt.close(fig)
+    plots.save_figure(fig, path, dpi=110)
     return path
 
 

@@ -155,9 +155,7 @@ def save_scatter(path, true, predicted, title):
     ax.set_ylabel("predicted energy")
     ax.set_title(title)
     fig.tight_layout()
-    with files.atomic_write(path, "wb") as handle:
-        fig.savefig(handle, format="png", dpi=100)
-    plt.close(fig)
+    plots.save_figure(fig, path, dpi=100)
 
 
 def run(cfg, log=print, stop_at=None):
