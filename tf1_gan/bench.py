@@ -16,6 +16,7 @@ import tensorflow as tf  # noqa: E402
 tf.get_logger().setLevel("ERROR")
 
 from common import config, mnist, training  # noqa: E402
+from tf1_gan import conv_ops  # noqa: E402
 from tf1_gan import graph as gan_graph  # noqa: E402
 from tf1_gan import model  # noqa: E402
 from tf1_gan import train  # noqa: E402
@@ -37,20 +38,26 @@ def time_train_op(g, images, session_config, steps, warmup, batch_size):
     return float(np.median(rates))
 
 
-def bench_variant(variant, steps, warmup, batch_size=64, threads=2, sn_scope="all", images=None):
+def _config(variant, batch_size, sn_scope="all", conv_impl="auto"):
+    return config.Config(dict(train.DEFAULTS, variant=variant, sn_scope=sn_scope, batch_size=batch_size,
+                              conv_impl=conv_impl))
+
+
+def bench_variant(variant, steps, warmup, batch_size=64, threads=2, sn_scope="all", images=None,
+                  conv_impl="auto"):
     """Images/s of the fused train step (median of 3 timed blocks of `steps` steps)."""
     if images is None:
         images, _ = mnist.load_mnist("embedded", "train")
-    cfg = config.Config(dict(train.DEFAULTS, variant=variant, sn_scope=sn_scope, batch_size=batch_size))
+    cfg = _config(variant, batch_size, sn_scope, conv_impl)
     g = gan_graph.build_graph(cfg, len(images))
     g.graph.finalize()
     return time_train_op(g, images, training.session_config(threads), steps, warmup, batch_size)
 
 
-def trace_step(variant, top=8, batch_size=64, threads=2):
+def trace_step(variant, top=8, batch_size=64, threads=2, conv_impl="auto"):
     """[(op type, total op time in ms)] of one traced train step, largest first (ops on both threads add up)."""
     images, _ = mnist.load_mnist("embedded", "train")
-    cfg = config.Config(dict(train.DEFAULTS, variant=variant, batch_size=batch_size))
+    cfg = _config(variant, batch_size, conv_impl=conv_impl)
     g = gan_graph.build_graph(cfg, len(images))
     g.graph.finalize()
     by_type = {}
@@ -78,16 +85,23 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first")
     parser.add_argument("--threads", type=int, default=2, help="TF intra/inter-op threads")
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--conv-impl", choices=list(model.CONV_IMPLS), default="auto",
+                        help="how the conv variants compute convolutions (see tf1_gan/conv_ops.py)")
     parser.add_argument("--trace", action="store_true", help="also print op-type times of one traced step")
     args = parser.parse_args(argv)
     if args.steps <= 0 or args.warmup < 0:
         parser.error("--steps must be positive and --warmup non-negative")
     images, _ = mnist.load_mnist("embedded", "train")
+    print("# tensorflow %s, %s kernels, conv_impl=%s" % (
+        tf.__version__, "oneDNN" if conv_ops.pywrap_tensorflow.IsMklEnabled() else "Eigen",
+        model.get_variant("dcgan_bn", conv=args.conv_impl).conv))
     for variant in args.variant or list(model.VARIANTS):
-        rate = bench_variant(variant, args.steps, args.warmup, args.batch_size, args.threads, images=images)
+        rate = bench_variant(variant, args.steps, args.warmup, args.batch_size, args.threads, images=images,
+                             conv_impl=args.conv_impl)
         print("variant=%s imgs_per_s=%.1f" % (variant, rate))
         if args.trace:
-            for kind, ms in trace_step(variant, batch_size=args.batch_size, threads=args.threads):
+            for kind, ms in trace_step(variant, batch_size=args.batch_size, threads=args.threads,
+                                       conv_impl=args.conv_impl):
                 print("  trace variant=%s op=%s ms=%.1f" % (variant, kind, ms))
         sys.stdout.flush()
     return 0

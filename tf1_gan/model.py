@@ -13,6 +13,7 @@ import functools
 
 import tensorflow as tf
 
+from tf1_gan import conv_ops
 from tf1_gan import spectral_norm as sn
 
 Z_DIM = 100
@@ -20,17 +21,20 @@ IMAGE_SHAPE = (28, 28, 1)
 LEAK = 0.2  # LeakyReLU slope of both reference implementations
 
 # norm: None, "bn" or "sn" for each network. Batch norm hyper-parameters are per variant (see docs).
-Variant = collections.namedtuple("Variant", "name arch g_norm d_norm bn_momentum bn_epsilon init")
+# conv: how the conv variants compute their convolutions - "subpixel" (conv_ops: every pass on TF's fast
+# forward Conv2D kernel) or "tf" (tf.nn.conv2d / conv2d_transpose and TF's own gradients). Same function,
+# same weights; get_variant resolves "auto" with conv_ops.default_impl. See docs/tf1_gan.md, Speed.
+Variant = collections.namedtuple("Variant", "name arch g_norm d_norm bn_momentum bn_epsilon init conv")
 
 VARIANTS = collections.OrderedDict([
     # The classic simple GAN with every normalization removed.
-    ("linear", Variant("linear", "mlp", None, None, 0.9, 1e-3, "torch")),
+    ("linear", Variant("linear", "mlp", None, None, 0.9, 1e-3, "torch", "auto")),
     # PyTorch-GAN's BatchNorm1d(out, 0.8): eps=0.8 (the Keras original meant momentum=0.8); PyTorch's
     # momentum 0.1 is TF's 0.9. We keep the reference literally.
-    ("linear_bn", Variant("linear_bn", "mlp", "bn", None, 0.9, 0.8, "torch")),
-    ("dcgan_bn", Variant("dcgan_bn", "conv", "bn", "bn", 0.9, 1e-5, "torch")),
+    ("linear_bn", Variant("linear_bn", "mlp", "bn", None, 0.9, 0.8, "torch", "auto")),
+    ("dcgan_bn", Variant("dcgan_bn", "conv", "bn", "bn", 0.9, 1e-5, "torch", "auto")),
     # The seed's variant 4 read literally: every BN of dcgan_bn replaced by SN, in G and D.
-    ("dcgan_sn", Variant("dcgan_sn", "conv", "sn", "sn", 0.9, 1e-5, "torch")),
+    ("dcgan_sn", Variant("dcgan_sn", "conv", "sn", "sn", 0.9, 1e-5, "torch", "auto")),
 ])
 
 # "all": the seed literally (SN replaces every BN, in G and D). "d": SN in D only, G keeps BN (Miyato et al.).
@@ -39,13 +43,16 @@ SN_SCOPES = ("all", "d", "all_bn")
 
 
 INITS = ("torch", "he")
+CONV_IMPLS = ("auto", "subpixel", "tf")
 
 
-def get_variant(name, sn_scope="all", init="torch", bn_epsilon=0.0):
+def get_variant(name, sn_scope="all", init="torch", bn_epsilon=0.0, conv="auto"):
     """The Variant for `name`; sn_scope="d" keeps G's batch norm and puts SN in D only (Miyato et al.).
 
     init: "torch" (PyTorch's default, as the reference) or "he" (variance-preserving for LeakyReLU).
     bn_epsilon: overrides the variant's batch-norm epsilon when > 0.
+    conv: "subpixel" or "tf", how convolutions are computed (same results to float32 rounding); "auto"
+      picks conv_ops.default_impl() for this TensorFlow build.
 
     Raises:
       ValueError: unknown variant or sn_scope, or sn_scope="d" on a variant without SN.
@@ -56,7 +63,9 @@ def get_variant(name, sn_scope="all", init="torch", bn_epsilon=0.0):
         raise ValueError("unknown sn_scope %r (choose from %s)" % (sn_scope, ", ".join(SN_SCOPES)))
     if init not in INITS:
         raise ValueError("unknown init %r (choose from %s)" % (init, ", ".join(INITS)))
-    variant = VARIANTS[name]._replace(init=init)
+    if conv not in CONV_IMPLS:
+        raise ValueError("unknown conv implementation %r (choose from %s)" % (conv, ", ".join(CONV_IMPLS)))
+    variant = VARIANTS[name]._replace(init=init, conv=conv_ops.default_impl() if conv == "auto" else conv)
     if bn_epsilon > 0:
         variant = variant._replace(bn_epsilon=float(bn_epsilon))
     if sn_scope != "all":
@@ -74,7 +83,7 @@ def has_bn(norm):
 def variant_from_config(cfg):
     """The Variant described by a run config mapping (keys missing in older configs take defaults)."""
     return get_variant(cfg["variant"], cfg.get("sn_scope", "all"), cfg.get("init", "torch"),
-                       cfg.get("bn_epsilon", 0.0))
+                       cfg.get("bn_epsilon", 0.0), cfg.get("conv_impl", "auto"))
 
 
 def _initializer(init):
@@ -108,19 +117,32 @@ def linear(x, units, name, use_sn=False, update_sn=False, use_bias=True):
         return tf.matmul(x, kernel) + _bias(units, use_bias)
 
 
-def conv2d(x, filters, name, kernel_size=5, stride=2, use_sn=False, update_sn=False, use_bias=True):
-    """'SAME' convolution (B, H, W, C) -> (B, H/stride, W/stride, filters)."""
+def _subpixel(impl, transposed_channels):
+    """Whether a layer takes conv_ops' path. Not when its transposed pass has a single channel: a phase
+    convolution with s*s = 4 output columns is slower than TF's own kernel (measured, docs Speed)."""
+    return impl == "subpixel" and transposed_channels > 1
+
+
+def conv2d(x, filters, name, kernel_size=5, stride=2, use_sn=False, update_sn=False, use_bias=True, impl="tf"):
+    """'SAME' convolution (B, H, W, C) -> (B, H/stride, W/stride, filters); impl: "tf" or "subpixel"."""
     with tf.variable_scope(name):
-        kernel = _kernel([kernel_size, kernel_size, x.shape.as_list()[-1], filters], use_sn, update_sn)
-        y = tf.nn.conv2d(x, kernel, strides=[1, stride, stride, 1], padding="SAME")
+        channels = x.shape.as_list()[-1]
+        kernel = _kernel([kernel_size, kernel_size, channels, filters], use_sn, update_sn)
+        if _subpixel(impl, channels):  # the input gradient is the transposed pass
+            y = conv_ops.conv2d(x, kernel, stride)
+        else:
+            y = tf.nn.conv2d(x, kernel, strides=[1, stride, stride, 1], padding="SAME")
         return y + _bias(filters, use_bias)
 
 
-def deconv2d(x, filters, name, kernel_size=5, stride=2, use_sn=False, update_sn=False, use_bias=True):
-    """'SAME' transposed convolution (B, H, W, C) -> (B, H*stride, W*stride, filters)."""
+def deconv2d(x, filters, name, kernel_size=5, stride=2, use_sn=False, update_sn=False, use_bias=True,
+             impl="tf"):
+    """'SAME' transposed convolution (B, H, W, C) -> (B, H*stride, W*stride, filters); impl as conv2d."""
     with tf.variable_scope(name):
         # conv2d_transpose kernels are (kh, kw, out, in); SN reshapes to (-1, in) - same sigma.
         kernel = _kernel([kernel_size, kernel_size, filters, x.shape.as_list()[-1]], use_sn, update_sn)
+        if _subpixel(impl, filters):
+            return conv_ops.conv2d_transpose(x, kernel, stride) + _bias(filters, use_bias)
         b, h, w, _ = x.shape.as_list()
         batch = tf.shape(x)[0] if b is None else b
         y = tf.nn.conv2d_transpose(x, kernel, tf.stack([batch, h * stride, w * stride, filters]),
@@ -171,11 +193,12 @@ def generator(z, variant, training, bn_training=None):
         h = act(_normed(z, functools.partial(linear, units=7 * 7 * 256), "fc", norm, bn_training,
                         variant, training))  # (B, 12544)
         h = tf.reshape(h, [-1, 7, 7, 256])  # (B, 7, 7, 256)
-        h = act(_normed(h, functools.partial(deconv2d, filters=128, stride=1), "deconv1", norm,
+        deconv = functools.partial(deconv2d, impl=variant.conv)
+        h = act(_normed(h, functools.partial(deconv, filters=128, stride=1), "deconv1", norm,
                         bn_training, variant, training))  # (B, 7, 7, 128)
-        h = act(_normed(h, functools.partial(deconv2d, filters=64, stride=2), "deconv2", norm,
+        h = act(_normed(h, functools.partial(deconv, filters=64, stride=2), "deconv2", norm,
                         bn_training, variant, training))  # (B, 14, 14, 64)
-        x = deconv2d(h, 1, "deconv3", stride=2, use_sn=use_sn, update_sn=training)  # (B, 28, 28, 1)
+        x = deconv(h, 1, "deconv3", stride=2, use_sn=use_sn, update_sn=training)  # (B, 28, 28, 1)
         return tf.tanh(x)
 
 
@@ -200,8 +223,9 @@ def discriminator(images, variant, training, update_sn=None):
             h = act(linear(h, 512, "fc1", use_sn=use_sn, update_sn=update_sn))  # (B, 512)
             h = act(linear(h, 256, "fc2", use_sn=use_sn, update_sn=update_sn))  # (B, 256)
             return linear(h, 1, "fc3", use_sn=use_sn, update_sn=update_sn)  # (B, 1)
-        h = act(conv2d(images, 64, "conv1", use_sn=use_sn, update_sn=update_sn))  # (B, 14, 14, 64)
-        h = act(_normed(h, functools.partial(conv2d, filters=128), "conv2", norm, training, variant,
+        conv = functools.partial(conv2d, impl=variant.conv)
+        h = act(conv(images, 64, "conv1", use_sn=use_sn, update_sn=update_sn))  # (B, 14, 14, 64)
+        h = act(_normed(h, functools.partial(conv, filters=128), "conv2", norm, training, variant,
                         update_sn))  # (B, 7, 7, 128)
         h = tf.reshape(h, [-1, 7 * 7 * 128])  # (B, 6272)
         return linear(h, 1, "fc", use_sn=use_sn, update_sn=update_sn)  # (B, 1)

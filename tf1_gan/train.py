@@ -31,6 +31,7 @@ DEFAULTS = {
     "sn_scope": "all",
     "init": "torch",
     "bn_epsilon": 0.0,
+    "conv_impl": "auto",
     "loss": "nonsaturating",
     "epochs": 10,
     "batch_size": 64,
@@ -55,6 +56,9 @@ HELP = {
                  "(the paper), 'all_bn' = SN everywhere and G keeps BN (SAGAN style)"),
     "init": "kernel init: 'torch' (PyTorch default, as the reference) or 'he' (variance-preserving)",
     "bn_epsilon": "batch-norm epsilon; 0 = the variant's (linear_bn: 0.8 as the reference, dcgan: 1e-5)",
+    "conv_impl": ("how the conv variants compute convolutions: 'subpixel' (every pass on TF's fast forward "
+                  "Conv2D, see tf1_gan/conv_ops.py), 'tf' (conv2d_transpose and TF's gradients) or 'auto' "
+                  "(subpixel on the stock CPU wheel, tf on oneDNN and GPU builds); same results"),
     "loss": "GAN loss (only 'nonsaturating': the seed forbids changing it)",
     "epochs": "passes over the training images (same for every variant when comparing)",
     "batch_size": "images per step",
