@@ -15,7 +15,7 @@ export PYTHONHASHSEED ?= 0
 PYTHON36 ?= $(shell for c in python3.6 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.6*/bin/python3.6 2>/dev/null | sort -V | tail -n 1); do \
 	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 6)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 
-.PHONY: help setup demo test test-all bench report tensorboard docker-build cluster-demo bench-onednn data lint-docker fashion-mnist clean
+.PHONY: help setup demo test test-all bench report tensorboard docker-build cluster-demo setup-onednn test-onednn bench-onednn bench-compare data lint-docker fashion-mnist clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -68,10 +68,29 @@ $(VENV_ONEDNN)/.installed: requirements-onednn.txt requirements-common.txt
 	$(VENV_ONEDNN)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-onednn.txt
 	@touch $@
 
+setup-onednn: $(VENV_ONEDNN)/.installed  ## create .venv-onednn: TF 1.15 built with oneDNN (fastest on CPU, see docs/tf1_gan.md)
+
+test-onednn: $(VENV_ONEDNN)/.installed data  ## tf1_gan's fast tests on the oneDNN build
+	$(VENV_ONEDNN)/bin/python -m pytest -q -m "not slow" tests/tf1_gan
+
 bench-onednn: $(STAMP) $(VENV_ONEDNN)/.installed  ## tf1_gan img/s: stock TF 1.15.5 vs intel-tensorflow 1.15.2 (oneDNN), alternated
 	@for round in 1 2; do \
 	  echo "== round $$round: stock tensorflow 1.15.5"; $(PY) -m tf1_gan.bench; \
 	  echo "== round $$round: intel-tensorflow 1.15.2 (oneDNN)"; $(VENV_ONEDNN)/bin/python -m tf1_gan.bench; done
+
+# PyTorch yardstick for tf1_gan's speed target: any Python >= 3.8 (torch 2.13 has no 3.6 wheels).
+PYTHON_TORCH ?= $(shell for c in python3.11 python3.12 python3.10 python3; do \
+	"$$c" -c 'import sys; assert sys.version_info >= (3, 10)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
+VENV_TORCH ?= .venv-torch
+$(VENV_TORCH)/.installed: requirements-bench-torch.txt
+	@if [ -z "$(PYTHON_TORCH)" ]; then echo "error: no Python >= 3.10 for the PyTorch venv" >&2; exit 2; fi
+	rm -rf $(VENV_TORCH)
+	$(PYTHON_TORCH) -m venv $(VENV_TORCH)
+	$(VENV_TORCH)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-bench-torch.txt
+	@touch $@
+
+bench-compare: $(STAMP) $(VENV_ONEDNN)/.installed $(VENV_TORCH)/.installed  ## tf1_gan img/s side by side: stock TF, oneDNN TF, PyTorch (3 rounds)
+	$(PY) tools/gan_speed_table.py --rounds 3 --out reports/gan_speed.md
 
 report: $(STAMP)  ## gather runs/*/*/metrics.json and figures into reports/
 	$(PY) -m common.report
