@@ -12,9 +12,6 @@ import tensorflow as tf
 import tqdm
 
 RUNS_ROOT = "runs"
-# Variables that hold only values recomputable from (seed, step), e.g. batch_indices' permutation cache:
-# initialized with the others, never written to checkpoints (so older checkpoints still restore).
-UNCHECKPOINTED = "uncheckpointed_variables"
 
 
 def seed_everything(seed):
@@ -70,16 +67,9 @@ class Checkpointer(object):
     """
 
     def __init__(self, checkpoint_dir, var_list=None, max_to_keep=3):
-        """var_list: what to save/restore; default: every global variable except UNCHECKPOINTED ones."""
         self.checkpoint_dir = checkpoint_dir
         os.makedirs(checkpoint_dir, exist_ok=True)
-        if var_list is None:
-            skip = set(id(v) for v in tf.get_collection(UNCHECKPOINTED))
-            var_list = [v for v in tf.global_variables() if id(v) not in skip]
-            var_list += tf.get_collection(tf.GraphKeys.SAVEABLE_OBJECTS)
         self.saver = tf.train.Saver(var_list=var_list, max_to_keep=max_to_keep, save_relative_paths=True)
-        # A restore skips init_op, so it initializes these itself (their values are recomputed anyway).
-        self._init_uncheckpointed = tf.variables_initializer(tf.get_collection(UNCHECKPOINTED))
 
     def latest(self):
         """Path prefix of the newest checkpoint, or None."""
@@ -96,7 +86,6 @@ class Checkpointer(object):
             sess.run(init_op)
             return 0
         self.saver.restore(sess, latest)
-        sess.run(self._init_uncheckpointed)
         return int(latest.rsplit("-", 1)[-1])
 
     def restore(self, sess, path=None):
@@ -105,7 +94,6 @@ class Checkpointer(object):
         if path is None:
             raise FileNotFoundError("no checkpoint in %s (train first)" % self.checkpoint_dir)
         self.saver.restore(sess, path)
-        sess.run(self._init_uncheckpointed)
         return int(path.rsplit("-", 1)[-1])
 
     def save(self, sess, step):
@@ -178,30 +166,7 @@ def epoch_permutation(num_examples, seed, epoch, stream=0):
     return tf.cast(tf.argsort(keys), tf.int32)
 
 
-def cached_epoch_permutation(num_examples, seed, epoch, stream=0):
-    """`epoch_permutation`, recomputed only when `epoch` differs from the last call's.
-
-    The argsort behind it is O(N log N) on every call: 0.5 ms at N = 8,000 and 4.2 ms at 60,000 on two
-    cores, a large share of a small model's step. Two uncheckpointed variables keep the last permutation
-    and its epoch (-1 = none yet), so the values stay a pure function of (seed, epoch): a restored run
-    starts with an empty cache and recomputes.
-    """
-    collections = [tf.GraphKeys.GLOBAL_VARIABLES, UNCHECKPOINTED]
-    with tf.name_scope("permutation_cache"):
-        perm_var = tf.Variable(tf.zeros([num_examples], tf.int32), trainable=False, collections=collections,
-                               use_resource=True, name="perm")
-        epoch_var = tf.Variable(tf.constant(-1, tf.int64), trainable=False, collections=collections,
-                                use_resource=True, name="epoch")
-
-        def recompute():
-            perm = epoch_permutation(num_examples, seed, epoch, stream)
-            with tf.control_dependencies([perm_var.assign(perm), epoch_var.assign(epoch)]):
-                return tf.identity(perm)
-
-        return tf.cond(tf.equal(epoch_var.read_value(), epoch), perm_var.read_value, recompute)
-
-
-def batch_indices(num_examples, batch_size, seed, step, stream=0, cache=True):
+def batch_indices(num_examples, batch_size, seed, step, stream=0):
     """Indices of the `step`-th batch of a per-epoch shuffled pass (drops the last partial batch).
 
     Args:
@@ -209,8 +174,6 @@ def batch_indices(num_examples, batch_size, seed, step, stream=0, cache=True):
       batch_size: B (python int, <= N).
       seed: python int.
       step: scalar int tensor (usually the global step), the batch counter since the start of training.
-      cache: keep the epoch's permutation in variables (`cached_epoch_permutation`); False for graphs
-        whose variables are shared between processes (a parameter server).
     Returns:
       int32 tensor (B,).
     """
@@ -220,6 +183,5 @@ def batch_indices(num_examples, batch_size, seed, step, stream=0, cache=True):
     step = tf.cast(step, tf.int64)
     epoch = step // per_epoch
     offset = tf.cast((step % per_epoch) * batch_size, tf.int32)
-    permutation = cached_epoch_permutation if cache else epoch_permutation
-    perm = permutation(num_examples, seed, epoch, stream)
+    perm = epoch_permutation(num_examples, seed, epoch, stream)
     return perm[offset:offset + batch_size]

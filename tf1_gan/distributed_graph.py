@@ -97,7 +97,7 @@ def build_worker_graph(cfg, spec, task_index, num_examples):
                 dataset = tf.Variable(data_images, trainable=False, collections=[], name="dataset")
                 lo, hi = task_index * per_worker, (task_index + 1) * per_worker
                 idx = training.batch_indices(num_examples, cfg.batch_size, cfg.seed, global_step,
-                                             gan_graph.STREAM_DATA, cache=False)[lo:hi]  # this worker's slice
+                                             gan_graph.STREAM_DATA)[lo:hi]  # this worker's slice
                 real = tf.expand_dims(tf.cast(tf.gather(dataset, idx), tf.float32) / 127.5 - 1.0, -1)  # (b, 28, 28, 1)
                 z = tf.random.stateless_normal([cfg.batch_size, model.Z_DIM], seed=training.stateless_seed(
                     cfg.seed, global_step, gan_graph.STREAM_Z))[lo:hi]  # (b, Z_DIM)

@@ -35,9 +35,7 @@ def test_batch_indices_are_a_permutation_per_epoch_and_depend_on_seed():
         step = tf.placeholder(tf.int64, [])
         idx = training.batch_indices(12, 4, seed=5, step=step)
         other = training.batch_indices(12, 4, seed=6, step=step)
-        init = tf.global_variables_initializer()  # the permutation cache
     with tf.Session(graph=graph) as sess:
-        sess.run(init)
         epoch0 = np.concatenate([sess.run(idx, {step: s}) for s in range(3)])
         epoch1 = np.concatenate([sess.run(idx, {step: s}) for s in range(3, 6)])
         again = np.concatenate([sess.run(idx, {step: s}) for s in range(3)])
@@ -46,44 +44,6 @@ def test_batch_indices_are_a_permutation_per_epoch_and_depend_on_seed():
     assert not np.array_equal(epoch0, epoch1)
     np.testing.assert_array_equal(epoch0, again)
     assert not np.array_equal(epoch0, other0)
-
-
-def test_cached_permutation_equals_the_recomputed_one_in_any_step_order():
-    """The cache only saves the argsort: every step gets what the uncached op gives, also when the
-    steps jump back (a restored run) or skip epochs; the cache is not in checkpoints."""
-    graph = tf.Graph()
-    with graph.as_default():
-        step = tf.placeholder(tf.int64, [])
-        cached = training.batch_indices(50, 8, seed=1, step=step)
-        plain = training.batch_indices(50, 8, seed=1, step=step, cache=False)
-        init = tf.global_variables_initializer()
-        uncheckpointed = tf.get_collection(training.UNCHECKPOINTED)
-    assert len(uncheckpointed) == 2
-    with tf.Session(graph=graph) as sess:
-        sess.run(init)
-        for s in [0, 1, 5, 6, 7, 30, 2, 2, 13, 0]:
-            got, want = sess.run([cached, plain], {step: s})
-            np.testing.assert_array_equal(got, want)
-
-
-def test_checkpointer_skips_the_cache_and_reinitializes_it_on_restore(tmp_path):
-    graph = tf.Graph()
-    with graph.as_default():
-        step = tf.train.get_or_create_global_step()
-        idx = training.batch_indices(50, 8, seed=1, step=step)
-        advance = tf.assign_add(step, 7)
-        ckpt = training.Checkpointer(str(tmp_path))
-        init = tf.global_variables_initializer()
-    saved = [v.op.name for v in ckpt.saver._var_list]  # pylint: disable=protected-access
-    assert saved == ["global_step"]
-    with tf.Session(graph=graph) as sess:
-        sess.run(init)
-        sess.run(advance)
-        want = sess.run(idx)
-        ckpt.save(sess, 7)
-    with tf.Session(graph=graph) as sess:
-        assert ckpt.restore(sess) == 7
-        np.testing.assert_array_equal(sess.run(idx), want)
 
 
 def test_seed_everything_makes_graph_random_ops_repeatable():
