@@ -139,8 +139,15 @@ def filter_grad(x, dy, kernel_size, stride):
 def conv2d(x, kernel, stride):
     """tf.nn.conv2d(x, kernel, stride, 'SAME') whose input gradient is a sub-pixel `transposed_conv`.
 
-    x: (B, H, W, Cin); kernel: (K, K, Cin, Cout) -> (B, H/s, W/s, Cout).
+    x: (B, H, W, Cin) with H and W multiples of s; kernel: (K, K, Cin, Cout) -> (B, H/s, W/s, Cout).
+
+    Raises:
+      ValueError: if H or W is not a multiple of the stride (the input gradient could not be tiled).
     """
+    height, width = x.shape.as_list()[1:3]
+    if height % stride or width % stride:
+        raise ValueError("sub-pixel path needs H and W divisible by the stride, got %dx%d at stride %d"
+                         % (height, width, stride))
     strides = [1, stride, stride, 1]
 
     @tf.custom_gradient

@@ -5,7 +5,10 @@ PyTorch venv, alternating them for several rounds (the machine's load drifts, so
 quiet minutes), and prints a Markdown table of every value measured and each runtime's median.
 Runtimes whose venv is missing are skipped with a note.
 
-    python tools/gan_speed_table.py [--rounds 3] [--steps 20] [--out reports/gan_speed.md]
+    python tools/gan_speed_table.py [--rounds 3] [--steps-dense 200] [--steps-conv 20] [--out FILE.md]
+
+A dense step takes ~10 ms and a conv step ~150 ms, so the two groups get different step counts, giving
+timed blocks of about 2 s each (3 blocks per run, after 5 warm-up steps).
 """
 import argparse
 import os
@@ -20,6 +23,7 @@ sys.path.insert(0, ROOT)
 from common import files  # noqa: E402
 
 VARIANTS = ("linear", "linear_bn", "dcgan_bn", "dcgan_sn")
+GROUPS = (("linear", "linear_bn"), ("dcgan_bn", "dcgan_sn"))  # dense, conv
 LINE = re.compile(r"variant=(\S+) imgs_per_s=([0-9.]+)")
 # (label, venv, command after the venv's python)
 RUNTIMES = (
@@ -29,8 +33,10 @@ RUNTIMES = (
 )
 
 
-def run_once(python, args, steps):
+def run_once(python, args, variants, steps):
     """{variant: img/s} printed by one benchmark process; raises RuntimeError if it fails."""
+    for variant in variants:
+        args = args + ["--variant", variant]
     proc = subprocess.run([python] + args + ["--steps", str(steps)], cwd=ROOT, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, universal_newlines=True)
     if proc.returncode != 0:
@@ -66,11 +72,12 @@ def table(results, loads):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (each runs every runtime once)")
-    parser.add_argument("--steps", type=int, default=20, help="timed steps per block, passed to each benchmark")
+    parser.add_argument("--steps-dense", type=int, default=200, help="timed steps per block, linear variants")
+    parser.add_argument("--steps-conv", type=int, default=20, help="timed steps per block, conv variants")
     parser.add_argument("--out", help="also write the table to this Markdown file")
     args = parser.parse_args(argv)
-    if args.rounds < 1 or args.steps < 1:
-        parser.error("--rounds and --steps must be positive")
+    if min(args.rounds, args.steps_dense, args.steps_conv) < 1:
+        parser.error("--rounds and the step counts must be positive")
     available = []
     for label, venv, cmd in RUNTIMES:
         python = os.path.join(ROOT, venv, "bin", "python")
@@ -87,11 +94,14 @@ def main(argv=None):
         order = available if round_ % 2 == 0 else available[::-1]
         for label, python, cmd in order:
             print("round %d/%d: %s" % (round_ + 1, args.rounds, label), file=sys.stderr, flush=True)
+            measured = {}
             try:
-                results.setdefault(label, []).append(run_once(python, cmd, args.steps))
+                for variants, steps in zip(GROUPS, (args.steps_dense, args.steps_conv)):
+                    measured.update(run_once(python, cmd, variants, steps))
             except RuntimeError as err:
                 print("error: %s" % err, file=sys.stderr)
                 return 1
+            results.setdefault(label, []).append(measured)
     text = table(results, loads)
     print(text, end="")
     if args.out:

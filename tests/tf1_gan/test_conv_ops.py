@@ -86,6 +86,8 @@ def test_phase_taps_of_a_5x5_stride_2_layer():
 def test_sizes_that_do_not_tile_are_refused():
     with pytest.raises(ValueError, match="output size = input size \\* stride"):
         conv_ops.phase_taps(7, 13, 5, 2)
+    with tf.Graph().as_default(), pytest.raises(ValueError, match="divisible by the stride"):
+        conv_ops.conv2d(tf.zeros([1, 7, 8, 2]), tf.zeros([3, 3, 2, 2]), 2)
 
 
 @pytest.mark.parametrize("name", ["dcgan_bn", "dcgan_sn"])
