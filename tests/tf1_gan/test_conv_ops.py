@@ -24,43 +24,38 @@ def _rel_err(a, b):
     return np.abs(a - b).max() / max(np.abs(b).max(), 1e-12)
 
 
-def _run(fetches):
-    with tf.Session() as sess:
-        return sess.run(fetches)
+def _assert_same_layer(ours_fn, ref_fn, in_shape, k_shape, out_shape, seed):
+    """ours_fn(x, w) and ref_fn(x, w) agree in value and in both gradients for a random upstream dy."""
+    rng = np.random.RandomState(seed)
+    with tf.Graph().as_default():
+        x = tf.constant(rng.randn(*in_shape).astype(np.float32))
+        w = tf.constant(rng.randn(*k_shape).astype(np.float32))
+        dy = tf.constant(rng.randn(*out_shape).astype(np.float32))
+        ours, ref = ours_fn(x, w), ref_fn(x, w)
+        with tf.Session() as sess:
+            got = sess.run([ours, ref] + tf.gradients(ours, [x, w], dy) + tf.gradients(ref, [x, w], dy))
+    assert got[0].shape == out_shape
+    assert _rel_err(got[0], got[1]) < 2e-6
+    assert _rel_err(got[2], got[4]) < 2e-6  # input gradient
+    assert _rel_err(got[3], got[5]) < 2e-6  # kernel gradient
 
 
 @pytest.mark.parametrize("x_shape,k_shape,stride", CASES)
 def test_conv2d_transpose_and_its_gradients_match_tf(x_shape, k_shape, stride):
-    rng = np.random.RandomState(0)
     out_shape = (x_shape[0], x_shape[1] * stride, x_shape[2] * stride, k_shape[2])
-    with tf.Graph().as_default():
-        x = tf.constant(rng.randn(*x_shape).astype(np.float32))
-        w = tf.constant(rng.randn(*k_shape).astype(np.float32))
-        dy = tf.constant(rng.randn(*out_shape).astype(np.float32))
-        ref = tf.nn.conv2d_transpose(x, w, out_shape, [1, stride, stride, 1], "SAME")
-        ours = conv_ops.conv2d_transpose(x, w, stride)
-        got = _run([ours, ref] + tf.gradients(ours, [x, w], dy) + tf.gradients(ref, [x, w], dy))
-    assert got[0].shape == out_shape
-    assert _rel_err(got[0], got[1]) < 2e-6
-    assert _rel_err(got[2], got[4]) < 2e-6  # input gradient: a Conv2D
-    assert _rel_err(got[3], got[5]) < 2e-6  # kernel gradient: filter_grad
+    _assert_same_layer(lambda x, w: conv_ops.conv2d_transpose(x, w, stride),
+                       lambda x, w: tf.nn.conv2d_transpose(x, w, out_shape, [1, stride, stride, 1], "SAME"),
+                       x_shape, k_shape, out_shape, seed=0)
 
 
 @pytest.mark.parametrize("x_shape,k_shape,stride", CASES)
 def test_conv2d_and_its_gradients_match_tf(x_shape, k_shape, stride):
-    # The conv maps the transposed conv's output shape back to its input shape, with the same kernel.
-    rng = np.random.RandomState(1)
+    # The conv maps the transposed conv's output shape back to its input shape, with the same kernel;
+    # its input gradient is conv_ops' sub-pixel transposed conv.
     big = (x_shape[0], x_shape[1] * stride, x_shape[2] * stride, k_shape[2])
-    with tf.Graph().as_default():
-        x = tf.constant(rng.randn(*big).astype(np.float32))
-        w = tf.constant(rng.randn(*k_shape).astype(np.float32))
-        dy = tf.constant(rng.randn(*x_shape).astype(np.float32))
-        ref = tf.nn.conv2d(x, w, [1, stride, stride, 1], "SAME")
-        ours = conv_ops.conv2d(x, w, stride)
-        got = _run([ours, ref] + tf.gradients(ours, [x, w], dy) + tf.gradients(ref, [x, w], dy))
-    assert _rel_err(got[0], got[1]) < 2e-6
-    assert _rel_err(got[2], got[4]) < 2e-6  # input gradient: the sub-pixel transposed conv
-    assert _rel_err(got[3], got[5]) < 2e-6  # kernel gradient: filter_grad
+    _assert_same_layer(lambda x, w: conv_ops.conv2d(x, w, stride),
+                       lambda x, w: tf.nn.conv2d(x, w, [1, stride, stride, 1], "SAME"),
+                       big, k_shape, x_shape, seed=1)
 
 
 @pytest.mark.parametrize("stride,kernel_size", [(1, 5), (1, 4), (2, 5)])
@@ -70,7 +65,8 @@ def test_filter_grad_matches_conv2d_backprop_filter(stride, kernel_size):
         x = tf.constant(rng.randn(4, 8, 8, 3).astype(np.float32))
         dy = tf.constant(rng.randn(4, 8 // stride, 8 // stride, 5).astype(np.float32))
         ref = tf.nn.conv2d_backprop_filter(x, [kernel_size, kernel_size, 3, 5], dy, [1, stride, stride, 1], "SAME")
-        ours, want = _run([conv_ops.filter_grad(x, dy, kernel_size, stride), ref])
+        with tf.Session() as sess:
+            ours, want = sess.run([conv_ops.filter_grad(x, dy, kernel_size, stride), ref])
     assert ours.shape == (kernel_size, kernel_size, 3, 5)
     assert _rel_err(ours, want) < 2e-6
 
