@@ -2,6 +2,6 @@
 import os
 
 # Only read by TF builds with oneDNN/OpenMP (intel-tensorflow, `make setup-onednn`); set before TensorFlow
-# loads. Intel's default lets idle OpenMP threads spin for 200 ms, so on 2 cores they fight TF's own
-# inter-op threads between the step's many small ops; 1 ms measured faster for every variant (docs: Speed).
+# loads. Intel's default lets idle OpenMP threads spin for 200 ms; with another process on one of the 2
+# cores that made every variant 1.4-2.4x slower than 1 ms does (no difference on an idle machine; docs: Speed).
 os.environ.setdefault("KMP_BLOCKTIME", "1")

@@ -1,8 +1,9 @@
 """PyTorch reference for the speed comparison in docs/tf1_gan.md — NOT part of the TF package.
 
-Needs PyTorch, which is not a dependency of this repository; it runs in a separate Python 3.11 venv:
-    python3.11 -m venv /tmp/torchvenv && /tmp/torchvenv/bin/pip install torch==2.13.0 numpy
-    /tmp/torchvenv/bin/python tf1_gan/torch_reference_bench.py [--variant V] [--steps N]
+Needs PyTorch, which is not a dependency of this repository; it runs in its own Python >= 3.10 venv,
+which `make bench-compare` builds (.venv-torch, requirements-bench-torch.txt) before alternating this
+script with `python -m tf1_gan.bench` (tools/gan_speed_table.py). By hand:
+    .venv-torch/bin/python tf1_gan/torch_reference_bench.py [--variant V] [--steps N]
 Prints `framework=torch variant=<v> imgs_per_s=<f>` per variant: the same networks as tf1_gan/model.py
 (shapes, LeakyReLU 0.2, BN eps/momentum), Adam 2e-4 (0.5, 0.999), batch 64, 2 threads, the PyTorch-GAN
 loop (G step, then D step on the same fakes: one G forward, three D forwards per step, like ours).
