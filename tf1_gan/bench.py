@@ -93,7 +93,7 @@ def main(argv=None):
         parser.error("--steps must be positive and --warmup non-negative")
     images, _ = mnist.load_mnist("embedded", "train")
     print("# tensorflow %s, %s kernels, conv_impl=%s" % (
-        tf.__version__, "oneDNN" if conv_ops.pywrap_tensorflow.IsMklEnabled() else "Eigen",
+        tf.__version__, "oneDNN" if conv_ops.built_with_onednn() else "Eigen",
         model.get_variant("dcgan_bn", conv=args.conv_impl).conv))
     for variant in args.variant or list(model.VARIANTS):
         rate = bench_variant(variant, args.steps, args.warmup, args.batch_size, args.threads, images=images,

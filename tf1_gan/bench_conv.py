@@ -59,8 +59,7 @@ def main(argv=None):
         parser.error("--batch-size and --repeats must be positive")
     rng = np.random.RandomState(0)
     conf = tf.ConfigProto(intra_op_parallelism_threads=2, inter_op_parallelism_threads=1)
-    print("# tensorflow %s, %s kernels" % (tf.__version__, "oneDNN" if conv_ops.pywrap_tensorflow.IsMklEnabled()
-                                           else "Eigen"))
+    print("# tensorflow %s, %s kernels" % (tf.__version__, "oneDNN" if conv_ops.built_with_onednn() else "Eigen"))
     for name, transposed, small, kernel, stride in LAYERS:
         big = (small[0] * stride, small[1] * stride, kernel[2])
         in_shape, out_shape = (small, big) if transposed else (big, small)

@@ -31,9 +31,14 @@ import tensorflow as tf
 from tensorflow.python import pywrap_tensorflow  # IsMklEnabled: no public 1.15 API says "built with oneDNN"
 
 
+def built_with_onednn():
+    """Whether this TensorFlow runs its CPU ops on oneDNN (intel-tensorflow) rather than Eigen."""
+    return bool(pywrap_tensorflow.IsMklEnabled())
+
+
 def default_impl():
     """"subpixel" where TF's Eigen CPU kernels run the convolutions (the stock CPU wheel), else "tf"."""
-    if tf.test.is_built_with_cuda() or pywrap_tensorflow.IsMklEnabled():
+    if tf.test.is_built_with_cuda() or built_with_onednn():
         return "tf"
     return "subpixel"
 
