@@ -33,7 +33,8 @@ def _passes(impl, transposed, x, w, dy, stride):
         out = (conv_ops.conv2d_transpose(x, w, stride) if impl == "subpixel" else
                tf.nn.conv2d_transpose(x, w, dy.shape.as_list(), [1, stride, stride, 1], "SAME"))
     else:
-        out = conv_ops.conv2d(x, w, stride) if impl == "subpixel" else tf.nn.conv2d(x, w, [1, stride, stride, 1], "SAME")
+        out = (conv_ops.conv2d(x, w, stride) if impl == "subpixel" else
+               tf.nn.conv2d(x, w, [1, stride, stride, 1], "SAME"))
     dx, dw = tf.gradients(out, [x, w], dy)
     return {"forward": out, "input_grad": dx, "kernel_grad": dw}
 
