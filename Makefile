@@ -78,7 +78,7 @@ bench-onednn: $(STAMP) $(VENV_ONEDNN)/.installed  ## tf1_gan img/s: stock TF 1.1
 	  echo "== round $$round: stock tensorflow 1.15.5"; $(PY) -m tf1_gan.bench; \
 	  echo "== round $$round: intel-tensorflow 1.15.2 (oneDNN)"; $(VENV_ONEDNN)/bin/python -m tf1_gan.bench; done
 
-# PyTorch yardstick for tf1_gan's speed target: any Python >= 3.8 (torch 2.13 has no 3.6 wheels).
+# PyTorch yardstick for tf1_gan's speed target: a Python >= 3.10 (torch 2.13 has no 3.6 wheels).
 PYTHON_TORCH ?= $(shell for c in python3.11 python3.12 python3.10 python3; do \
 	"$$c" -c 'import sys; assert sys.version_info >= (3, 10)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 VENV_TORCH ?= .venv-torch

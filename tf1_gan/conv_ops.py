@@ -20,8 +20,8 @@ transposed convolution is a convolution. The kernel gradient is a correlation of
 its output gradient, summed over the batch; at stride 1 `filter_grad` runs it as one Conv2D with the
 batch as the contraction axis (faster than `Conv2DBackpropFilter`, measured); at stride 2 TF's
 `conv2d_backprop_filter` stays (the phase form of the same trick measured slower).
-Only 'SAME' padding and output size = input size * stride (the shapes of tf1_gan's networks) take this
-path; `transposed_conv` raises ValueError otherwise.
+Only 'SAME' padding with sizes that are multiples of the stride (the shapes of tf1_gan's networks) take
+this path; `conv2d` and `phase_taps` raise ValueError otherwise.
 
 This is a workaround for one kernel library, so `default_impl` picks it only there: TF builds with oneDNN
 (intel-tensorflow, `make setup-onednn`) run TF's own ops faster than this path, and GPU builds use cuDNN.

@@ -22,8 +22,8 @@ sys.path.insert(0, ROOT)
 
 from common import files  # noqa: E402
 
-VARIANTS = ("linear", "linear_bn", "dcgan_bn", "dcgan_sn")
-GROUPS = (("linear", "linear_bn"), ("dcgan_bn", "dcgan_sn"))  # dense, conv
+GROUPS = (("linear", "linear_bn"), ("dcgan_bn", "dcgan_sn"))  # dense, conv: their own step counts
+VARIANTS = GROUPS[0] + GROUPS[1]
 LINE = re.compile(r"variant=(\S+) imgs_per_s=([0-9.]+)")
 # (label, venv, command after the venv's python)
 RUNTIMES = (
