@@ -17,6 +17,7 @@ tf.get_logger().setLevel("ERROR")
 
 from common import config, mnist, training  # noqa: E402
 from tf1_gan import conv_ops  # noqa: E402
+from tf1_gan import cpu_env  # noqa: E402
 from tf1_gan import graph as gan_graph  # noqa: E402
 from tf1_gan import model  # noqa: E402
 from tf1_gan import train  # noqa: E402
@@ -92,9 +93,10 @@ def main(argv=None):
     if args.steps <= 0 or args.warmup < 0:
         parser.error("--steps must be positive and --warmup non-negative")
     images, _ = mnist.load_mnist("embedded", "train")
-    print("# tensorflow %s, %s kernels, conv_impl=%s" % (
+    print("# tensorflow %s, %s kernels, conv_impl=%s, cpu=%s, KMP_BLOCKTIME=%s, MKL_DEBUG_CPU_TYPE=%s" % (
         tf.__version__, "oneDNN" if conv_ops.built_with_onednn() else "Eigen",
-        model.get_variant("dcgan_bn", conv=args.conv_impl).conv))
+        model.get_variant("dcgan_bn", conv=args.conv_impl).conv, cpu_env.cpu_vendor() or "?",
+        os.environ.get("KMP_BLOCKTIME", "-"), os.environ.get("MKL_DEBUG_CPU_TYPE", "-")))
     for variant in args.variant or list(model.VARIANTS):
         rate = bench_variant(variant, args.steps, args.warmup, args.batch_size, args.threads, images=images,
                              conv_impl=args.conv_impl)
