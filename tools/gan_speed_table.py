@@ -25,6 +25,7 @@ from common import files  # noqa: E402
 GROUPS = (("linear", "linear_bn"), ("dcgan_bn", "dcgan_sn"))  # dense, conv: their own step counts
 VARIANTS = GROUPS[0] + GROUPS[1]
 LINE = re.compile(r"variant=(\S+) imgs_per_s=([0-9.]+)")
+HEADER = re.compile(r"^# (tensorflow .*)$", re.M)  # tf1_gan.bench's first line: build, kernels, CPU settings
 # (label, venv, command after the venv's python)
 RUNTIMES = (
     ("TF 1.15.5 stock", ".venv", ["-m", "tf1_gan.bench"]),
@@ -33,8 +34,11 @@ RUNTIMES = (
 )
 
 
-def run_once(python, args, variants, steps):
-    """{variant: img/s} printed by one benchmark process; raises RuntimeError if it fails."""
+def run_once(python, args, variants, steps, headers=None):
+    """{variant: img/s} printed by one benchmark process; raises RuntimeError if it fails.
+
+    The process's `# tensorflow ...` header line, if any, is added to the set `headers`.
+    """
     for variant in variants:
         args = args + ["--variant", variant]
     proc = subprocess.run([python] + args + ["--steps", str(steps)], cwd=ROOT, stdout=subprocess.PIPE,
@@ -42,10 +46,25 @@ def run_once(python, args, variants, steps):
     if proc.returncode != 0:
         raise RuntimeError("%s %s failed (exit %d):\n%s" % (python, " ".join(args), proc.returncode,
                                                             proc.stderr[-2000:]))
+    if headers is not None:
+        headers.update(HEADER.findall(proc.stdout))
     return {m.group(1): float(m.group(2)) for m in LINE.finditer(proc.stdout)}
 
 
-def table(results, loads):
+def cpu_model(cpuinfo="/proc/cpuinfo"):
+    """The CPU's "model name" line of /proc/cpuinfo, or "unknown CPU"."""
+    try:
+        with open(cpuinfo) as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    return value.strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def table(results, loads, headers=(), cpu=None):
     """Markdown: one row per variant, every run per runtime and its median, and TF's best / PyTorch."""
     labels = [label for label, _, _ in RUNTIMES if label in results]
     head = "| variant | " + " | ".join("%s, img/s: runs (median)" % l for l in labels)
@@ -66,6 +85,10 @@ def table(results, loads):
         lines.append(row)
     lines.append("")
     lines.append("Load average (1 min) at the start of each round: %s." % ", ".join("%.2f" % x for x in loads))
+    if cpu:
+        lines.append("CPU: %s, %d cores." % (cpu, os.cpu_count() or 0))
+    for header in sorted(headers):
+        lines.append("`%s`" % header)
     return "\n".join(lines) + "\n"
 
 
@@ -88,7 +111,7 @@ def main(argv=None):
     if not available:
         print("error: no runtime found", file=sys.stderr)
         return 2
-    results, loads = {}, []
+    results, loads, headers = {}, [], set()
     for round_ in range(args.rounds):
         loads.append(os.getloadavg()[0])
         order = available if round_ % 2 == 0 else available[::-1]
@@ -97,12 +120,12 @@ def main(argv=None):
             measured = {}
             try:
                 for variants, steps in zip(GROUPS, (args.steps_dense, args.steps_conv)):
-                    measured.update(run_once(python, cmd, variants, steps))
+                    measured.update(run_once(python, cmd, variants, steps, headers))
             except RuntimeError as err:
                 print("error: %s" % err, file=sys.stderr)
                 return 1
             results.setdefault(label, []).append(measured)
-    text = table(results, loads)
+    text = table(results, loads, headers, cpu_model())
     print(text, end="")
     if args.out:
         files.write_text(args.out, text)
