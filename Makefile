@@ -15,7 +15,7 @@ export PYTHONHASHSEED ?= 0
 PYTHON36 ?= $(shell for c in python3.6 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.6*/bin/python3.6 2>/dev/null | sort -V | tail -n 1); do \
 	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 6)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 
-.PHONY: help setup demo test test-all bench report tensorboard docker-build cluster-demo setup-onednn test-onednn bench-onednn bench-compare data lint-docker fashion-mnist clean
+.PHONY: help setup demo test test-all bench report tensorboard docker-build cluster-demo setup-onednn test-onednn bench-onednn bench-compare gan-results data lint-docker fashion-mnist clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -91,6 +91,10 @@ $(VENV_TORCH)/.installed: requirements-bench-torch.txt
 
 bench-compare: $(STAMP) $(VENV_ONEDNN)/.installed $(VENV_TORCH)/.installed  ## tf1_gan img/s side by side: stock TF, oneDNN TF, PyTorch (3 rounds)
 	$(PY) tools/gan_speed_table.py --rounds 3 --out reports/gan_speed.md
+
+gan-results: $(STAMP) data  ## re-run every tf1_gan result in docs/tf1_gan.md (~45 min; needs an empty runs/tf1_gan)
+	@mkdir -p reports
+	set -o pipefail; PY=$(PY) tools/gan_results.sh 2>&1 | tee reports/gan_results.log
 
 report: $(STAMP)  ## gather runs/*/*/metrics.json and figures into reports/
 	$(PY) -m common.report
