@@ -92,7 +92,7 @@ $(VENV_TORCH)/.installed: requirements-bench-torch.txt
 bench-compare: $(STAMP) $(VENV_ONEDNN)/.installed $(VENV_TORCH)/.installed  ## tf1_gan img/s side by side: stock TF, oneDNN TF, PyTorch (3 rounds)
 	$(PY) tools/gan_speed_table.py --rounds 3 --out reports/gan_speed.md
 
-gan-results: $(STAMP) data  ## re-run every tf1_gan result in docs/tf1_gan.md (~45 min; needs an empty runs/tf1_gan)
+gan-results: $(STAMP) data  ## re-run every tf1_gan result in docs/tf1_gan.md (~30 min; needs an empty runs/tf1_gan)
 	@mkdir -p reports
 	set -o pipefail; PY=$(PY) tools/gan_results.sh 2>&1 | tee reports/gan_results.log
 

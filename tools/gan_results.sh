@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every tf1_gan result in docs/tf1_gan.md, from scratch: `make gan-results` (about 45 min on 2 cores).
+# Every tf1_gan result in docs/tf1_gan.md, from scratch: `make gan-results` (about 30 min on 2 cores).
 #
 # Trains the evaluation classifier, the 13 runs of the docs' three tables (10 epochs each: the seed's four
 # variants and the four fixes at seed 0, five of them again at seed 1), rebuilds the three comparison
@@ -42,7 +42,8 @@ run "$PY" -m tf1_gan.compare $R/linear_s1 $R/linear_he_s1 $R/linear_bn_s1 $R/lin
 for args in "--variant linear" "--variant linear_bn" "--variant linear --init he" \
             "--variant linear_bn --bn-epsilon 0.00001" "--variant dcgan_bn" "--variant dcgan_sn" \
             "--variant dcgan_sn --init he" "--variant dcgan_sn --sn-scope all_bn" \
-            "--run-dir $R/dcgan_sn_s0" "--run-dir $R/dcgan_bn_s0"; do
+            "--run-dir $R/dcgan_sn_s0" "--run-dir $R/dcgan_sn_snAllBN_s0" "--run-dir $R/dcgan_sn_snD_s0" \
+            "--run-dir $R/dcgan_bn_s0"; do
   # shellcheck disable=SC2086
   run "$PY" -m tf1_gan.diagnose $args
 done
