@@ -15,17 +15,22 @@ import os
 CPUINFO = "/proc/cpuinfo"
 
 
-def cpu_vendor(cpuinfo=CPUINFO):
-    """The `vendor_id` of /proc/cpuinfo ("GenuineIntel", "AuthenticAMD", ...); "" where it cannot be read."""
+def cpuinfo_field(key, cpuinfo=CPUINFO):
+    """The first value of `key` in /proc/cpuinfo ("vendor_id", "model name", ...); "" where it cannot be read."""
     try:
         with open(cpuinfo) as f:
             for line in f:
-                key, _, value = line.partition(":")
-                if key.strip() == "vendor_id":
+                name, _, value = line.partition(":")
+                if name.strip() == key:
                     return value.strip()
     except OSError:
         pass
     return ""
+
+
+def cpu_vendor(cpuinfo=CPUINFO):
+    """"GenuineIntel", "AuthenticAMD", ... or ""."""
+    return cpuinfo_field("vendor_id", cpuinfo)
 
 
 def settings(vendor):

@@ -11,6 +11,7 @@ A dense step takes ~10 ms and a conv step ~150 ms, so the two groups get differe
 timed blocks of about 2 s each (3 blocks per run, after 5 warm-up steps).
 """
 import argparse
+import importlib.util
 import os
 import re
 import statistics
@@ -53,15 +54,16 @@ def run_once(python, args, variants, steps, headers=None):
 
 def cpu_model(cpuinfo="/proc/cpuinfo"):
     """The CPU's "model name" line of /proc/cpuinfo, or "unknown CPU"."""
-    try:
-        with open(cpuinfo) as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key.strip() == "model name":
-                    return value.strip()
-    except OSError:
-        pass
-    return "unknown CPU"
+    return _cpu_env().cpuinfo_field("model name", cpuinfo) or "unknown CPU"
+
+
+def _cpu_env():
+    # Loaded from its file, not as tf1_gan.cpu_env: importing the package would set its OpenMP/MKL
+    # defaults in this process's environment, which the PyTorch benchmark would inherit.
+    spec = importlib.util.spec_from_file_location("cpu_env", os.path.join(ROOT, "tf1_gan", "cpu_env.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def table(results, loads, headers=(), cpu=None):
