@@ -1,60 +1,149 @@
-"""Run configuration: defaults in code -> optional YAML file -> command-line flags.
+"""Run configuration: declared keys -> defaults in code -> optional YAML file -> command-line flags.
 
-The result is one immutable `Config`. Every key of the defaults becomes a flag (`--batch_size` and
-`--batch-size` both work; booleans get `--key` / `--no-key`). Unknown YAML keys and values of the wrong
-type are errors that name the key, so a typo never silently falls back to a default.
+A task declares its keys once, as a `Schema` of `Key`s (default, help, type, allowed values). From it come
+the `--help` text (one spelling per flag, choices, defaults and ranges shown), the YAML reader and the checks.
+Every value, whether a default, from YAML or from a flag, passes the same checks: the type of the default,
+the choices, the numeric range (floats must also be finite) and the schema's cross-key checks. A violation
+is a `ConfigError` naming the key, the value and what is allowed; entry points turn it into exit code 2.
+
+    SCHEMA = config.Schema([
+        config.Key("epochs", 10, "passes over the training images", ge=1),
+        config.Key("lr", 0.0002, "Adam learning rate", gt=0),
+        config.Key("variant", "dcgan_bn", "which network", choices=("linear", "dcgan_bn")),
+    ])
+    cfg = SCHEMA.parse(argv)            # a frozen Config: cfg.lr, cfg["lr"], cfg.replace(lr=0.1)
+
+The shared vocabulary (the same flag for the same concept in every task) is the set of `Key` factories at
+the end of this module; `common/README.md` lists it and `tests/test_cli_vocabulary.py` enforces it.
 """
 import argparse
 import collections
+import math
 import os
-import sys
 
 import yaml
 
-from common import files
+from common import errors, files
 
 
-class ConfigError(ValueError):
-    """A configuration key is unknown or its value has the wrong type."""
+class ConfigError(errors.UserError):
+    """A configuration key is unknown, or its value has the wrong type or lies outside its allowed range."""
 
 
-def _type_name(value):
-    return type(value).__name__
+_NOT_A_VALUE = object()
 
 
-def _coerce(key, value, default):
-    """Checks `value` against the type of `default`; returns the value in that type."""
-    if default is None or value is None:
+class Key(object):
+    """One configuration key.
+
+    Args:
+      name: the key (`batch_size`); its flag is `--batch-size`.
+      default: the default value; its type is the key's type unless `type` is given.
+      help: one line for `--help`.
+      type: bool, int, float, str or tuple (a list of values); needed when the default is None.
+      choices: the allowed values (shown in `--help`).
+      ge, gt, le, lt: numeric bounds (inclusive / exclusive). Floats must be finite in any case.
+      resume_safe: the value may differ when a run is resumed (thread counts, output paths).
+      item_type: element type of a tuple key.
+    """
+
+    def __init__(self, name, default, help, type=None, choices=None, ge=None, gt=None, le=None, lt=None,  # pylint: disable=redefined-builtin
+                 resume_safe=False, item_type=None):
+        self.name = name
+        self.default = tuple(default) if isinstance(default, list) else default
+        self.help = help
+        if type is None:
+            if default is None:
+                raise ValueError("key %r: a None default needs an explicit type" % name)
+            type = tuple if isinstance(default, (list, tuple)) else builtin_type(default)
+        self.type = type
+        self.item_type = item_type or (builtin_type(self.default[0]) if type is tuple and self.default else str)
+        self.choices = tuple(choices) if choices is not None else None
+        self.bounds = [(op, value) for op, value in ((">=", ge), (">", gt), ("<=", le), ("<", lt)) if value is not None]
+        self.resume_safe = resume_safe
+        self.nullable = default is None
+
+    @property
+    def flag(self):
+        return "--" + self.name.replace("_", "-")
+
+    def allowed(self):
+        """Human-readable description of the allowed values, e.g. 'an int >= 1' or 'one of a, b'."""
+        if self.choices is not None:
+            return "one of %s" % ", ".join(str(c) for c in self.choices)
+        names = {bool: "true or false", int: "an integer", float: "a finite number", str: "a string"}
+        kind = names[self.type] if self.type is not tuple else "a list of %s" % {
+            bool: "booleans", int: "integers", float: "finite numbers", str: "strings"}[self.item_type]
+        if self.bounds:
+            kind += " " + " and ".join("%s %s" % b for b in self.bounds)
+        return kind + (" (or null)" if self.nullable else "")
+
+    def check(self, value, where=""):
+        """`value` converted to this key's type and checked; raises ConfigError naming the key."""
+        prefix = "%sconfig key %r" % (where, self.name)
+        if value is None:
+            if self.nullable:
+                return None
+            raise ConfigError("%s must be %s, got null" % (prefix, self.allowed()))
+        if self.type is tuple:
+            if not isinstance(value, (list, tuple)):
+                raise ConfigError("%s must be a list, got %r" % (prefix, value))
+            return tuple(self._check_scalar(v, self.item_type, prefix) for v in value)
+        return self._check_scalar(value, self.type, prefix)
+
+    def _check_scalar(self, given, kind, prefix):
+        value = _convert(given, kind)
+        if value is _NOT_A_VALUE:
+            raise ConfigError("%s must be %s, got %r" % (prefix, self.allowed(), given))
+        if self.choices is not None and value not in self.choices:
+            raise ConfigError("%s must be %s, got %r" % (prefix, self.allowed(), value))
+        if kind in (int, float):
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError("%s must be %s, got %r" % (prefix, self.allowed(), value))
+            for op, bound in self.bounds:
+                if not _OPS[op](value, bound):
+                    raise ConfigError("%s must be %s, got %r" % (prefix, self.allowed(), value))
         return value
-    if isinstance(default, bool):
-        if isinstance(value, bool):
-            return value
-        raise ConfigError("config key %r expects a bool, got %r (%s)" % (key, value, _type_name(value)))
-    if isinstance(default, int):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise ConfigError("config key %r expects an int, got %r (%s)" % (key, value, _type_name(value)))
-    if isinstance(default, float):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+
+
+_OPS = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}
+
+
+def builtin_type(value):
+    for kind in (bool, int, float, str):
+        if isinstance(value, kind):
+            return kind
+    raise ValueError("unsupported config value %r (%s)" % (value, type(value).__name__))
+
+
+def _convert(value, kind):
+    """`value` as `kind`, or _NOT_A_VALUE when it is not one (bools are never numbers)."""
+    if kind is bool:
+        return value if isinstance(value, bool) else _NOT_A_VALUE
+    if isinstance(value, bool):
+        return _NOT_A_VALUE
+    if kind is int:
+        return value if isinstance(value, int) else _NOT_A_VALUE
+    if kind is float:
+        if isinstance(value, (int, float)):
             return float(value)
-        hint = " (write 0.001 rather than 1e-3: YAML 1.1 reads 1e-3 as a string)" if isinstance(value, str) else ""
-        raise ConfigError("config key %r expects a float, got %r (%s)%s" % (key, value, _type_name(value), hint))
-    if isinstance(default, str):
-        if isinstance(value, str):
-            return value
-        raise ConfigError("config key %r expects a string, got %r (%s)" % (key, value, _type_name(value)))
-    if isinstance(default, (list, tuple)):
-        if isinstance(value, (list, tuple)):
-            return tuple(value)
-        raise ConfigError("config key %r expects a list, got %r (%s)" % (key, value, _type_name(value)))
-    raise ConfigError("config key %r has an unsupported default type %s" % (key, _type_name(default)))
+        if isinstance(value, str):  # YAML 1.1 reads 1e-3 as a string; the user meant the number
+            try:
+                return float(value)
+            except ValueError:
+                return _NOT_A_VALUE
+        return _NOT_A_VALUE
+    if kind is str:
+        return value if isinstance(value, str) else _NOT_A_VALUE
+    return _NOT_A_VALUE
 
 
 class Config(collections.abc.Mapping):
     """An immutable mapping with attribute access: `cfg.lr`, `cfg["lr"]`, `cfg.replace(lr=0.1)`."""
 
-    def __init__(self, values):
+    def __init__(self, values, schema=None):
         object.__setattr__(self, "_values", collections.OrderedDict(values))
+        object.__setattr__(self, "_schema", schema)
 
     def __getattr__(self, key):
         try:
@@ -77,100 +166,217 @@ class Config(collections.abc.Mapping):
     def __repr__(self):
         return "Config(%s)" % ", ".join("%s=%r" % kv for kv in self._values.items())
 
+    @property
+    def schema(self):
+        return self._schema
+
     def replace(self, **changes):
-        """A copy with `changes` applied (type-checked against the current values)."""
+        """A copy with `changes` applied and checked like any other value."""
+        for key in changes:
+            if key not in self._values:
+                raise ConfigError("unknown config key %r (known: %s)" % (key, ", ".join(self._values)))
         values = collections.OrderedDict(self._values)
-        for key, value in changes.items():
-            if key not in values:
-                raise ConfigError("unknown config key %r (known: %s)" % (key, ", ".join(values)))
-            values[key] = _coerce(key, value, values[key])
-        return Config(values)
+        values.update(changes)
+        if self._schema is None:
+            return Config(values)
+        return self._schema.validate(values)
 
     def to_dict(self):
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in self._values.items()}
+        return collections.OrderedDict((k, list(v) if isinstance(v, tuple) else v) for k, v in self._values.items())
 
 
-def load_yaml(path, defaults):
-    """Reads a YAML mapping and checks every key against `defaults`."""
+class _UniqueKeyLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
+    """SafeLoader that refuses a mapping with the same key twice (PyYAML silently keeps the last one)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ConfigError("line %d: duplicate key %r (first given on line %d)"
+                                  % (key_node.start_mark.line + 1, key, seen[key]))
+            seen[key] = key_node.start_mark.line + 1
+        return super(_UniqueKeyLoader, self).construct_mapping(node, deep=deep)
+
+
+def read_yaml(path):
+    """The YAML document in `path` (None if empty); errors name the file and line."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError as err:
-        raise ConfigError("cannot read config file %s: %s" % (path, err.strerror))
-    except yaml.YAMLError as err:
-        raise ConfigError("config file %s is not valid YAML: %s" % (path, err))
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError("config file %s must hold a mapping of key: value, got %s" % (path, _type_name(data)))
-    out = {}
-    for key, value in data.items():
-        if key not in defaults:
-            raise ConfigError("config file %s: unknown key %r (known: %s)" % (path, key, ", ".join(defaults)))
-        out[key] = _coerce(key, value, defaults[key])
-    return out
-
-
-def _bool_flag(text):
-    lowered = text.lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise argparse.ArgumentTypeError("expected true/false, got %r" % text)
-
-
-def make_parser(defaults, description="", help=None):  # pylint: disable=redefined-builtin
-    """An argparse parser with `--config FILE` and one flag per key of `defaults`.
-
-    Flags default to `argparse.SUPPRESS`, so `from_namespace` can tell "given on the command line"
-    from "not given" and apply the YAML file in between.
-    """
-    help = help or {}
-    parser = argparse.ArgumentParser(description=description,
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--config", metavar="FILE.yaml", default=None,
-                        help="YAML file of overrides (unknown keys are errors)")
-    for key, default in defaults.items():
-        names = ["--" + key.replace("_", "-")]
-        if "_" in key:
-            names.append("--" + key)
-        text = help.get(key, "") + " (default: %r)" % (default,)
-        if isinstance(default, bool):
-            group = parser.add_mutually_exclusive_group()
-            group.add_argument(*names, dest=key, nargs="?", const=True, type=_bool_flag,
-                               default=argparse.SUPPRESS, help=text)
-            group.add_argument("--no-" + key.replace("_", "-"), dest=key, action="store_false",
-                               default=argparse.SUPPRESS, help="disable --%s" % key.replace("_", "-"))
-        elif isinstance(default, (list, tuple)):
-            kind = type(default[0]) if default else str
-            parser.add_argument(*names, dest=key, nargs="*", type=kind, default=argparse.SUPPRESS, help=text)
-        else:
-            kind = str if default is None else type(default)
-            parser.add_argument(*names, dest=key, type=kind, default=argparse.SUPPRESS, help=text)
-    return parser
-
-
-def from_namespace(defaults, namespace):
-    """Builds the Config: defaults, then the YAML file named by `--config`, then explicit flags."""
-    values = collections.OrderedDict((k, _coerce(k, v, v)) for k, v in defaults.items())
-    yaml_path = getattr(namespace, "config", None)
-    if yaml_path:
-        values.update(load_yaml(yaml_path, defaults))
-    for key in defaults:
-        if hasattr(namespace, key):
-            values[key] = _coerce(key, getattr(namespace, key), defaults[key])
-    return Config(values)
-
-
-def parse(defaults, argv=None, description="", help=None):  # pylint: disable=redefined-builtin
-    """Parses `argv` (default: sys.argv[1:]) into a Config; a bad config exits 2 with the reason."""
-    parser = make_parser(defaults, description, help)
-    namespace = parser.parse_args(argv)
+        raise ConfigError("cannot read config file %s: %s" % (path, err.strerror or err))
     try:
-        return from_namespace(defaults, namespace)
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ConfigError("config file %s is not UTF-8 text (byte %d)" % (path, err.start))
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # nosec: a SafeLoader subclass
     except ConfigError as err:
-        parser.exit(2, "%s: error: %s\n" % (parser.prog, err))
+        raise ConfigError("config file %s, %s" % (path, err))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = " line %d" % (mark.line + 1) if mark is not None else ""
+        raise ConfigError("config file %s%s is not valid YAML: %s" % (path, where, getattr(err, "problem", err)))
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises ConfigError instead of printing usage and exiting (--help still exits 0)."""
+
+    def error(self, message):
+        raise ConfigError("%s (see %s --help)" % (message, self.prog))
+
+
+class _BoolAction(argparse.Action):
+    """`--key` sets True, `--no-key` sets False; listed once in --help as `--key, --no-key`."""
+
+    def __init__(self, option_strings, dest, default=None, required=False, help=None):  # pylint: disable=redefined-builtin
+        super(_BoolAction, self).__init__(option_strings, dest, nargs=0, default=default, required=required,
+                                          help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, not option_string.startswith("--no-"))
+
+
+class Schema(object):
+    """The declared keys of one command, and the checks between them.
+
+    Args:
+      keys: Keys, in the order `--help` and `config.yaml` show them.
+      checks: functions cfg -> None raising ConfigError for rules between keys (e.g. a batch that must split
+        over the towers).
+      sections: YAML files may group keys under these top-level section names (the CS7643 configs use
+        `Train:` / `Model:`), flattened on reading.
+    """
+
+    def __init__(self, keys, checks=(), sections=()):
+        self.keys = collections.OrderedDict()
+        for key in keys:
+            if key.name in self.keys:
+                raise ValueError("key %r declared twice" % key.name)
+            self.keys[key.name] = key
+        self.checks = tuple(checks)
+        self.sections = tuple(sections)
+        for key in self.keys.values():  # a default outside its own range is a programming error: fail at import
+            key.check(key.default)
+
+    @property
+    def defaults(self):
+        return collections.OrderedDict((name, key.default) for name, key in self.keys.items())
+
+    def __contains__(self, name):
+        return name in self.keys
+
+    def validate(self, values, where=""):
+        """A Config from a full or partial mapping (missing keys take their defaults), every value checked."""
+        out = self.defaults
+        for name, value in values.items():
+            if name not in self.keys:
+                raise ConfigError("%sunknown config key %r (known: %s)" % (where, name, ", ".join(self.keys)))
+            out[name] = self.keys[name].check(value, where)
+        cfg = Config(out, self)
+        for check in self.checks:
+            check(cfg)
+        return cfg
+
+    def make(self, **values):
+        """A Config of the defaults with `values` applied (for tests, demos and other modules)."""
+        return self.validate(values)
+
+    def load_yaml(self, path):
+        """{key: value} from a YAML file, every key known and checked (the file's name in any error)."""
+        data = read_yaml(path)
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise ConfigError("config file %s must hold a mapping of key: value, got %s" % (path, type(data).__name__))
+        flat = collections.OrderedDict()
+        for name, value in data.items():
+            if name in self.sections and isinstance(value, dict):
+                for inner, inner_value in value.items():
+                    if inner in flat:
+                        raise ConfigError("config file %s: key %r given twice (in two sections)" % (path, inner))
+                    flat[inner] = inner_value
+            elif name in flat:
+                raise ConfigError("config file %s: key %r given twice (in two sections)" % (path, name))
+            else:
+                flat[name] = value
+        where = "config file %s: " % path
+        for name, value in flat.items():
+            if name not in self.keys:
+                raise ConfigError("%sunknown key %r (known: %s)" % (where, name, ", ".join(self.keys)))
+            flat[name] = self.keys[name].check(value, where)
+        return flat
+
+    def parser(self, description="", epilog=None, prog=None, _legacy=False):
+        """An argparse parser: `--config FILE.yaml` and one flag per key, defaults shown, nothing set unless given."""
+        parser = (argparse.ArgumentParser if _legacy else _Parser)(
+            prog=prog, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+        parser.add_argument("--config", metavar="FILE.yaml", default=None,
+                            help="YAML file of key: value overrides, applied before the flags (unknown or "
+                                 "duplicate keys are errors)")
+        for key in self.keys.values():
+            text = "%s (default: %s%s)" % (key.help, _show_default(key.default),
+                                           "; " + key.allowed() if key.bounds else "")
+            if key.type is bool:
+                parser.add_argument(key.flag, "--no-" + key.flag[2:], dest=key.name, action=_BoolAction,
+                                    default=argparse.SUPPRESS, help=text)
+            elif key.type is tuple:
+                parser.add_argument(key.flag, dest=key.name, nargs="*", type=_flag_type(key.item_type),
+                                    default=argparse.SUPPRESS, help=text, metavar=key.name.upper())
+            else:
+                parser.add_argument(key.flag, dest=key.name, type=_flag_type(key.type), choices=key.choices,
+                                    default=argparse.SUPPRESS, help=text,
+                                    metavar=None if key.choices else key.name.upper())
+            if _legacy and "_" in key.name:  # transitional: the old underscore spelling, hidden from --help
+                parser.add_argument("--" + key.name, dest=key.name, default=argparse.SUPPRESS, help=argparse.SUPPRESS,
+                                    **({"action": _BoolAction, } if key.type is bool else
+                                       {"nargs": "*", "type": _flag_type(key.item_type)} if key.type is tuple else
+                                       {"type": _flag_type(key.type)}))
+        return parser
+
+    def from_namespace(self, namespace):
+        """Defaults, then the YAML file named by `--config`, then the flags given; checked as a whole."""
+        values = collections.OrderedDict()
+        yaml_path = getattr(namespace, "config", None)
+        if yaml_path:
+            values.update(self.load_yaml(yaml_path))
+        for name in self.keys:
+            if hasattr(namespace, name):
+                values[name] = getattr(namespace, name)
+        return self.validate(values)
+
+    def parse(self, argv=None, description="", epilog=None, prog=None):
+        """argv (default sys.argv[1:]) -> Config; raises ConfigError (exit 2 in entry points)."""
+        return self.from_namespace(self.parser(description, epilog, prog).parse_args(argv))
+
+    def load_saved(self, run_dir):
+        """The Config recorded in `run_dir/config.yaml` by `save`, checked against this schema."""
+        path = os.path.join(run_dir, "config.yaml")
+        if not os.path.isfile(path):
+            raise ConfigError("no config.yaml in %s (not a run dir, or the run never started)" % run_dir)
+        data = read_yaml(path) or {}
+        if not isinstance(data, dict):
+            raise ConfigError("%s must hold a mapping of key: value" % path)
+        return self.validate(data, where="%s: " % path)
+
+
+def _show_default(value):
+    if isinstance(value, tuple):
+        return " ".join(str(v) for v in value) or "(empty)"
+    if value is None:
+        return "none"
+    if value == "":
+        return "''"
+    return str(value)
+
+
+def _flag_type(kind):
+    if kind is float:
+        return float
+    if kind is int:
+        return int
+    return str
 
 
 def save(cfg, run_dir):
@@ -182,12 +388,138 @@ def save(cfg, run_dir):
 
 
 def load_run_config(run_dir):
-    """The dict saved by `save` in `run_dir`."""
+    """The plain dict saved by `save` in `run_dir` (no schema: for tools that read any task's run)."""
     path = os.path.join(run_dir, "config.yaml")
-    if not os.path.exists(path):
-        raise ConfigError("no config.yaml in run dir %s" % run_dir)
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
+    if not os.path.isfile(path):
+        raise ConfigError("no config.yaml in %s" % run_dir)
+    data = read_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise ConfigError("%s must hold a mapping of key: value" % path)
+    return data
+
+
+def differences(recorded, cfg):
+    """Keys whose value in `cfg` differs from the `recorded` dict (resume-safe keys ignored), sorted."""
+    current = cfg.to_dict()
+    schema = cfg.schema
+    out = []
+    for name in sorted(set(recorded) | set(current)):
+        if schema is not None and name in schema.keys and schema.keys[name].resume_safe:
+            continue
+        old, new = recorded.get(name, "<absent>"), current.get(name, "<absent>")
+        if isinstance(old, float) or isinstance(new, float):
+            same = isinstance(old, (int, float)) and isinstance(new, (int, float)) and float(old) == float(new)
+        else:
+            same = old == new
+        if not same:
+            out.append((name, old, new))
+    return out
+
+
+def require(condition, message):
+    """For Schema checks: raises ConfigError(message) unless `condition`."""
+    if not condition:
+        raise ConfigError(message)
+
+
+# The shared vocabulary: one name per concept across tasks (see common/README.md). Each returns a Key with the
+# task's own default; the help text may be specialised but the name and the range may not.
+
+def run_dir(help="output directory (default: runs/<task>/<derived name>); rerunning the same command resumes"):  # pylint: disable=redefined-builtin
+    return Key("run_dir", "", help, resume_safe=True)
+
+
+def seed(default=0, help="seed of every random draw (initialisation, data order, noise)"):  # pylint: disable=redefined-builtin
+    return Key("seed", default, help, ge=0)
+
+
+def threads(default=2, help="TensorFlow intra- and inter-op threads (0 = TensorFlow's choice)"):  # pylint: disable=redefined-builtin
+    return Key("threads", default, help, ge=0, resume_safe=True)
+
+
+def lr(default, help="learning rate"):  # pylint: disable=redefined-builtin
+    return Key("lr", default, help, gt=0)
+
+
+def batch_size(default, help="examples per training step"):  # pylint: disable=redefined-builtin
+    return Key("batch_size", default, help, ge=1)
+
+
+def epochs(default, help="passes over the training data"):  # pylint: disable=redefined-builtin
+    return Key("epochs", default, help, ge=1)
+
+
+def steps(default, help="training steps in total"):  # pylint: disable=redefined-builtin
+    return Key("steps", default, help, ge=1)
+
+
+def log_every(default, help="steps between logged points (history, TensorBoard, progress)"):  # pylint: disable=redefined-builtin
+    return Key("log_every", default, help, ge=1)
+
+
+def ckpt_every(default, help="steps between checkpoints (one is also written at the end and on a stop)"):  # pylint: disable=redefined-builtin
+    return Key("ckpt_every", default, help, ge=1)
+
+
+def eval_every(default, help="steps between evaluations"):  # pylint: disable=redefined-builtin
+    return Key("eval_every", default, help, ge=1)
+
+
+def num_train(default=0, help="use only the first N training examples (0 = all)"):  # pylint: disable=redefined-builtin
+    return Key("num_train", default, help, ge=0)
+
+
+def val_frac(default, help="fraction of the data held out for validation", allow_zero=False):  # pylint: disable=redefined-builtin
+    if allow_zero:
+        return Key("val_frac", default, help, ge=0.0, lt=1.0)
+    return Key("val_frac", default, help, gt=0.0, lt=1.0)
+
+
+def hidden(default, help="hidden units per layer"):  # pylint: disable=redefined-builtin
+    return Key("hidden", default, help, ge=1)
+
+
+def session_steps(help="stop with a checkpoint after this many steps in this invocation (0 = run to the end)"):  # pylint: disable=redefined-builtin
+    return Key("session_steps", 0, help, ge=0, resume_safe=True)
+
+
+def data_source(default="auto", choices=None, help="where the MNIST images come from"):  # pylint: disable=redefined-builtin
+    return Key("data_source", default, help, choices=choices)
+
+
+def data_dir(help="directory (or file) of the data source (default: the source's usual place)"):  # pylint: disable=redefined-builtin
+    return Key("data_dir", None, help, type=str)
+
+
+# -- transitional: the dict-based API of tasks not yet declared as a Schema (removed once every task is) --------
+
+def schema_from_defaults(defaults, help=None):  # pylint: disable=redefined-builtin
+    """A Schema whose keys take their types from a {key: default} dict (no ranges, no choices)."""
+    help = help or {}
+    return Schema([Key(k, v, help.get(k, ""), type=str if v is None else None) for k, v in defaults.items()])
+
+
+def make_parser(defaults, description="", help=None):  # pylint: disable=redefined-builtin
+    return schema_from_defaults(defaults, help).parser(description, _legacy=True)
+
+
+def from_namespace(defaults, namespace):
+    return schema_from_defaults(defaults).from_namespace(namespace)
+
+
+def parse(defaults, argv=None, description="", help=None):  # pylint: disable=redefined-builtin
+    """argv -> Config; a bad config exits 2 with the reason."""
+    schema = schema_from_defaults(defaults, help)
+    parser = schema.parser(description, _legacy=True)
+    namespace = parser.parse_args(argv)
+    try:
+        return schema.from_namespace(namespace)
+    except ConfigError as err:
+        parser.exit(2, "%s: error: %s\n" % (parser.prog, err))
+
+
+def load_yaml(path, defaults):
+    return schema_from_defaults(defaults).load_yaml(path)
 
 
 def exit_on_error(func):
@@ -196,6 +528,7 @@ def exit_on_error(func):
         try:
             return func(*args, **kwargs)
         except ConfigError as err:
+            import sys  # pylint: disable=import-outside-toplevel
             sys.stderr.write("error: %s\n" % err)
             sys.exit(2)
     wrapper.__name__ = func.__name__

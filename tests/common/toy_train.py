@@ -1,25 +1,36 @@
-"""A toy resumable training run used by test_training.py (run as a subprocess).
+"""A toy task on the shared run skeleton, used by test_run.py (run as a subprocess or called in-process).
 
-Linear regression on in-graph data; batches and noise are drawn with step-keyed stateless ops, so a
-run stopped by SIGTERM and resumed ends with the same weights as an uninterrupted run.
-Usage: python toy_train.py RUN_DIR STEPS [KILL_AT_STEP]
+Linear regression on in-graph data; batches and noise are drawn with step-keyed stateless ops, so a run
+stopped by SIGTERM and resumed ends with the same weights as an uninterrupted run.
+
+    python toy_train.py --run-dir DIR [--steps 60] [--kill-at 23] [--lr 0.05] [--restart]
 """
 import os
 import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import common  # noqa: F401,E402  (quiets TensorFlow before it loads)
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from common import files, training  # noqa: E402
+from common import cli, config, files, run, training  # noqa: E402
 
+SCHEMA = config.Schema([
+    config.run_dir(),
+    config.steps(60),
+    config.lr(0.05),
+    config.ckpt_every(10),
+    config.threads(1),
+    config.session_steps(),
+    config.Key("kill_at", 0, "send ourselves SIGTERM before this step (0 = never)", ge=0, resume_safe=True),
+    config.Key("restart", False, "discard the run dir's run and start over", resume_safe=True),
+])
 SEED = 3
 
 
-def build(num_examples=256, dim=5, batch=16):
+def build(cfg, num_examples=256, dim=5, batch=16):
     training.seed_everything(SEED)
     rng = np.random.RandomState(SEED)
     x_all = tf.constant(rng.randn(num_examples, dim).astype(np.float32))
@@ -30,32 +41,38 @@ def build(num_examples=256, dim=5, batch=16):
     x = tf.gather(x_all, idx) + 0.1 * noise
     w = tf.get_variable("w", [dim, 1], initializer=tf.glorot_uniform_initializer())
     loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - tf.gather(y_all, idx)))
-    train_op = tf.train.AdamOptimizer(0.05).minimize(loss, global_step=step)
-    return w, step, train_op
+    train_op = tf.train.AdamOptimizer(cfg.lr).minimize(loss, global_step=step)
+    return w, loss, train_op
 
 
-def main(run_dir, steps, kill_at=None):
-    paths = training.RunPaths(run_dir)
-    graph = tf.Graph()
-    with graph.as_default():
-        w, step, train_op = build()
-        ckpt = training.Checkpointer(paths.checkpoints)
-        init = tf.global_variables_initializer()
-    graph.finalize()
-    with tf.Session(graph=graph, config=training.session_config(1)) as sess, training.GracefulStop() as stop:
-        start = ckpt.restore_or_initialize(sess, init)
-        for i in range(start, steps):
-            if kill_at is not None and i == kill_at:
-                os.kill(os.getpid(), signal.SIGTERM)  # as if the user or the scheduler stopped us
-            sess.run(train_op)
-            if stop.requested:
-                ckpt.save(sess, sess.run(step))
-                print("stopped at", sess.run(step))
-                return 1
-        ckpt.save(sess, sess.run(step))
-        files.save_npy(os.path.join(run_dir, "w.npy"), sess.run(w))
-    return 0
+def train(cfg):
+    """Returns the metrics, or None when stopped."""
+    with run.Run(cfg, cfg.run_dir, restart=cfg.restart) as r:
+        graph = tf.Graph()
+        with graph.as_default():
+            w, loss, train_op = build(cfg)
+            r.make_checkpointer()
+            init = tf.global_variables_initializer()
+        graph.finalize()
+        with tf.Session(graph=graph, config=training.session_config(cfg.threads)) as sess:
+            start = r.restore_or_initialize(sess, init)
+            r.open_writer(graph)
+            for step in r.steps(sess, start, cfg.steps, cfg.ckpt_every, bar=False):
+                if cfg.kill_at and step == cfg.kill_at:
+                    os.kill(os.getpid(), signal.SIGTERM)  # as if the user or the scheduler stopped us
+                _, value = sess.run([train_op, loss])
+                r.log(step, {"loss": value})
+            weights = sess.run(w)
+        if r.stopped:
+            return None
+        files.save_npy(os.path.join(cfg.run_dir, "w.npy"), weights)
+        return r.finish({"final_loss": r.history.last("loss"), "steps": cfg.steps})
+
+
+@cli.entry_point
+def main(argv=None):
+    return cli.done_or_stopped(train(SCHEMA.parse(argv)))
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else None))
+    sys.exit(main())

@@ -34,7 +34,7 @@ def test_course_configs_load():
 
 def test_bad_config_exits_2(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("learning_rate: 1e-1\n")  # YAML 1.1 reads this as a string
+    bad.write_text("learning_rate: fast\n")
     with pytest.raises(SystemExit) as info:
         main.main(["--config", str(bad), "--run_dir", str(tmp_path / "r")])
     assert info.value.code == 2 and "learning_rate" in capsys.readouterr().err

@@ -1,0 +1,32 @@
+"""Entry points: one contract for every command, `main(argv) -> int`.
+
+Exit codes: 0 done, 2 bad input or configuration (a `UserError`: the message names the file, line or key and
+the reason, no traceback), 130 stopped by Ctrl-C or SIGTERM (a checkpoint is kept; the same command resumes).
+Anything else is a bug and keeps its traceback.
+"""
+import functools
+import sys
+
+from common import errors
+
+OK, BAD_INPUT, STOPPED = 0, 2, 130
+
+
+def entry_point(main):
+    """Decorator for `main(argv=None) -> int`: UserError -> message + 2, Ctrl-C outside a run's loop -> 130."""
+    @functools.wraps(main)
+    def wrapper(argv=None):
+        try:
+            return main(argv)
+        except errors.UserError as err:
+            sys.stderr.write("error: %s\n" % err)
+            return BAD_INPUT
+        except KeyboardInterrupt:
+            sys.stderr.write("\ninterrupted\n")
+            return STOPPED
+    return wrapper
+
+
+def done_or_stopped(result):
+    """The exit code of a training function's result: None means it stopped early (130), else 0."""
+    return STOPPED if result is None else OK

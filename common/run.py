@@ -1,0 +1,453 @@
+"""The run skeleton every task's `train` uses: one run dir, one contract.
+
+    with run.Run(cfg, run_dir) as r:                  # lock; a changed config is refused; layout
+        graph = build_graph(cfg)                      # the task's graph (not finalized yet)
+        with graph.as_default():
+            r.make_checkpointer()                     # a Saver over the graph's variables
+        graph.finalize()
+        with tf.Session(graph=graph, config=...) as sess:
+            start = r.restore_or_initialize(sess, init_op)   # newest readable checkpoint, else init_op
+            writer = r.open_writer(graph)
+            for step in r.steps(sess, start, total, cfg.ckpt_every):
+                ...sess.run(train_op)...
+                r.log(step, {"loss": loss})            # history.json rows + TensorBoard scalars
+        if r.stopped:
+            return None                               # entry point: exit 130, the same command resumes
+        r.finish(metrics)                             # metrics.json, only for a finished run
+
+The contract, the same in every task:
+  * one process per run dir: `.lock` (flock, released by the OS even after SIGKILL); a second process is
+    refused with the holder's PID;
+  * a rerun whose configuration differs from the recorded `config.yaml` is refused, listing the differing
+    keys (keys declared `resume_safe`, like `threads`, may change); `restart=True` starts over explicitly;
+  * `config.yaml` is written only after a successful restore (or a fresh initialisation);
+  * restore falls back to the newest *readable* checkpoint and says so; checkpoints exist but none reads:
+    an error, never a silent restart from step 0;
+  * `history.json` is written before each checkpoint and cut at the restored step on resume, so a kill between
+    the two never leaves a gap; the newest `keep` checkpoints stay, older ones (also from killed processes)
+    are deleted;
+  * Ctrl-C / SIGTERM: the current step finishes, a checkpoint and the history are saved, no final metrics,
+    `stopped` is True; a second Ctrl-C aborts at once;
+  * a run dir this process created and that never reached a checkpoint is removed again if the run fails.
+"""
+import errno
+import fcntl
+import glob
+import os
+import re
+import shutil
+import signal
+import sys
+
+import tensorflow as tf
+
+from common import config, errors, files, training
+
+RUNS_ROOT = "runs"
+HISTORY = "history.json"
+LOCK = ".lock"
+
+
+class RunError(errors.UserError):
+    """The run dir cannot be used as asked (locked, another configuration, unreadable checkpoints)."""
+
+
+def default_run_dir(task, name):
+    """`runs/<task>/<name>` (relative to the working directory)."""
+    return os.path.join(RUNS_ROOT, task, name)
+
+
+class RunPaths(object):
+    """The layout of one run dir (nothing is created here)."""
+
+    def __init__(self, run_dir):
+        self.root = run_dir
+        self.events = run_dir
+        self.checkpoints = os.path.join(run_dir, "checkpoints")
+        self.samples = os.path.join(run_dir, "samples")
+        self.metrics = os.path.join(run_dir, "metrics.json")
+        self.config = os.path.join(run_dir, "config.yaml")
+        self.history = os.path.join(run_dir, HISTORY)
+
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+
+class RunLock(object):
+    """An exclusive advisory lock on `run_dir/.lock` holding the owner's PID."""
+
+    def __init__(self, run_dir):
+        self.path = os.path.join(run_dir, LOCK)
+        self._handle = None
+
+    def acquire(self):
+        handle = open(self.path, "a+")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            if err.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise RunError("run dir %s is in use by process %s (lock file %s); wait for it to finish, stop it, "
+                           "or choose another --run-dir" % (os.path.dirname(self.path), holder, self.path))
+        handle.seek(0)
+        handle.truncate()
+        handle.write("%d\n" % os.getpid())
+        handle.flush()
+        self._handle = handle
+
+    def release(self):
+        if self._handle is not None:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None
+
+
+class GracefulStop(object):
+    """Context manager turning SIGINT/SIGTERM into `stop.requested = True` for the loop to act on.
+
+    A second Ctrl-C while stopping falls back to the default handler (immediate KeyboardInterrupt).
+    """
+
+    def __init__(self, signals=(signal.SIGINT, signal.SIGTERM)):
+        self.signals = signals
+        self.requested = False
+        self._previous = {}
+
+    def _handle(self, signum, frame):  # pylint: disable=unused-argument
+        if self.requested:
+            signal.signal(signum, self._previous.get(signum, signal.SIG_DFL))
+            raise KeyboardInterrupt
+        self.requested = True
+        sys.stderr.write("\nstop requested (signal %d): finishing the current step, saving a checkpoint, exiting; "
+                         "run the same command to resume (Ctrl-C again to abort now)\n" % signum)
+
+    def __enter__(self):
+        for sig in self.signals:
+            self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        return False
+
+
+_CKPT_RE = re.compile(r"^ckpt-(\d+)\.index$")
+
+
+class Checkpointer(object):
+    """A tf.train.Saver over one checkpoint dir: newest-readable restore, explicit pruning.
+
+    Build it while the graph is still open (it creates save/restore ops), before `graph.finalize()`.
+    The Saver keeps no list of its own (`max_to_keep=None`); `prune` decides from the files on disk, so
+    checkpoints left by killed processes are pruned too.
+    """
+
+    def __init__(self, checkpoint_dir, var_list=None, keep=3):
+        self.checkpoint_dir = checkpoint_dir
+        self.keep = keep
+        self.saver = tf.train.Saver(var_list=var_list, max_to_keep=None, save_relative_paths=True)
+
+    def candidates(self):
+        """[(step, path prefix)] of the checkpoints on disk, newest first."""
+        found = []
+        for name in os.listdir(self.checkpoint_dir) if os.path.isdir(self.checkpoint_dir) else ():
+            match = _CKPT_RE.match(name)
+            if match:
+                found.append((int(match.group(1)), os.path.join(self.checkpoint_dir, name[:-len(".index")])))
+        return sorted(found, reverse=True)
+
+    def latest(self):
+        """Path prefix of the newest checkpoint on disk, or None."""
+        found = self.candidates()
+        return found[0][1] if found else None
+
+    def restore_newest(self, sess, warn=None):
+        """Restores the newest checkpoint that reads; returns its step, or None when there is none at all.
+
+        Raises:
+          RunError: checkpoints exist but none of them can be read.
+        """
+        found = self.candidates()
+        failures = []
+        for step, prefix in found:
+            try:
+                self.saver.restore(sess, prefix)
+            except (tf.errors.OpError, ValueError) as err:
+                reason = (getattr(err, "message", None) or str(err)).strip().splitlines()[0][:200]
+                failures.append("%s (%s)" % (os.path.basename(prefix), reason))
+                if warn is not None:
+                    warn("checkpoint %s cannot be read (%s); trying an older one" % (prefix, reason))
+                continue
+            if failures and warn is not None:
+                warn("resuming from %s, the newest readable checkpoint" % prefix)
+            return step
+        if found:
+            raise RunError("no readable checkpoint in %s: %s. Move them away to start over, or rerun with "
+                           "--restart" % (self.checkpoint_dir, "; ".join(failures)))
+        return None
+
+    def restore(self, sess, path=None):
+        """Restores `path` (default: the newest readable checkpoint); returns its step.
+
+        Raises:
+          RunError: there is no checkpoint (train first) or none can be read.
+        """
+        if path is not None:
+            self.saver.restore(sess, path)
+            return int(path.rsplit("-", 1)[-1])
+        step = self.restore_newest(sess)
+        if step is None:
+            raise RunError("no checkpoint in %s (train first)" % self.checkpoint_dir)
+        return step
+
+    def save(self, sess, step):
+        """Writes `ckpt-<step>` (the `checkpoint` index file is updated after the data), then prunes."""
+        os.makedirs(self.checkpoint_dir, exist_ok=True)
+        path = self.saver.save(sess, os.path.join(self.checkpoint_dir, "ckpt"), global_step=int(step),
+                               write_meta_graph=False)
+        self.prune(int(step))
+        return path
+
+    def prune(self, saved_step):
+        """Keeps the newest `keep` checkpoints up to `saved_step`; deletes older ones and any later ones.
+
+        Later ones can only be left from before a fallback to an older checkpoint (they did not read).
+        """
+        kept = 0
+        for step, prefix in self.candidates():
+            if step <= saved_step and kept < self.keep:
+                kept += 1
+                continue
+            for name in glob.glob(glob.escape(prefix) + ".*"):
+                os.remove(name)
+        # A save killed half-way leaves its temporary shard directory behind (ckpt-<step>_temp_<uuid>).
+        for name in glob.glob(os.path.join(glob.escape(self.checkpoint_dir), "ckpt-*_temp*")):
+            if os.path.isdir(name):
+                shutil.rmtree(name, ignore_errors=True)
+            else:
+                os.remove(name)
+
+
+class History(object):
+    """Logged points of a run: rows {"step": s, key: value, ...} in step order, stored as a JSON list."""
+
+    def __init__(self, rows=None):
+        self.rows = list(rows or [])
+
+    @classmethod
+    def load(cls, path, upto):
+        """The rows of `path` with step <= `upto` (a resumed run drops what came after its checkpoint)."""
+        if upto == 0 or not os.path.exists(path):
+            return cls()
+        rows = files.read_json(path)
+        if not isinstance(rows, list):
+            raise RunError("%s is not a history written by this version (expected a list of rows)" % path)
+        return cls(r for r in rows if r["step"] <= upto)
+
+    def append(self, step, values):
+        row = {"step": int(step)}
+        row.update((k, _plain(v)) for k, v in values.items())
+        self.rows.append(row)
+
+    def series(self, key):
+        """(steps, values) of the rows that have `key`."""
+        pairs = [(r["step"], r[key]) for r in self.rows if key in r]
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+
+    def last(self, key, default=None):
+        for row in reversed(self.rows):
+            if key in row:
+                return row[key]
+        return default
+
+    def save(self, path):
+        files.write_json(path, self.rows)
+
+
+def _plain(value):
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+class Run(object):
+    """One run dir for the duration of a training invocation (see the module docstring for the contract).
+
+    Args:
+      cfg: the run's Config (from a Schema: resume-safe keys are known).
+      run_dir: the directory.
+      keep: checkpoints to keep.
+      restart: discard this run dir's checkpoints, history, metrics and events and start over.
+      log: function for one-line notices (default: stderr).
+    """
+
+    def __init__(self, cfg, run_dir, keep=3, restart=False, log=None):
+        if not run_dir:
+            raise RunError("no run dir given")
+        self.cfg = cfg
+        self.paths = RunPaths(run_dir)
+        self.keep = keep
+        self.restart = restart
+        self.log_fn = log or (lambda message: sys.stderr.write(message + "\n"))
+        self.history = History()
+        self.checkpointer = None
+        self.writer = None
+        self.stopped = False
+        self.start = None
+        self._stop = GracefulStop()
+        self._lock = None
+        self._created = False
+        self._saved = False
+        self._session_steps = int(cfg.get("session_steps", 0) or 0)
+
+    # -- entering: directory, lock, configuration ---------------------------------------------------------
+
+    def __enter__(self):
+        root = self.paths.root
+        if os.path.exists(root) and not os.path.isdir(root):
+            raise RunError("run dir %s exists and is not a directory" % root)
+        self._created = not os.path.exists(root)
+        try:
+            os.makedirs(root, exist_ok=True)
+        except OSError as err:
+            raise RunError("cannot create run dir %s: %s" % (root, err.strerror))
+        if not os.access(root, os.W_OK | os.X_OK):
+            raise RunError("run dir %s is not writable" % root)
+        self._lock = RunLock(root)
+        self._lock.acquire()
+        try:
+            if self.restart:
+                self._discard()
+            else:
+                self._check_recorded_config()
+            self._stop.__enter__()
+        except BaseException:
+            self._lock.release()
+            raise
+        return self
+
+    def _check_recorded_config(self):
+        if not os.path.exists(self.paths.config):
+            return
+        recorded = config.load_run_config(self.paths.root)
+        diffs = config.differences(recorded, self.cfg)
+        if diffs:
+            shown = "; ".join("%s: %r -> %r" % d for d in diffs)
+            raise RunError("run dir %s holds a run with another configuration (%s). Resume it with the same settings, "
+                           "choose another --run-dir, or pass --restart to discard it and start over"
+                           % (self.paths.root, shown))
+
+    def _discard(self):
+        """--restart: remove what a run writes (never other files a user may keep in the dir)."""
+        shutil.rmtree(self.paths.checkpoints, ignore_errors=True)
+        for path in [self.paths.history, self.paths.metrics, self.paths.config] + glob.glob(
+                os.path.join(glob.escape(self.paths.root), "events.out.tfevents.*")):
+            if os.path.exists(path):
+                os.remove(path)
+
+    def __exit__(self, exc_type, exc, tb):
+        self._stop.__exit__(exc_type, exc, tb)
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        self._lock.release()
+        if exc_type is not None and self._created and not self._saved:
+            shutil.rmtree(self.paths.root, ignore_errors=True)  # ours, and it never held a checkpoint
+        return False
+
+    # -- inside the graph ---------------------------------------------------------------------------------
+
+    def make_checkpointer(self, var_list=None):
+        """The run's Checkpointer; call inside the graph, before it is finalized."""
+        self.checkpointer = Checkpointer(self.paths.checkpoints, var_list=var_list, keep=self.keep)
+        return self.checkpointer
+
+    # -- inside the session -------------------------------------------------------------------------------
+
+    def restore_or_initialize(self, sess, init_op):
+        """Restores the newest readable checkpoint, or runs `init_op`; then records the config.
+
+        Returns:
+          The restored step (0 when fresh). The history is loaded and cut at it.
+        """
+        if self.checkpointer is None:
+            raise RuntimeError("make_checkpointer() must be called before restore_or_initialize()")
+        step = self.checkpointer.restore_newest(sess, warn=self.log_fn)
+        if step is None:
+            sess.run(init_op)
+            step = 0
+        else:
+            self.log_fn("resumed from step %d of %s" % (step, self.paths.checkpoints))
+        config.save(self.cfg, self.paths.root)
+        self.history = History.load(self.paths.history, step)
+        self.start = step
+        return step
+
+    def open_writer(self, graph=None):
+        """The run's TensorBoard writer; on a resume, events after the restored step are marked stale."""
+        self.writer = training.summary_writer(self.paths.events, graph if not self.start else None)
+        if self.start:
+            self.writer.add_session_log(tf.SessionLog(status=tf.SessionLog.START), self.start)
+        return self.writer
+
+    def steps(self, sess, start, total, every, desc="train", bar=True):
+        """Yields step numbers start+1 .. total; after each step's body: checkpoint every `every` steps, at the
+        end, and on a stop request (then `stopped` is True and the loop ends). `session_steps` (if the config
+        has it) stops the invocation after that many steps the same way.
+        """
+        progress = training.progress(total=total, initial=start, desc=desc) if bar else None
+        self.progress = progress
+        done_here = 0
+        try:
+            for step in range(start + 1, total + 1):
+                yield step
+                done_here += 1
+                if progress is not None:
+                    progress.update(1)
+                stop = self._stop.requested or (self._session_steps and done_here >= self._session_steps)
+                if stop or step % every == 0 or step == total:
+                    self.save(sess, step)
+                if stop and step < total:
+                    self.stopped = True
+                    self.log_fn("stopped at step %d of %d; run the same command to resume" % (step, total))
+                    return
+        finally:
+            if progress is not None:
+                progress.close()
+        if self._stop.requested:
+            # The signal came during the last step: the run is complete and saved; finish it normally.
+            self._stop.requested = False
+
+    @property
+    def stop_requested(self):
+        return self._stop.requested
+
+    def save(self, sess, step):
+        """history.json, then the checkpoint, then pruning."""
+        self.history.save(self.paths.history)
+        self.checkpointer.save(sess, step)
+        self._saved = True
+
+    def log(self, step, scalars, summaries=True):
+        """Appends a history row and (by default) writes the scalars to TensorBoard."""
+        self.history.append(step, scalars)
+        if summaries and self.writer is not None:
+            training.add_scalars(self.writer, step, scalars)
+
+    # -- after the session --------------------------------------------------------------------------------
+
+    def finish(self, metrics):
+        """Writes metrics.json for the finished run (never for a stopped one); returns `metrics`."""
+        if self.stopped:
+            raise RuntimeError("a stopped run has no final metrics")
+        if self.writer is not None:
+            self.writer.flush()
+        files.write_json(self.paths.metrics, metrics)
+        self._saved = True
+        return metrics
