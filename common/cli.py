@@ -15,9 +15,9 @@ OK, BAD_INPUT, STOPPED = 0, 2, 130
 def entry_point(main):
     """Decorator for `main(argv=None) -> int`: UserError -> message + 2, Ctrl-C outside a run's loop -> 130."""
     @functools.wraps(main)
-    def wrapper(argv=None):
+    def wrapper(argv=None, **kwargs):
         try:
-            return main(argv)
+            return main(argv, **kwargs)
         except errors.UserError as err:
             sys.stderr.write("error: %s\n" % err)
             return BAD_INPUT

@@ -227,6 +227,15 @@ class _Parser(argparse.ArgumentParser):
         raise ConfigError("%s (see %s --help)" % (message, self.prog))
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Keeps the description's line breaks and shows every default."""
+
+
+def arg_parser(description="", epilog=None, prog=None):
+    """A plain argparse parser for helper CLIs: defaults shown in --help, errors raised as ConfigError."""
+    return _Parser(prog=prog, description=description, epilog=epilog, formatter_class=_HelpFormatter)
+
+
 class _BoolAction(argparse.Action):
     """`--key` sets True, `--no-key` sets False; listed once in --help as `--key, --no-key`."""
 
@@ -481,6 +490,10 @@ def hidden(default, help="hidden units per layer"):  # pylint: disable=redefined
 
 def session_steps(help="stop with a checkpoint after this many steps in this invocation (0 = run to the end)"):  # pylint: disable=redefined-builtin
     return Key("session_steps", 0, help, ge=0, resume_safe=True)
+
+
+def restart(help="discard this run dir's checkpoints, history and metrics and start over"):  # pylint: disable=redefined-builtin
+    return Key("restart", False, help, resume_safe=True)
 
 
 def data_source(default="auto", choices=None, help="where the MNIST images come from"):  # pylint: disable=redefined-builtin

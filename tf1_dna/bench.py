@@ -5,38 +5,34 @@
 The training is the real `tf1_dna.train` run (checkpoints and summaries included) in a temporary
 directory. The CPU may be shared, so the 1-minute load average is printed next to the times.
 """
-import argparse
-import logging
 import os
 import shutil
 import sys
 import tempfile
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-import numpy as np  # pylint: disable=wrong-import-position
+import numpy as np
 
-from common import config  # pylint: disable=wrong-import-position
-from tf1_dna import data, infer, train  # pylint: disable=wrong-import-position
+from common import cli, config
+from tf1_dna import data, infer, train
 
 TARGET_SECONDS = 60.0  # the issue's target for 1000 epochs on 2 cores
 
 
+@cli.entry_point
 def main(argv=None):
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--epochs", type=int, default=1000)
+    parser = config.arg_parser(__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=2, help="TF threads")
+    parser.add_argument("--epochs", type=int, default=1000, help="training epochs timed")
     parser.add_argument("--translate-codons", type=int, default=100000,
                         help="codons in the inference throughput test")
     args = parser.parse_args(argv)
     tmp = tempfile.mkdtemp(prefix="tf1_dna_bench_")
     try:
-        cfg = config.Config(train.DEFAULTS).replace(epochs=args.epochs, threads=args.threads,
-                                                    print_every=args.epochs)
+        cfg = train.SCHEMA.make(epochs=args.epochs, threads=args.threads, log_every=args.epochs, run_dir=tmp)
         load_before = os.getloadavg()[0]
         t0 = time.time()
-        metrics = train.train(cfg, tmp, log=lambda _: None)
+        metrics = train.train(cfg, log=lambda _: None)
         wall = time.time() - t0
         pairs = data.read_pairs(cfg.fasta)
         steps = args.epochs * len(pairs)

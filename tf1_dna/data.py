@@ -8,7 +8,7 @@ import itertools
 
 import numpy as np
 
-from common import files
+from common import errors, files
 
 DNA_ALPHABET = "ATGC"                       # the handout's one-hot order: A, T, G, C
 PROTEIN_ALPHABET = "ACDEFGHIKLMNPQRSTVWY*"  # 20 amino acids + stop
@@ -29,11 +29,11 @@ SeqPair = collections.namedtuple("SeqPair", "name dna protein")
 Record = collections.namedtuple("Record", "header sequence line")  # line: 1-based line of the header
 
 
-class FastaError(ValueError):
+class FastaError(errors.UserError):
     """A FASTA file (or string) is malformed; the message names the source, line and reason."""
 
 
-class SequenceError(ValueError):
+class SequenceError(errors.UserError):
     """A sequence holds a letter outside its alphabet; the message names the 1-based position."""
 
 

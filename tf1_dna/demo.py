@@ -4,22 +4,19 @@
 
 Starts from scratch each time (the demo run dir is removed first) and prints where its outputs are.
 """
-import argparse
-import logging
 import os
 import shutil
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from common import config, training  # pylint: disable=wrong-import-position
-from tf1_dna import data, probe, shapes, train, translate  # pylint: disable=wrong-import-position
+from common import cli, config, run
+from tf1_dna import data, probe, shapes, train, translate
 
 
+@cli.entry_point
 def main(argv=None):
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--run-dir", default=training.default_run_dir("tf1_dna", "demo"))
+    parser = config.arg_parser(__doc__.split("\n\n")[0])
+    parser.add_argument("--run-dir", default=run.default_run_dir("tf1_dna", "demo"), help="the demo's run dir")
     args = parser.parse_args(argv)
     run_dir = args.run_dir
     # Only ever remove a previous demo run (it has config.yaml), never an arbitrary directory.
@@ -30,7 +27,7 @@ def main(argv=None):
         shutil.rmtree(run_dir)
 
     print("== 1. train (handout pseudo-code, 1000 epochs) ==")
-    metrics = train.train(config.Config(train.DEFAULTS), run_dir)
+    metrics = train.train(train.SCHEMA.make(run_dir=run_dir))
 
     print("\n== 2. translate a fresh ORF made of seen codons, plus CCA and CCG (never seen) ==")
     pairs = data.read_pairs(train.DEFAULT_FASTA)

@@ -4,7 +4,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from common import config, training
+from common import config, run, training
 from tf1_dna import data, model
 
 
@@ -20,7 +20,7 @@ class Translator(object):
         self.graph = tf.Graph()
         with self.graph.as_default():
             self.net = model.build_inference_graph(self.config["hidden"], self.config["activation"])
-            self._ckpt = training.Checkpointer(os.path.join(run_dir, "checkpoints"))
+            self._ckpt = run.Checkpointer(os.path.join(run_dir, "checkpoints"))
         self.graph.finalize()
         self.session = tf.Session(graph=self.graph, config=training.session_config(threads))
         self.epoch = self._ckpt.restore(self.session)

@@ -15,24 +15,18 @@ import sys
 
 import numpy as np
 
-from common import config, files
+from common import cli, config, files
 from tf1_dna import data
 
 DEFAULT_FASTA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "w5.fasta")
-DEFAULTS = {
-    "seed": 4,
-    "lengths": [99, 347, 234],
-    "out": DEFAULT_FASTA,
-    "width": 75,
-    "check": False,
-}
-HELP = {
-    "seed": "NumPy seed of the generator",
-    "lengths": "codons per ORF, start and stop included (the handout's protein lengths)",
-    "out": "FASTA file to write",
-    "width": "letters per sequence line",
-    "check": "do not write: compare the generated text with --out and exit 1 if they differ",
-}
+SCHEMA = config.Schema([
+    config.seed(4, "NumPy seed of the generator"),
+    config.Key("lengths", [99, 347, 234], "codons per ORF, start and stop included (the handout's protein lengths)",
+               ge=2),
+    config.Key("out", DEFAULT_FASTA, "FASTA file to write"),
+    config.Key("width", 75, "letters per sequence line", ge=1),
+    config.Key("check", False, "do not write: compare the generated text with --out and exit 1 if they differ"),
+])
 # Proline codons kept in the training data (4e: "only 2 of the 4 proline codons were there").
 KEPT_PROLINE = ("CCT", "CCC")
 
@@ -70,8 +64,9 @@ def fasta_text(pairs, width=75):
     return data.format_fasta(records, width=width)
 
 
+@cli.entry_point
 def main(argv=None):
-    cfg = config.parse(DEFAULTS, argv, description=__doc__.split("\n\n")[0], help=HELP)
+    cfg = SCHEMA.parse(argv, description=__doc__.split("\n\n")[0])
     pairs = generate_pairs(cfg.seed, cfg.lengths)
     text = fasta_text(pairs, cfg.width)
     if cfg.check:
@@ -83,7 +78,7 @@ def main(argv=None):
             return 1
         print("%s %s the generator output (seed %d)" % (cfg.out, "matches" if same else "DIFFERS from", cfg.seed))
         return 0 if same else 1
-    files.write_text(cfg.out, text)
+    files.write_text(files.check_output(cfg.out), text)
     data.read_pairs(cfg.out)  # round trip through the strict reader
     counts = data.codon_counts(pairs)
     print("wrote %s: %s codons; proline codons %s; distinct codons %d of 64"

@@ -6,19 +6,16 @@ Prints the 21-way distributions for CCT, CCC (seen in training) and CCA, CCG (ne
 to `<run-dir>/probe_proline.png`, and writes the 64-codon table (predicted amino acid, probability,
 true amino acid, seen in training or not) to stdout and `<run-dir>/probe_codons.md` / `.json`.
 """
-import argparse
-import logging
 import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import matplotlib  # pylint: disable=wrong-import-position
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
 import numpy as np  # pylint: disable=wrong-import-position
 
-from common import config, files, plots, training  # pylint: disable=wrong-import-position
-from tf1_dna import data, infer  # pylint: disable=wrong-import-position
+from common import cli, config, files, plots, run
+from tf1_dna import data, infer
 
 TOP = 3  # amino acids listed per proline codon
 
@@ -119,17 +116,13 @@ def probe(run_dir, log=print):
     return rows
 
 
+@cli.entry_point
 def main(argv=None):
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--run-dir", default=training.default_run_dir("tf1_dna", "default"),
+    parser = config.arg_parser(__doc__.split("\n\n")[0])
+    parser.add_argument("--run-dir", default=run.default_run_dir("tf1_dna", "default"),
                         help="trained run (config.yaml + checkpoints/)")
     args = parser.parse_args(argv)
-    try:
-        probe(args.run_dir)
-    except (data.FastaError, FileNotFoundError, config.ConfigError) as err:
-        sys.stderr.write("error: %s\n" % err)
-        return 2
+    probe(args.run_dir)
     return 0
 
 

@@ -8,16 +8,13 @@ Exit status: 0 when every shape given runs, 1 otherwise (the handout's listing a
 """
 import argparse
 import collections
-import logging
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-import numpy as np  # pylint: disable=wrong-import-position
-import tensorflow as tf  # pylint: disable=wrong-import-position
+import numpy as np
+import tensorflow as tf
 
-from common import training  # pylint: disable=wrong-import-position
-from tf1_dna import model  # pylint: disable=wrong-import-position
+from common import cli, config, training
+from tf1_dna import model
 
 # Question 4e's tensors.
 HANDOUT_SHAPES = collections.OrderedDict([
@@ -56,10 +53,10 @@ def _parse_shape(text):
         raise argparse.ArgumentTypeError("shape must be comma-separated integers like 1,4,9, got %r" % text)
 
 
+@cli.entry_point
 def main(argv=None, out=None):
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     out = out or sys.stdout
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = config.arg_parser(__doc__.split("\n\n")[0])
     parser.add_argument("shapes", nargs="*", type=_parse_shape, help="shapes as batch,channels,length")
     parser.add_argument("--verify", action="store_true", help="also run each shape through a real TF graph")
     args = parser.parse_args(argv)

@@ -4,15 +4,11 @@
     python -m tf1_dna.translate --run-dir runs/tf1_dna/default --dna ATGCCTCCCCCACCGTAA
     python -m tf1_dna.translate --run-dir runs/tf1_dna/default --fasta tf1_dna/data/w5.fasta
 """
-import argparse
-import logging
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from common import config, training  # pylint: disable=wrong-import-position
-from tf1_dna import data, infer, model  # pylint: disable=wrong-import-position
+from common import cli, config, run
+from tf1_dna import data, infer, model
 
 
 def _warn_shape(dna, name, err):
@@ -45,41 +41,37 @@ def _dna_records(path):
         return out
 
 
+@cli.entry_point
 def main(argv=None, out=None, err=None):
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     out, err = out or sys.stdout, err or sys.stderr
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--run-dir", default=training.default_run_dir("tf1_dna", "default"),
+    parser = config.arg_parser(__doc__.split("\n\n")[0])
+    parser.add_argument("--run-dir", default=run.default_run_dir("tf1_dna", "default"),
                         help="trained run (config.yaml + checkpoints/)")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--dna", help="DNA string (A/T/G/C, any case)")
     source.add_argument("--fasta", help="FASTA file of DNA records or DNA/PROTEIN pairs")
     args = parser.parse_args(argv)
-    try:
-        if args.dna is not None:
-            data.dna_one_hot(args.dna)  # alphabet check first: names the bad position
-            records = [("--dna", args.dna.upper(), None)]
-        else:
-            records = _dna_records(args.fasta)
-        with infer.Translator(args.run_dir) as translator:
-            status = 0
-            for name, dna, reference in records:
-                if not _warn_shape(dna, name, err):
-                    status = 1
-                    continue
-                protein = translator.translate(dna)
-                if args.dna is not None:
-                    out.write(protein + "\n")
-                    continue
-                out.write(">%s PROTEIN predicted\n%s\n" % (name, protein))
-                if reference is not None:
-                    acc = data.codon_accuracy(protein, reference)
-                    err.write("%s: codon accuracy vs the file's protein %.4f (%d/%d)\n"
-                              % (name, acc, round(acc * len(reference)), len(reference)))
-            return status
-    except (data.FastaError, data.SequenceError, FileNotFoundError, config.ConfigError) as error:
-        err.write("error: %s\n" % error)
-        return 2
+    if args.dna is not None:
+        data.dna_one_hot(args.dna)  # alphabet check first: names the bad position
+        records = [("--dna", args.dna.upper(), None)]
+    else:
+        records = _dna_records(args.fasta)
+    with infer.Translator(args.run_dir) as translator:
+        status = 0
+        for name, dna, reference in records:
+            if not _warn_shape(dna, name, err):
+                status = 1
+                continue
+            protein = translator.translate(dna)
+            if args.dna is not None:
+                out.write(protein + "\n")
+                continue
+            out.write(">%s PROTEIN predicted\n%s\n" % (name, protein))
+            if reference is not None:
+                acc = data.codon_accuracy(protein, reference)
+                err.write("%s: codon accuracy vs the file's protein %.4f (%d/%d)\n"
+                          % (name, acc, round(acc * len(reference)), len(reference)))
+        return status
 
 
 if __name__ == "__main__":

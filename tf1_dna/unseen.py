@@ -6,15 +6,13 @@ For each seed: the default training (1000 epochs), then the predicted amino acid
 every codon absent from the training data (CCA and CCG for w5.fasta), and the codon accuracies.
 Writes `<out-dir>/unseen.md` and `<out-dir>/unseen.json`; each seed's run stays in `<out-dir>/seed<k>`.
 """
-import argparse
-import logging
 import os
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from common import config, files, training  # pylint: disable=wrong-import-position
-from tf1_dna import data, infer, train  # pylint: disable=wrong-import-position
+from common import cli, config, files, run, training
+from tf1_dna import data, infer, train
 
 
 def sweep(seeds, out_dir, base_cfg, log=print):
@@ -22,7 +20,7 @@ def sweep(seeds, out_dir, base_cfg, log=print):
     results = []
     for seed in training.progress(seeds, desc="seeds"):
         run_dir = os.path.join(out_dir, "seed%d" % seed)
-        metrics = train.train(base_cfg.replace(seed=seed), run_dir, log=lambda _: None)
+        metrics = train.train(base_cfg.replace(seed=seed, run_dir=run_dir), log=lambda _: None)
         with infer.Translator(run_dir) as translator:
             table = translator.codon_table()  # (64, 21)
         unseen = {}
@@ -53,21 +51,16 @@ def to_markdown(results):
     return "\n".join(lines) + "\n"
 
 
+@cli.entry_point
 def main(argv=None):
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = config.arg_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--out-dir", default=training.default_run_dir("tf1_dna", "unseen"))
-    parser.add_argument("--hidden", type=int, default=train.DEFAULTS["hidden"])
-    parser.add_argument("--activation", default=train.DEFAULTS["activation"])
+    parser.add_argument("--out-dir", default=run.default_run_dir("tf1_dna", "unseen"), help="one run dir per seed below it")
+    parser.add_argument("--hidden", type=int, default=train.SCHEMA.defaults["hidden"])
+    parser.add_argument("--activation", default=train.SCHEMA.defaults["activation"])
     args = parser.parse_args(argv)
-    cfg = config.Config(train.DEFAULTS).replace(hidden=args.hidden, activation=args.activation,
-                                                print_every=1000)
-    try:
-        results = sweep(args.seeds, args.out_dir, cfg)
-    except (data.FastaError, config.ConfigError) as err:
-        sys.stderr.write("error: %s\n" % err)
-        return 2
+    cfg = train.SCHEMA.make(hidden=args.hidden, activation=args.activation, log_every=1000)
+    results = sweep(args.seeds, args.out_dir, cfg)
     table = to_markdown(results)
     print(table)
     files.write_text(os.path.join(args.out_dir, "unseen.md"), table)

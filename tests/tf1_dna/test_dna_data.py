@@ -89,7 +89,7 @@ def test_read_pairs_missing_file(tmp_path):
 
 def test_committed_w5_matches_generator_and_issue():
     with open(W5, encoding="utf-8") as handle:
-        assert handle.read() == make_data.fasta_text(make_data.generate_pairs(), width=make_data.DEFAULTS["width"])
+        assert handle.read() == make_data.fasta_text(make_data.generate_pairs(), width=make_data.SCHEMA.defaults["width"])
     pairs = data.read_pairs(W5)
     assert [p.name for p in pairs] == ["Sequence 1", "Sequence 2", "Sequence 3"]
     assert [len(p.protein) for p in pairs] == [99, 347, 234]

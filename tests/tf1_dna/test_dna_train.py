@@ -9,14 +9,14 @@ import tensorflow as tf
 from common import config, files
 from tf1_dna import data, probe, report, train, translate, unseen
 
-TINY = {"epochs": 3, "hidden": 8, "print_every": 1, "ckpt_every": 2, "eval_orfs": 2, "eval_orf_codons": 10,
+TINY = {"epochs": 3, "hidden": 8, "log_every": 1, "ckpt_every": 2, "eval_orfs": 2, "eval_orf_codons": 10,
         "threads": 1}
 
 
 def _cfg(**overrides):
     values = dict(TINY)
     values.update(overrides)
-    return config.Config(train.DEFAULTS).replace(**values)
+    return train.SCHEMA.make(**values)
 
 
 def _weights(run_dir):
@@ -28,7 +28,7 @@ def _weights(run_dir):
 def tiny_run(tmp_path_factory):
     run_dir = str(tmp_path_factory.mktemp("dna") / "run")
     lines = []
-    metrics = train.train(_cfg(), run_dir, log=lines.append)
+    metrics = train.train(_cfg(run_dir=run_dir), log=lines.append)
     return run_dir, metrics, lines
 
 
@@ -48,17 +48,19 @@ def test_smoke_run_writes_checkpoint_events_metrics(tiny_run):
 
 def test_resume_equals_straight_run(tmp_path):
     straight, split = str(tmp_path / "straight"), str(tmp_path / "split")
-    train.train(_cfg(epochs=4), straight, log=lambda _: None)
-    train.train(_cfg(epochs=2), split, log=lambda _: None)
+    train.train(_cfg(epochs=4, run_dir=straight), log=lambda _: None)
+    assert train.train(_cfg(epochs=4, run_dir=split, session_steps=2), log=lambda _: None) is None
+    assert not os.path.exists(os.path.join(split, "metrics.json"))  # a stopped run has no final metrics
     lines = []
-    train.train(_cfg(epochs=4), split, log=lines.append)
-    assert any("resumed" in line and "epoch 2" in line for line in lines)
+    train.train(_cfg(epochs=4, run_dir=split), log=lines.append)
+    assert any("resumed from step 2" in line for line in lines)
     a, b = _weights(straight), _weights(split)
     assert sorted(a) == sorted(b)
     for name in a:
         np.testing.assert_allclose(a[name], b[name], rtol=1e-6, atol=1e-7, err_msg=name)
     hist = files.read_json(os.path.join(split, "history.json"))
-    assert hist["epoch"] == [1, 2, 3, 4]
+    assert [row["step"] for row in hist] == [1, 2, 3, 4]
+    assert hist == files.read_json(os.path.join(straight, "history.json"))
 
 
 def test_fresh_orfs_use_only_seen_codons():
@@ -113,7 +115,7 @@ def test_probe_writes_plot_and_64_codon_table(tiny_run):
 def test_short_training_already_learns_the_code(tmp_path):
     """150 of the 1000 default epochs already give 100% codon accuracy (the full run is the slow test)."""
     metrics = train.train(_cfg(epochs=150, hidden=32, eval_orfs=20, eval_orf_codons=100, threads=2,
-                               print_every=150, ckpt_every=150), str(tmp_path / "short"), log=lambda _: None)
+                               log_every=150, ckpt_every=150, run_dir=str(tmp_path / "short")), log=lambda _: None)
     assert metrics["train_codon_accuracy"] == 1.0
     assert metrics["fresh_orf_codon_accuracy"] == 1.0
 
@@ -125,7 +127,7 @@ def test_default_training_reaches_the_targets(tmp_path):
     3-13 s depending on the machine's load; marked slow to keep the fast suite well under 40 s.
     """
     metrics = train.train(_cfg(epochs=1000, hidden=32, eval_orfs=100, eval_orf_codons=300, threads=2,
-                               print_every=1000, ckpt_every=1000), str(tmp_path / "full"), log=lambda _: None)
+                               log_every=1000, ckpt_every=1000, run_dir=str(tmp_path / "full")), log=lambda _: None)
     assert metrics["train_codon_accuracy"] == 1.0
     assert metrics["fresh_orf_codon_accuracy"] == 1.0
 
