@@ -5,9 +5,9 @@ FROM tensorflow/tensorflow:1.15.5-gpu-py3
 
 # The base image's TensorFlow is the GPU build: install only the other pins, never a second TensorFlow.
 WORKDIR /workspace
-COPY requirements-common.txt /tmp/requirements-common.txt
-RUN python -m pip install --no-cache-dir -r /tmp/requirements-common.txt \
-    && rm /tmp/requirements-common.txt
+COPY requirements-common.txt constraints.txt /tmp/
+RUN python -m pip install --no-cache-dir -r /tmp/requirements-common.txt -c /tmp/constraints.txt \
+    && rm /tmp/requirements-common.txt /tmp/constraints.txt
 
 # Run as a non-root user (uid 1000); outputs go to the runs/ volume.
 RUN useradd --create-home --uid 1000 tf1 \

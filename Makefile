@@ -5,6 +5,7 @@ SHELL := /bin/bash
 VENV      ?= .venv
 PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
+TF_CHECK  := import tensorflow as tf, yaml, tqdm, matplotlib; assert tf.__version__[:4] == '1.15'
 TOOLS     ?= .tools
 TASKS     := tf1_mnist tf1_dna tf1_molecules tf1_dates tf1_gan
 PYTEST    := $(PY) -m pytest
@@ -15,28 +16,27 @@ export PYTHONHASHSEED ?= 0
 PYTHON36 ?= $(shell for c in python3.6 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.6*/bin/python3.6 2>/dev/null | sort -V | tail -n 1); do \
 	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 6)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 
-.PHONY: help setup demo test test-all bench report tensorboard docker-build cluster-demo setup-onednn test-onednn bench-onednn bench-compare gan-results data lint-docker fashion-mnist clean
+.PHONY: help setup constraints demo test test-all bench report tensorboard docker-build cluster-demo setup-onednn test-onednn bench-onednn bench-compare gan-results data lint-docker fashion-mnist clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
-setup: $(STAMP)  ## create .venv (Python 3.6 + TF 1.15.5 CPU + pinned deps)
+setup: $(STAMP)  ## create .venv (Python 3.6 + TF 1.15.5 CPU + pinned deps); an existing VENV=... not made here is used as is
 
-$(STAMP): requirements.txt requirements-common.txt
-	@if [ -z "$(PYTHON36)" ]; then \
+# tools/venv.sh never removes or installs into a VENV it did not create (a conda prefix is used as it is).
+$(STAMP): requirements.txt requirements-common.txt constraints.txt tools/venv.sh
+	@if [ -z "$(PYTHON36)" ] && [ ! -e "$(VENV)" ]; then \
 	  echo "error: Python 3.6 not found (neither python3.6 on PATH nor pyenv's versions/3.6.x)." >&2; \
 	  echo "  TensorFlow 1.15 needs Python <= 3.7. Options:" >&2; \
 	  echo "   - pyenv install 3.6.15, then make setup" >&2; \
 	  echo "   - conda env create -f environment.yml && conda activate tf1-suite && make test VENV=\$$CONDA_PREFIX" >&2; \
 	  echo "   - docker build -t tf1-suite . (see README, 'Docker')" >&2; \
 	  exit 1; fi
-	@echo "== creating $(VENV) with $(PYTHON36)"
-	rm -rf $(VENV)
-	$(PYTHON36) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check pip==21.3.1
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	@touch $(STAMP)
-	@echo "== $(VENV) ready: $$($(PY) -c 'import sys, tensorflow as tf; print("Python", sys.version.split()[0], "TensorFlow", tf.__version__)')"
+	PIP_PIN=pip==21.3.1 tools/venv.sh $(VENV) "$(PYTHON36)" "$(TF_CHECK)" requirements.txt constraints.txt
+
+constraints:  ## re-pin constraints.txt from what .venv resolved (after changing a requirement)
+	@{ sed -n '1,3p' constraints.txt; $(PY) -m pip freeze | grep -v '^\(pip\|setuptools\|wheel\)=='; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 data: $(STAMP)  ## build generated data (dates corpus) if missing
 	@if [ -f tf1_dates/datagen.py ]; then $(PY) -m tf1_dates.datagen; fi
@@ -61,12 +61,8 @@ cluster-demo: $(STAMP)  ## tf1_gan on TF's distributed runtime: 1 ps + 2 workers
 	$(PY) -m tf1_gan.cluster_demo
 
 VENV_ONEDNN ?= .venv-onednn
-$(VENV_ONEDNN)/.installed: requirements-onednn.txt requirements-common.txt
-	rm -rf $(VENV_ONEDNN)
-	$(PYTHON36) -m venv $(VENV_ONEDNN)
-	$(VENV_ONEDNN)/bin/python -m pip install --quiet --disable-pip-version-check pip==21.3.1
-	$(VENV_ONEDNN)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-onednn.txt
-	@touch $@
+$(VENV_ONEDNN)/.installed: requirements-onednn.txt requirements-common.txt constraints.txt tools/venv.sh
+	PIP_PIN=pip==21.3.1 tools/venv.sh $(VENV_ONEDNN) "$(PYTHON36)" "$(TF_CHECK)" requirements-onednn.txt constraints.txt
 
 setup-onednn: $(VENV_ONEDNN)/.installed  ## create .venv-onednn: TF 1.15 built with oneDNN (fastest on CPU, see docs/tf1_gan.md)
 
@@ -82,12 +78,9 @@ bench-onednn: $(STAMP) $(VENV_ONEDNN)/.installed  ## tf1_gan img/s: stock TF 1.1
 PYTHON_TORCH ?= $(shell for c in python3.11 python3.12 python3.10 python3; do \
 	"$$c" -c 'import sys; assert sys.version_info >= (3, 10)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 VENV_TORCH ?= .venv-torch
-$(VENV_TORCH)/.installed: requirements-bench-torch.txt
-	@if [ -z "$(PYTHON_TORCH)" ]; then echo "error: no Python >= 3.10 for the PyTorch venv" >&2; exit 2; fi
-	rm -rf $(VENV_TORCH)
-	$(PYTHON_TORCH) -m venv $(VENV_TORCH)
-	$(VENV_TORCH)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-bench-torch.txt
-	@touch $@
+$(VENV_TORCH)/.installed: requirements-bench-torch.txt tools/venv.sh
+	@if [ -z "$(PYTHON_TORCH)" ] && [ ! -e "$(VENV_TORCH)" ]; then echo "error: no Python >= 3.10 for the PyTorch venv" >&2; exit 2; fi
+	tools/venv.sh $(VENV_TORCH) "$(PYTHON_TORCH)" "import torch" requirements-bench-torch.txt
 
 bench-compare: $(STAMP) $(VENV_ONEDNN)/.installed $(VENV_TORCH)/.installed  ## tf1_gan img/s side by side: stock TF, oneDNN TF, PyTorch (3 rounds)
 	$(PY) tools/gan_speed_table.py --rounds 3 --out reports/gan_speed.md

@@ -1,8 +1,10 @@
 """The install routes agree: requirements files, environment.yml, Dockerfile, README; hadolint on the Dockerfile."""
+import fnmatch
 import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -29,11 +31,91 @@ def test_requirements_are_common_plus_tensorflow():
         assert name in common, name
 
 
-def test_environment_yml_has_same_pins_and_python_36():
+def _constraints():
+    return _pins(_read("constraints.txt"))
+
+
+def test_constraints_pin_every_requirement_the_same_and_match_this_venv():
+    pins = _constraints()
+    for name in ("requirements-common.txt", "requirements.txt", "requirements-onednn.txt"):
+        for package, version in _pins(_read(name)).items():
+            if package != "intel-tensorflow":
+                assert pins.get(package) == version, (name, package)
+    assert "absl-py" in pins and "grpcio" in pins  # the indirect ones too
+    if not os.path.exists(os.path.join(sys.prefix, ".tf1-suite-venv")):
+        pytest.skip("not running in a venv made by make setup (%s): installed versions not compared" % sys.prefix)
+    import pkg_resources  # pylint: disable=import-outside-toplevel
+    for package, version in pins.items():
+        assert pkg_resources.get_distribution(package).version == version, package
+
+
+def test_environment_yml_pip_step_resolves_offline_to_the_installed_pins(tmp_path):
+    """What `conda env create` does after making Python 3.6: its pip lines, written to a requirements file beside
+    environment.yml, installed with pip. Offline (--no-index) in this venv: every pin must already be satisfied."""
     env = _read("environment.yml")
     assert re.search(r"^\s*-\s*python=3\.6\s*$", env, re.M)
-    expected = dict(_pins(_read("requirements-common.txt")), tensorflow="1.15.5")
-    assert _pins(env) == expected
+    lines = re.findall(r"^\s+-\s+(-[rc] \S+)\s*$", env, re.M)
+    assert lines == ["-r requirements.txt", "-c constraints.txt"]
+    for name in ("requirements.txt", "requirements-common.txt", "constraints.txt"):
+        shutil.copy(os.path.join(ROOT, name), str(tmp_path))
+    req = tmp_path / "condaenv.test.requirements.txt"
+    req.write_text("\n".join(lines) + "\n")
+    result = subprocess.run([sys.executable, "-m", "pip", "install", "--no-index", "--disable-pip-version-check",
+                             "-r", str(req)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True, timeout=300)
+    assert result.returncode == 0, result.stdout
+    assert "Successfully installed" not in result.stdout
+
+
+def _fake_prefix(tmp_path, target):
+    """A directory standing in for a conda prefix: bin/python runs `target`, plus a file that must survive."""
+    prefix = tmp_path / "conda-prefix"
+    (prefix / "bin").mkdir(parents=True)
+    wrapper = prefix / "bin" / "python"
+    wrapper.write_text('#!/bin/sh\nexec "%s" "$@"\n' % target)
+    wrapper.chmod(0o755)
+    (prefix / "conda-meta").mkdir()
+    (prefix / "conda-meta" / "history").write_text("precious\n")
+    return prefix
+
+
+def _make(*args):
+    return subprocess.run(["make", "--no-print-directory", "-C", ROOT] + list(args), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=300)
+
+
+def _tree(path):
+    return sorted(os.path.relpath(os.path.join(d, f), str(path)) for d, _, fs in os.walk(str(path)) for f in fs)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_uses_a_foreign_prefix_as_is_and_never_deletes_it(tmp_path):
+    prefix = _fake_prefix(tmp_path, sys.executable)  # has TensorFlow 1.15: usable
+    before = _tree(prefix)
+    result = _make("setup", "VENV=%s" % prefix)
+    assert result.returncode == 0, result.stdout
+    assert "using %s as it is" % prefix in result.stdout
+    assert _tree(prefix) == before  # no stamp, no marker, nothing installed
+    dry = _make("-n", "test", "VENV=%s" % prefix)
+    assert "rm -rf" not in dry.stdout and "tools/venv.sh" in dry.stdout
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_refuses_a_foreign_prefix_without_tensorflow_and_keeps_it(tmp_path):
+    prefix = _fake_prefix(tmp_path, "/bin/false")  # a Python that cannot import TensorFlow
+    before = _tree(prefix)
+    result = _make("setup", "VENV=%s" % prefix)
+    assert result.returncode != 0
+    assert "was not created by this Makefile" in result.stdout and "Nothing was changed" in result.stdout
+    assert _tree(prefix) == before and (prefix / "conda-meta" / "history").read_text() == "precious\n"
+
+
+def test_dockerignore_leaves_out_local_environments_and_outputs():
+    patterns = [line.strip() for line in _read(".dockerignore").splitlines() if line.strip() and not line.startswith("#")]
+    for path in (".venv", ".venv-onednn", ".venv-torch", ".tools", "runs", "reports", "data/dates", "data/qm9",
+                 ".git", "tf1_mnist/tests"):
+        assert any(fnmatch.fnmatch(path, p) for p in patterns), path
+    assert not any(fnmatch.fnmatch("data/mnist10k", p) for p in patterns)
 
 
 def test_dockerfile_base_image_and_no_second_tensorflow():
@@ -41,7 +123,7 @@ def test_dockerfile_base_image_and_no_second_tensorflow():
     froms = re.findall(r"^FROM\s+(\S+)", docker, re.M)
     assert froms == ["tensorflow/tensorflow:1.15.5-gpu-py3"]
     installs = " ".join(re.findall(r"^RUN .*pip install.*$", docker, re.M))
-    assert "requirements-common.txt" in installs
+    assert "requirements-common.txt" in installs and "-c /tmp/constraints.txt" in installs
     assert "requirements.txt" not in installs.replace("requirements-common.txt", "")
     assert not re.search(r"pip install[^\n]*tensorflow", docker)
     assert re.search(r"^USER\s+(?!root|0)\S+", docker, re.M), "the image must not run as root"
