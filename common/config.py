@@ -323,7 +323,7 @@ class Schema(object):
             prog=prog, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
         parser.add_argument("--config", metavar="FILE.yaml", default=None,
                             help="YAML file of key: value overrides, applied before the flags (unknown or "
-                                 "duplicate keys are errors)")
+                                 "duplicate keys are errors) (default: none)")
         for key in self.keys.values():
             text = "%s (default: %s%s)" % (key.help, _show_default(key.default),
                                            "; " + key.allowed() if key.bounds else "")
