@@ -16,7 +16,7 @@ export PYTHONHASHSEED ?= 0
 PYTHON36 ?= $(shell for c in python3.6 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.6*/bin/python3.6 2>/dev/null | sort -V | tail -n 1); do \
 	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 6)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 
-.PHONY: help setup constraints demo test test-all bench report tensorboard docker-build cluster-demo setup-onednn test-onednn bench-onednn bench-compare gan-results data lint-docker fashion-mnist clean
+.PHONY: help setup constraints hostile demo test test-all bench report tensorboard docker-build cluster-demo setup-onednn test-onednn bench-onednn bench-compare gan-results data lint-docker fashion-mnist clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -88,6 +88,9 @@ bench-compare: $(STAMP) $(VENV_ONEDNN)/.installed $(VENV_TORCH)/.installed  ## t
 gan-results: $(STAMP) data  ## re-run every tf1_gan result in docs/tf1_gan.md (~30 min; needs an empty runs/tf1_gan)
 	@mkdir -p reports
 	set -o pipefail; PY=$(PY) tools/gan_results.sh 2>&1 | tee reports/gan_results.log
+
+hostile: $(STAMP) data  ## every CLI fed malformed files and nonsense numbers, as subprocesses; prints the counts
+	$(PY) tools/hostile.py
 
 report: $(STAMP)  ## gather runs/*/*/metrics.json and figures into reports/
 	$(PY) -m common.report

@@ -29,6 +29,25 @@ class OutputError(errors.UserError):
     """An output path that cannot be written without losing something, or a write that failed cleanly."""
 
 
+class InputError(errors.UserError):
+    """An input file that cannot be read as text (missing, a directory, not UTF-8)."""
+
+
+def read_text(path):
+    """The UTF-8 text of a user-named file (a leading BOM dropped); InputError names the file and the fault."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except IsADirectoryError:
+        raise InputError("%s is a directory, not a file" % path)
+    except OSError as err:
+        raise InputError("%s: cannot read: %s" % (path, err.strerror or err))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError("%s is not UTF-8 text (byte %d is 0x%02x)" % (path, err.start, raw[err.start]))
+
+
 def _is_read_only(st):
     # Root passes os.access() on any file, so a file with no write bit at all counts as read-only for everyone.
     return not (st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))

@@ -136,12 +136,11 @@ def parse_pairs(text, source="<string>"):
 
 
 def read_pairs(path):
-    """`parse_pairs` on a file; a missing or unreadable file is a FastaError too."""
+    """`parse_pairs` on a file; a missing, unreadable or binary file is a FastaError too."""
     try:
-        with open(files.repo_path(path), encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as err:
-        raise FastaError("%s: cannot read: %s" % (path, err))
+        text = files.read_text(files.repo_path(path))
+    except files.InputError as err:
+        raise FastaError(str(err))
     return parse_pairs(text, source=path)
 
 

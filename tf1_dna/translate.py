@@ -7,7 +7,7 @@
 import sys
 
 
-from common import cli, config, run
+from common import cli, config, files, run
 from tf1_dna import data, infer, model
 
 
@@ -27,11 +27,7 @@ def _dna_records(path):
     try:
         return [(p.name, p.dna, p.protein) for p in data.read_pairs(path)]
     except data.FastaError as pair_error:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                records = data.parse_fasta(handle.read(), source=path)
-        except OSError as err:
-            raise data.FastaError("%s: cannot read: %s" % (path, err))
+        records = data.parse_fasta(files.read_text(path), source=path)
         out = []
         for rec in records:
             if any(ch not in data.DNA_ALPHABET for ch in rec.sequence):

@@ -1,0 +1,142 @@
+"""The hostile-input matrix: every CLI fed malformed files and nonsense numbers.
+
+Each case must end with a non-zero exit code, a message naming the file, line or key and the reason, no
+traceback, no new file and every input untouched. `tests/hostile/test_hostile.py` runs the cases in-process
+(fast); `python tools/hostile.py` runs them as subprocesses and prints the counts by outcome.
+
+A case's argv and files may use `{tmp}`, the case's own empty temp directory. Files are bytes, `FIFO`,
+`DIR`, or `(bytes, mode)` for a file with those permission bits.
+"""
+import collections
+import importlib
+
+Case = collections.namedtuple("Case", "id module argv files code pattern")
+FIFO, DIR = "<fifo>", "<dir>"
+GOOD_YAML = b"seed: 1\n"
+
+# Training CLIs and the argv that keeps any accidental run inside the case's temp dir.
+TRAINING = {
+    "tf1_dna.train": ["--run-dir", "{tmp}/run", "--epochs", "2"],
+}
+# Files a task's data flag can be pointed at, and what must be said about them.
+DATA_FILES = {
+    "tf1_dna.train": ("--fasta", [
+        ("empty", b"", "no FASTA records"),
+        ("binary", b"\x00\xff\xfe\x00garbage", "is not UTF-8 text"),
+        ("bom_only", b"\xef\xbb\xbf", "no FASTA records"),
+        ("no_header", b"ATGTAA\n", "before the first '>' header"),
+        ("bad_letter", b">s DNA\nATGXAA\n>s PROTEIN\nM*\n", "letter 'X'"),
+        ("length", b">s DNA\nATGA\n>s PROTEIN\nM\n", "DNA length 4"),
+    ]),
+}
+
+
+def _bad_values(key):
+    """Values outside `key`'s declared range or type, as flag strings."""
+    out = []
+    if key.choices is not None:
+        return ["not-a-choice"]
+    if key.type is float:
+        out += ["nan", "inf", "-inf", "abc"]
+    if key.type is int:
+        out += ["1.5", "abc"]
+    for op, bound in key.bounds:
+        step = 1 if key.type is int else 0.5
+        if op in (">=", ">"):
+            out.append(str(bound - step if op == ">=" else bound))
+        else:
+            out.append(str(bound + step if op == "<=" else bound))
+    return out
+
+
+def schema_cases(module_name, base_argv):
+    """One case per (numeric or enumerated key, bad value), plus the YAML cases, from the CLI's declared Schema."""
+    schema = importlib.import_module(module_name).SCHEMA
+    cases = []
+    for key in schema.keys.values():
+        if key.type is bool or key.type is tuple or key.type is str and key.choices is None:
+            continue
+        for value in _bad_values(key):
+            cases.append(Case("%s %s=%s" % (module_name, key.flag, value), module_name,
+                              base_argv + [key.flag, value], {}, 2, key.name.replace("_", "[-_]")))
+    yaml_cases = [
+        ("duplicate key", b"seed: 1\nseed: 2\n", "duplicate key 'seed'"),
+        ("unknown key", b"sede: 1\n", "unknown key 'sede'"),
+        ("not a mapping", b"- 1\n- 2\n", "must hold a mapping"),
+        ("binary", b"\x00\xff\xfe\x01", "not UTF-8|not valid YAML"),
+        ("broken", b"seed: [1,\n", "not valid YAML"),
+        ("wrong type", b"seed: abc\n", "'seed' must be an integer"),
+    ]
+    for name, text, pattern in yaml_cases:
+        cases.append(Case("%s --config %s" % (module_name, name), module_name,
+                          base_argv + ["--config", "{tmp}/c.yaml"], {"c.yaml": text}, 2, pattern))
+    cases.append(Case("%s --config missing" % module_name, module_name, base_argv + ["--config", "{tmp}/none.yaml"],
+                      {}, 2, "cannot read config file"))
+    cases.append(Case("%s --config dir" % module_name, module_name, base_argv + ["--config", "{tmp}/d"],
+                      {"d": DIR}, 2, "cannot read config file"))
+    cases.append(Case("%s unknown flag" % module_name, module_name, base_argv + ["--bogus", "1"], {}, 2,
+                      "unrecognized arguments: --bogus"))
+    return cases
+
+
+def data_cases(module_name, base_argv):
+    flag, files = DATA_FILES[module_name]
+    cases = [Case("%s %s %s" % (module_name, flag, name), module_name, base_argv + [flag, "{tmp}/data"],
+                  {"data": content}, 2, pattern) for name, content, pattern in files]
+    cases.append(Case("%s %s missing" % (module_name, flag), module_name, base_argv + [flag, "{tmp}/nope"], {}, 2,
+                      "nope: cannot read: No such file"))
+    cases.append(Case("%s %s dir" % (module_name, flag), module_name, base_argv + [flag, "{tmp}/d"], {"d": DIR}, 2,
+                      "is a directory"))
+    return cases
+
+
+def output_cases(module_name, argv_before, flag, argv_after=(), inputs=None):
+    """The output-path cases of a CLI that writes a user-named file with `flag`."""
+    base = list(argv_before)
+    cases = []
+    for name, files, target, pattern in [
+            ("a directory", {"out": DIR}, "{tmp}/out", "is a directory"),
+            ("a FIFO", {"out": FIFO}, "{tmp}/out", "not a regular file"),
+            ("read-only", {"out": (b"keep", 0o444)}, "{tmp}/out", "read-only"),
+            ("missing dir", {}, "{tmp}/no/such/out", "does not exist"),
+            ("under a file", {"f": b"x"}, "{tmp}/f/out", "is not a directory")]:
+        files = dict(files, **(inputs or {}))
+        cases.append(Case("%s %s %s" % (module_name, flag, name), module_name, base + [flag, target] + list(argv_after),
+                          files, 2, pattern))
+    return cases
+
+
+def run_dir_cases(module_name, base_argv):
+    """A run dir that is a file, and one that cannot be created."""
+    return [Case("%s --run-dir is a file" % module_name, module_name, base_argv + ["--run-dir", "{tmp}/f"],
+                 {"f": b"x"}, 2, "not a directory"),
+            Case("%s --run-dir under a file" % module_name, module_name, base_argv + ["--run-dir", "{tmp}/f/run"],
+                 {"f": b"x"}, 2, "cannot create run dir")]
+
+
+def all_cases():
+    cases = []
+    for module_name, base in sorted(TRAINING.items()):
+        cases += schema_cases(module_name, base)
+        cases += run_dir_cases(module_name, base)
+        if module_name in DATA_FILES:
+            cases += data_cases(module_name, base)
+    cases += _dna_tools()
+    return cases
+
+
+def _dna_tools():
+    return [
+        Case("tf1_dna.translate bad letter", "tf1_dna.translate", ["--run-dir", "{tmp}/r", "--dna", "ATGQ"], {}, 2,
+             "'Q' at position 4"),
+        Case("tf1_dna.translate no run", "tf1_dna.translate", ["--run-dir", "{tmp}/r", "--dna", "ATG"], {}, 2,
+             "no config.yaml"),
+        Case("tf1_dna.translate binary fasta", "tf1_dna.translate", ["--run-dir", "{tmp}/r", "--fasta", "{tmp}/b"],
+             {"b": b"\x00\xff"}, 2, "is not UTF-8 text"),
+        Case("tf1_dna.probe no run", "tf1_dna.probe", ["--run-dir", "{tmp}/r"], {}, 2, "no config.yaml"),
+        Case("tf1_dna.shapes bad shape", "tf1_dna.shapes", ["1,x,3"], {}, 2, "1,x,3"),
+        Case("tf1_dna.make_data --width 0", "tf1_dna.make_data", ["--out", "{tmp}/o.fasta", "--width", "0"], {}, 2,
+             "'width' must be"),
+        Case("tf1_dna.make_data --lengths 1", "tf1_dna.make_data", ["--out", "{tmp}/o.fasta", "--lengths", "1"], {}, 2,
+             "'lengths' must be"),
+    ] + output_cases("tf1_dna.make_data", [], "--out")

@@ -1,0 +1,59 @@
+"""The hostile-input matrix (cases.py), in-process: exit code, message, no traceback, nothing written or lost."""
+import importlib
+import os
+import re
+import stat
+
+import pytest
+
+from tests.hostile import cases as hostile
+
+
+def materialise(tmp, files):
+    """Creates a case's files in `tmp`; returns {path: content snapshot} of what must stay untouched."""
+    for name, content in files.items():
+        path = os.path.join(tmp, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if content == hostile.FIFO:
+            os.mkfifo(path)
+        elif content == hostile.DIR:
+            os.makedirs(path)
+        elif isinstance(content, tuple):
+            with open(path, "wb") as handle:
+                handle.write(content[0])
+            os.chmod(path, content[1])
+        else:
+            with open(path, "wb") as handle:
+                handle.write(content)
+    return snapshot(tmp)
+
+
+def snapshot(tmp):
+    out = {}
+    for directory, dirs, names in os.walk(tmp):
+        for name in dirs + names:
+            path = os.path.join(directory, name)
+            st = os.lstat(path)
+            content = None
+            if stat.S_ISREG(st.st_mode):
+                with open(path, "rb") as handle:
+                    content = handle.read()
+            out[os.path.relpath(path, tmp)] = (stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode), content)
+    return out
+
+
+def expand(argv, tmp):
+    return [a.replace("{tmp}", tmp) for a in argv]
+
+
+@pytest.mark.parametrize("case", hostile.all_cases(), ids=lambda c: c.id)
+def test_hostile_case(case, tmp_path, capsys):
+    tmp = str(tmp_path)
+    before = materialise(tmp, case.files)
+    module = importlib.import_module(case.module)
+    code = module.main(expand(case.argv, tmp))
+    out, err = capsys.readouterr()
+    assert code == case.code, "exit %r, stderr: %s" % (code, err)
+    assert "Traceback" not in out + err
+    assert re.search(case.pattern, err), "message %r does not match %r" % (err, case.pattern)
+    assert snapshot(tmp) == before, "files were created or changed"
