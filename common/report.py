@@ -1,24 +1,27 @@
-"""`make report`: gathers every run's metrics.json and figures into reports/REPORT.md and REPORT.pdf.
+"""`make report`: the seeds' deliverable documents and the overview, as Markdown and PDF under reports/.
 
-A task can shape its own section by providing `<task>/report.py` with `section(task_runs_dir) -> str`
-(Markdown; image paths relative to the repository root). Otherwise each run gets a row of its scalar
-metrics and its top-level PNG figures are shown.
+1. Each deliverable of `common.documents.DELIVERABLES` (sources in docs/deliverables/, which include
+   sections of the task pages) is resolved into reports/<task>/<name>.md.
+2. reports/REPORT.md is the overview: a cover page, one page per task (what it does, the README's
+   headline numbers, where its documents are) and an appendix with the runs present under runs/.
+   A task can shape its appendix section with `<task>/report.py`, `section(task_runs_dir) -> str`
+   (Markdown; image paths relative to the repository root); otherwise each run gets a row of its scalar
+   metrics and its top-level PNG figures.
+3. If the document engine is installed (`make docs-engine`: pandoc + Typst in .tools-docs), every
+   Markdown file is typeset to the PDF beside it (`common.typeset`); if not, `make report` says so and
+   the Markdown is still there.
 """
 import argparse
 import datetime
 import glob
 import importlib
+import json
 import os
 import re
+import subprocess
 import sys
 
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.image as mpimg  # pylint: disable=wrong-import-position
-import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
-from matplotlib.backends import backend_pdf  # pylint: disable=wrong-import-position
-
-from common import files  # pylint: disable=wrong-import-position
+from common import documents, files
 
 MAX_COLUMNS = 10
 
@@ -95,37 +98,149 @@ def relink(markdown, prefix="../"):
     return re.sub(r"(!\[[^\]]*\]\()(?!/|\.\./|https?:)([^)]+\))", lambda m: m.group(1) + prefix + m.group(2), markdown)
 
 
-def _image_paths(markdown):
-    return re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
+DEFAULT_ENGINE = os.path.join(documents.REPO_ROOT, ".tools-docs", "bin", "python")
+TASKS = ("tf1_gan", "tf1_dates", "tf1_mnist", "tf1_molecules", "tf1_dna")
+_DESCRIPTIONS = {  # what each deliverable is, for the overview's lists
+    "tf1_gan/Report.pdf": "the seed's Report.pdf: technical questions 1 (a-c) and 2, then the four variants' "
+                          "samples (middle and end of training) and results",
+    "tf1_dates/dl_problem_report.pdf": "the dl_problem report (at most 5 pages): formulation, tokenization, loss, "
+                                       "architecture, training curves, results, examples and failures",
+    "tf1_dates/essay_answers.pdf": "the one-page answers to the two essay questions",
+    "tf1_mnist/assignment1_writeup.pdf": "the CS7643 writeup: theory problems, paper review, experiment report",
+    "tf1_molecules/exam_answers.pdf": "answers to exam parts I-V, with the PyTorch code of part V",
+    "tf1_dna/workshop_answers.pdf": "answers to workshop questions 1-3 and 4 (a-e), with the proline probe figure",
+}
 
 
-def write_pdf(path, sections, reports_dir):
-    """One text page per task (its Markdown) followed by a page per figure."""
-    with files.atomic_write(path, "wb") as handle, backend_pdf.PdfPages(handle) as pdf:
-        for title, markdown in sections:
-            text = re.sub(r"!\[[^\]]*\]\([^)]+\)", "", markdown)
-            lines = text.splitlines()
-            for start in range(0, max(len(lines), 1), 60):
-                fig = plt.figure(figsize=(8.27, 11.69))
-                fig.text(0.05, 0.97, title, fontsize=14, weight="bold", va="top")
-                fig.text(0.05, 0.93, "\n".join(lines[start:start + 60]), family="monospace", fontsize=6, va="top")
-                pdf.savefig(fig)
-                plt.close(fig)
-            for image in _image_paths(markdown):
-                image_path = os.path.normpath(os.path.join(reports_dir, image))
-                if not os.path.exists(image_path):
-                    continue
-                fig = plt.figure(figsize=(8.27, 11.69))
-                ax = fig.add_axes([0.05, 0.05, 0.9, 0.85])
-                ax.imshow(mpimg.imread(image_path), cmap="gray")
-                ax.axis("off")
-                fig.text(0.05, 0.95, "%s: %s" % (title, os.path.relpath(image_path)), fontsize=9)
-                pdf.savefig(fig)
-                plt.close(fig)
+def _read_lines(path):
+    with open(path, encoding="utf-8") as handle:
+        return handle.read().split("\n")
 
 
-def build_report(runs_dir="runs", out_dir="reports", repo_root="."):
-    """Writes out_dir/REPORT.md and REPORT.pdf; returns (md_path, pdf_path, number of task sections)."""
+def task_page_summary(task, out_dir):
+    """(title, first paragraph) of docs/<task>.md, links rebased to out_dir."""
+    page = os.path.join(documents.REPO_ROOT, "docs", task + ".md")
+    lines = _read_lines(page)
+    title = lines[0].lstrip("# ").strip()
+    title = title.split(" — ", 1)[1] if " — " in title else title
+    paragraph, started = [], False
+    for line in lines[1:]:
+        if line.startswith("#"):
+            break
+        if line.strip():
+            started = True
+            paragraph.append(line)
+        elif started:
+            break
+    text = documents.resolve(page, out_dir, _lines=paragraph)
+    return title, " ".join(text)
+
+
+def headline_rows(task):
+    """The README's "Results at a glance" rows of `task`: [(label, headline, command)]."""
+    lines = _read_lines(os.path.join(documents.REPO_ROOT, "README.md"))
+    rows, inside = [], False
+    for line in lines:
+        if line.startswith("#"):
+            inside = "results at a glance" in line.lower()
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if inside and len(cells) >= 3 and re.match(r"^`%s`" % task, cells[0]):
+            rows.append((cells[0], cells[1], cells[2]))
+    return rows
+
+
+def overview_markdown(sections, runs_dir, out_dir, built):
+    """REPORT.md: cover, one section per task, the appendix of runs. `built`: {output: ok/why-not}."""
+    stamp = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
+    parts = ["# tf1-suite: overview", "",
+             "Five deep-learning exercises in TensorFlow 1.15 graph mode. This overview was generated %s by "
+             "`make report` from the task pages (`docs/`), the README's results table and the runs present in "
+             "`%s/`. Each following page is one task: what it does, its headline numbers and where its "
+             "documents are; the appendix shows the runs found in this checkout." % (stamp, runs_dir), "",
+             "| task | seed | documents (under `reports/`) |", "|---|---|---|"]
+    for task in TASKS:
+        outputs = [d for d in documents.DELIVERABLES if d.task == task]
+        seeds = sorted({d.seed for d in outputs}) or ["-"]
+        if task == "tf1_mnist":
+            seeds.append("004 (Q1-3)")
+        parts.append("| `%s` | %s | %s |" % (task, ", ".join(seeds), ", ".join("`%s`" % d.output for d in outputs)))
+    parts.append("")
+    for task in TASKS:
+        title, intro = task_page_summary(task, out_dir)
+        parts += ["## `%s`: %s" % (task, title), "", intro, "", "**Headline results** (from the README; each "
+                  "number comes from the command named, details in `docs/%s.md`):" % task, ""]
+        for label, headline, command in headline_rows(task):
+            parts.append("- %s: %s (%s)" % (label, headline, command))
+        parts += ["", "**Documents:**", ""]
+        for deliverable in documents.DELIVERABLES:
+            if deliverable.task == task:
+                state = built.get(deliverable.output, "")
+                parts.append("- `reports/%s`: %s; source `%s`%s" % (
+                    deliverable.output, _DESCRIPTIONS.get(deliverable.output, ""), deliverable.source,
+                    " (%s)" % state if state else ""))
+        parts.append("- the task page `docs/%s.md` (formulation, results, figures, every command), the code in "
+                     "`%s/` and its tests in `tests/%s/`" % (task, task, task))
+        runs = [s for s in sections if s[0] == task]
+        parts += ["", "**Runs in this checkout:** %s" % (
+            "see the appendix." if runs else "none under `%s/%s` (run `make demo`)." % (runs_dir, task)), ""]
+    parts += ["## Appendix: runs in this checkout", ""]
+    if not sections:
+        parts.append("No runs yet: run `make demo` or a task's train command first.")
+    else:
+        parts.append("Gathered from %s/*/*/metrics.json and the runs' figures." % runs_dir)
+    for task, body in sections:
+        # A task's own section may bring its "## title" line; otherwise the task name is the heading.
+        heading = [] if body.lstrip().startswith("## ") else ["## %s" % task, ""]
+        parts += heading + [body.strip(), ""]
+    return "\n".join(parts) + "\n"
+
+
+def engine_status(engine):
+    """(True, versions) if `engine` (a Python with pandoc + typst) works, else (False, reason)."""
+    if not engine or not os.path.exists(engine):
+        return False, "no document engine at %s (make docs-engine)" % engine
+    proc = subprocess.run([engine, "-m", "common.typeset", "--check"], cwd=documents.REPO_ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return proc.returncode == 0, proc.stdout.decode("utf-8", "replace").strip()
+
+
+def _commit():
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=documents.REPO_ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError:
+        return ""
+    return out.stdout.decode().strip() if out.returncode == 0 else ""
+
+
+def write_deliverables(out_dir):
+    """Resolves every deliverable into out_dir/<task>/<name>.md; returns (jobs, problems)."""
+    jobs, problems, commit = [], [], _commit()
+    for deliverable in documents.DELIVERABLES:
+        md_path = os.path.join(out_dir, os.path.splitext(deliverable.output)[0] + ".md")
+        source = os.path.join(documents.REPO_ROOT, deliverable.source)
+        missing = []
+        try:
+            lines = documents.resolve(source, os.path.dirname(os.path.abspath(md_path)), missing)
+        except documents.DocumentError as err:
+            problems.append("error: %s (%s not written)" % (err, deliverable.output))
+            continue
+        problems += ["warning: %s" % m for m in missing]
+        files.write_text(md_path, "\n".join(lines).rstrip("\n") + "\n")
+        title = next((l.lstrip("# ").strip() for l in lines if l.startswith("# ")), deliverable.output)
+        note = "tf1-suite, seed %s. Built by make report from %s%s." % (
+            deliverable.seed, deliverable.source, ", commit " + commit if commit else "")
+        jobs.append({"markdown": os.path.abspath(md_path), "title": title, "note": note,
+                     "pdf": os.path.abspath(os.path.join(out_dir, deliverable.output)), "output": deliverable.output})
+    return jobs, problems
+
+
+def build_report(runs_dir="runs", out_dir="reports", repo_root=".", engine=DEFAULT_ENGINE):
+    """Writes the deliverables' Markdown, REPORT.md and (with a working engine) every PDF.
+
+    Returns (REPORT.md path, REPORT.pdf path or None when no PDF was made, number of task sections).
+    """
     sections = []
     for task_dir in sorted(glob.glob(os.path.join(runs_dir, "*"))):
         if not os.path.isdir(task_dir):
@@ -134,18 +249,28 @@ def build_report(runs_dir="runs", out_dir="reports", repo_root="."):
         body = task_section(task, task_dir, repo_root)
         if body.strip():
             sections.append((task, relink(body)))
-    stamp = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
-    parts = ["# tf1-suite report", "", "Generated %s by `make report` from %s/*/*/metrics.json." % (stamp, runs_dir), ""]
-    if not sections:
-        parts.append("No runs yet: run `make demo` or a task's train command first.")
-    for task, body in sections:
-        # A task's own section may bring its "## title" line; otherwise the task name is the heading.
-        heading = [] if body.lstrip().startswith("## ") else ["## %s" % task, ""]
-        parts += heading + [body.strip(), ""]
+    jobs, problems = write_deliverables(out_dir)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    ok, status = engine_status(engine)
+    built = {job["output"]: "" for job in jobs} if ok else {job["output"]: "Markdown only" for job in jobs}
     md_path = os.path.join(out_dir, "REPORT.md")
+    files.write_text(md_path, overview_markdown(sections, runs_dir, out_dir, built))
     pdf_path = os.path.join(out_dir, "REPORT.pdf")
-    files.write_text(md_path, "\n".join(parts) + "\n")
-    write_pdf(pdf_path, sections, out_dir)
+    if not ok:
+        if any(p.startswith("error:") for p in problems):
+            raise RuntimeError("document(s) could not be resolved (see above)")
+        print("note: PDFs not written: %s. The Markdown is in %s/." % (status, out_dir), file=sys.stderr)
+        return md_path, None, len(sections)
+    jobs.append({"markdown": os.path.abspath(md_path), "pdf": os.path.abspath(pdf_path), "output": "REPORT.pdf",
+                 "title": "tf1-suite: overview", "break_before_level": 2, "note": ""})
+    manifest = os.path.join(out_dir, ".typeset.json")
+    files.write_json(manifest, jobs)
+    proc = subprocess.run([engine, "-m", "common.typeset", os.path.abspath(manifest)], cwd=documents.REPO_ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError("typesetting failed (see the errors above)")
+    if any(p.startswith("error:") for p in problems):
+        raise RuntimeError("%d document(s) could not be resolved (see above)" % sum(p.startswith("error:") for p in problems))
     return md_path, pdf_path, len(sections)
 
 
@@ -153,9 +278,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", default="runs", help="root of the run dirs")
     parser.add_argument("--out", default="reports", help="output directory")
+    parser.add_argument("--engine", default=DEFAULT_ENGINE,
+                        help="Python of the document engine's venv (make docs-engine); PDFs are skipped without it")
     args = parser.parse_args(argv)
-    md_path, pdf_path, count = build_report(args.runs, args.out)
-    print("report: %s and %s (%d task sections)" % (md_path, pdf_path, count))
+    try:
+        md_path, pdf_path, count = build_report(args.runs, args.out, engine=args.engine)
+    except RuntimeError as err:
+        print("error: %s" % err, file=sys.stderr)
+        return 1
+    print("report: %s%s (%d task sections in the appendix); deliverables under %s/<task>/" % (
+        md_path, " and " + pdf_path if pdf_path else "", count, args.out))
     return 0
 
 

@@ -1,0 +1,183 @@
+"""Markdown -> PDF with an established engine: pandoc (GitHub Markdown reader, LaTeX math -> Typst math)
+and the Typst compiler, both from PyPI in the tool environment `make docs-engine` builds (.tools-docs).
+
+Runs in that environment (Python >= 3.9), not in the TF 1.15 venv; stdlib only besides the two engines.
+`common.report` writes each document's resolved Markdown and then calls
+
+    .tools-docs/bin/python -m common.typeset MANIFEST.json
+
+where the manifest lists {"markdown", "pdf", "title", "note", "font_size", "break_before_level"} per document. For each one
+the Markdown goes through `pandoc -f gfm+implicit_figures -t typst`; the Typst body gets image widths
+from the pictures' pixel sizes (readable, never wider than the text or taller than about half a page)
+and loses links to repository files (they point nowhere in a PDF); `typeset_template.typ` supplies the
+page style (A4, Libertinus Serif, page numbers, table rules). The .typ file is written beside the
+Markdown, so image paths resolve the same way for both.
+
+`python -m common.typeset --check` prints the engine versions, or exits 2 when an engine is missing.
+"""
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(HERE)
+TEMPLATE = os.path.join(HERE, "typeset_template.typ")
+
+PAGE_WIDTH_MM = 210.0
+TEXT_HEIGHT_MM = 297.0 - 40.0 - 12.0  # page minus margins minus header/footer room
+DPI = 110.0                           # a figure saved by matplotlib at 100 dpi shows at ~91 % of its size
+
+
+class EngineError(RuntimeError):
+    """The engine is missing or failed; the message says which and why."""
+
+
+def engines():
+    """(pandoc path, typst module); EngineError naming what is missing."""
+    try:
+        import pypandoc  # pylint: disable=import-outside-toplevel
+        import typst  # pylint: disable=import-outside-toplevel
+    except ImportError as err:
+        raise EngineError("document engine not installed (%s): run `make docs-engine`" % err)
+    path = pypandoc.get_pandoc_path()
+    if not os.access(path, os.X_OK):
+        raise EngineError("pandoc binary %s is not executable" % path)
+    return path, typst
+
+
+def _png_size(path):
+    with open(path, "rb") as handle:
+        head = handle.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+def _image_width(path, text_width_mm, max_height_mm):
+    """Typst width for a picture: its size at DPI, capped at the text width and at max_height_mm tall."""
+    size = _png_size(path) if os.path.exists(path) else None
+    if not size:
+        return "100%"
+    width_px, height_px = size
+    width_mm = min(width_px / DPI * 25.4, text_width_mm)
+    if width_mm * height_px / width_px > max_height_mm:
+        width_mm = max_height_mm * width_px / height_px
+    return "%.1fmm" % width_mm
+
+
+def _escape(text):
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def postprocess(body, base_dir, text_width_mm, max_height_mm):
+    """Image widths from pixel sizes; links to repository files become plain text."""
+    def sized(match):
+        path = match.group(1)
+        full = os.path.normpath(os.path.join(base_dir, path))
+        return 'image("%s", width: %s)' % (path, _image_width(full, text_width_mm, max_height_mm))
+
+    body = re.sub(r'image\("([^"]+)"\)', sized, body)
+    body = re.sub(r'#link\("(?!https?:|mailto:)[^"]*"\)\[', "#[", body)
+    # Table columns pandoc leaves at `auto` read best left-aligned (explicit `---:` columns stay right).
+    body = re.sub(r"align: \(((?:auto|left|right|center),)+\)",
+                  lambda m: m.group(0).replace("auto", "left"), body)
+    body = re.sub(r'#link\(<[^>]*>\)\[', "#[", body)  # in-page anchors of included sections
+    return body
+
+
+def to_typst(markdown_path, pdf_path, title, note="", font_size="10.5pt", margin_x_mm=22.0,
+             break_before_level=None):
+    """Writes pdf_path from markdown_path; returns the list of Typst warnings (strings).
+
+    break_before_level: start every heading of that level on a new page (the overview's one page per task).
+    """
+    pandoc, typst = engines()
+    with open(markdown_path, encoding="utf-8") as handle:
+        markdown = handle.read()
+    proc = subprocess.run([pandoc, "-f", "gfm+implicit_figures", "-t", "typst", "--wrap=preserve"],
+                          input=markdown.encode("utf-8"), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        raise EngineError("pandoc failed on %s: %s" % (markdown_path, proc.stderr.decode("utf-8", "replace")))
+    base_dir = os.path.dirname(os.path.abspath(markdown_path))
+    text_width = PAGE_WIDTH_MM - 2 * margin_x_mm
+    body = postprocess(proc.stdout.decode("utf-8"), base_dir, text_width, 0.5 * TEXT_HEIGHT_MM)
+    if break_before_level:
+        body = re.sub(r"^(=%s )" % ("=" * (break_before_level - 1)), r"#pagebreak(weak: true)\n\1", body, flags=re.M)
+    if note:
+        # The provenance line goes right under the title (the first level-1 heading).
+        line = '#block(above: 0pt, below: 1.1em, text(8.5pt, fill: luma(100))[%s])\n' % (
+            note.replace("[", "\\[").replace("]", "\\]"))
+        body = re.sub(r"^(= .*\n(?:<[^>\n]*>\n)?)", lambda m: m.group(1) + line, body, count=1, flags=re.M)
+    with open(TEMPLATE, encoding="utf-8") as handle:
+        template = handle.read()
+    table_size = "%.1fpt" % (float(font_size.rstrip("pt")) * 0.82)
+    fields = {"%%TITLE%%": _escape(title), "%%NOTE%%": _escape(note), "%%FONT_SIZE%%": font_size,
+              "%%TABLE_SIZE%%": table_size, "%%MARGIN_X%%": "%.1fmm" % margin_x_mm, "%%TITLE_BLOCK%%": ""}
+    for key, value in fields.items():
+        template = template.replace(key, value)
+    source = template.replace("%%BODY%%", body)
+    typ_path = os.path.splitext(markdown_path)[0] + ".typ"
+    _write(typ_path, source.encode("utf-8"))
+    # Typst reads only below its root: the one folder holding the repository's figures and the .typ file.
+    root = os.path.commonpath([REPO_ROOT, os.path.dirname(os.path.abspath(typ_path))])
+    try:
+        pdf, warnings = typst.compile_with_warnings(typ_path, root=root, ignore_system_fonts=True)
+    except RuntimeError as err:  # typst.TypstError and the binding's plain RuntimeErrors
+        raise EngineError("typst failed on %s: %s %s" % (typ_path, err, getattr(err, "hints", "")))
+    _write(pdf_path, pdf)
+    return [str(getattr(w, "message", w)) for w in warnings]
+
+
+def _write(path, data):
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--check"]:
+        try:
+            pandoc, typst = engines()
+        except EngineError as err:
+            print("error: %s" % err, file=sys.stderr)
+            return 2
+        version = subprocess.run([pandoc, "--version"], stdout=subprocess.PIPE).stdout.decode().split("\n")[0]
+        print("%s; typst (python) %s" % (version, getattr(typst, "__version__", "?")))
+        return 0
+    if len(argv) != 1:
+        print("usage: python -m common.typeset MANIFEST.json | --check", file=sys.stderr)
+        return 2
+    with open(argv[0], encoding="utf-8") as handle:
+        jobs = json.load(handle)
+    failed = 0
+    for job in jobs:
+        try:
+            warnings = to_typst(job["markdown"], job["pdf"], job["title"], job.get("note", ""),
+                                job.get("font_size", "10.5pt"), job.get("margin_x_mm", 22.0),
+                                job.get("break_before_level"))
+        except EngineError as err:
+            print("error: %s" % err, file=sys.stderr)
+            failed += 1
+            continue
+        for warning in warnings:
+            print("warning: %s: %s" % (os.path.relpath(job["pdf"]), warning), file=sys.stderr)
+        print("  wrote %s" % os.path.relpath(job["pdf"]))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
