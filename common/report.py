@@ -111,6 +111,14 @@ _DESCRIPTIONS = {  # what each deliverable is, for the overview's lists
     "tf1_dna/workshop_answers.pdf": "answers to workshop questions 1-3 and 4 (a-e), with the proline probe figure",
 }
 
+# One committed figure per task for its overview page (skipped if a task no longer has it).
+_FIGURES = {
+    "tf1_gan": ("tf1_gan/figures/variants/compare.png", "the four variants, samples at the middle and end of training"),
+    "tf1_dates": ("tf1_dates/figures/final_heldout_loss_curves.png", "training curves of the held-out run"),
+    "tf1_mnist": ("tf1_mnist/figures/tuned_vs_default.png", "two-layer net, default vs tuned hyper-parameters"),
+    "tf1_dna": ("tf1_dna/figures/probe_proline.png", "predicted distributions of the four proline codons"),
+}
+
 
 def _read_lines(path):
     with open(path, encoding="utf-8") as handle:
@@ -168,7 +176,12 @@ def overview_markdown(sections, runs_dir, out_dir, built):
     parts.append("")
     for task in TASKS:
         title, intro = task_page_summary(task, out_dir)
-        parts += ["## `%s`: %s" % (task, title), "", intro, "", "**Headline results** (from the README; each "
+        parts += ["## `%s`: %s" % (task, title), "", intro, ""]
+        figure = _FIGURES.get(task)
+        if figure and os.path.exists(os.path.join(documents.REPO_ROOT, figure[0])):
+            rel = os.path.relpath(os.path.join(documents.REPO_ROOT, figure[0]), out_dir).replace(os.sep, "/")
+            parts += ["![%s (from docs/%s.md)](%s)" % (figure[1], task, rel), ""]
+        parts += ["**Headline results** (from the README; each "
                   "number comes from the command named, details in `docs/%s.md`):" % task, ""]
         for label, headline, command in headline_rows(task):
             parts.append("- %s: %s (%s)" % (label, headline, command))
@@ -263,7 +276,8 @@ def build_report(runs_dir="runs", out_dir="reports", repo_root=".", engine=DEFAU
         print("note: PDFs not written: %s. The Markdown is in %s/." % (status, out_dir), file=sys.stderr)
         return md_path, None, len(sections)
     jobs.append({"markdown": os.path.abspath(md_path), "pdf": os.path.abspath(pdf_path), "output": "REPORT.pdf",
-                 "title": "tf1-suite: overview", "break_before_level": 2, "note": ""})
+                 "title": "tf1-suite: overview", "break_before_level": 2, "note": "", "max_figure_height": 0.4,
+                 "float_tall": False})
     manifest = os.path.join(out_dir, ".typeset.json")
     files.write_json(manifest, jobs)
     proc = subprocess.run([engine, "-m", "common.typeset", os.path.abspath(manifest)], cwd=documents.REPO_ROOT)

@@ -6,9 +6,10 @@ Runs in that environment (Python >= 3.9), not in the TF 1.15 venv; stdlib only b
 
     .tools-docs/bin/python -m common.typeset MANIFEST.json
 
-where the manifest lists {"markdown", "pdf", "title", "note", "font_size", "break_before_level"} per document. For each one
+where the manifest lists {"markdown", "pdf", "title", "note", "font_size", "break_before_level",
+"max_figure_height", "float_tall"} per document. For each one
 the Markdown goes through `pandoc -f gfm+implicit_figures -t typst`; the Typst body gets image widths
-from the pictures' pixel sizes (readable, never wider than the text or taller than about half a page)
+from the pictures' pixel sizes (readable, never wider than the text or taller than 70 % of it)
 and loses links to repository files (they point nowhere in a PDF); `typeset_template.typ` supplies the
 page style (A4, Libertinus Serif, page numbers, table rules). The .typ file is written beside the
 Markdown, so image paths resolve the same way for both.
@@ -57,30 +58,33 @@ def _png_size(path):
     return struct.unpack(">II", head[16:24])
 
 
-def _image_width(path, text_width_mm, max_height_mm):
-    """Typst width for a picture: its size at DPI, capped at the text width and at max_height_mm tall."""
+def _image_size(path, text_width_mm, max_height_mm):
+    """(width, height) in mm for a picture: its size at DPI, capped at the text width and max_height_mm."""
     size = _png_size(path) if os.path.exists(path) else None
     if not size:
-        return "100%"
+        return text_width_mm, None
     width_px, height_px = size
     width_mm = min(width_px / DPI * 25.4, text_width_mm)
     if width_mm * height_px / width_px > max_height_mm:
         width_mm = max_height_mm * width_px / height_px
-    return "%.1fmm" % width_mm
+    return width_mm, width_mm * height_px / width_px
 
 
 def _escape(text):
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def postprocess(body, base_dir, text_width_mm, max_height_mm):
+def postprocess(body, base_dir, text_width_mm, max_height_mm, float_tall=True):
     """Image widths from pixel sizes; links to repository files become plain text."""
     def sized(match):
-        path = match.group(1)
-        full = os.path.normpath(os.path.join(base_dir, path))
-        return 'image("%s", width: %s)' % (path, _image_width(full, text_width_mm, max_height_mm))
+        figure, path = match.group(1) or "", match.group(2)
+        width, height = _image_size(os.path.normpath(os.path.join(base_dir, path)), text_width_mm, max_height_mm)
+        if float_tall and figure and height and height > 0.3 * TEXT_HEIGHT_MM:
+            # A tall figure floats to the top or bottom of a page, so the text around it does not leave a gap.
+            figure += "placement: auto, "
+        return '%simage("%s", width: %.1fmm)' % (figure, path, width)
 
-    body = re.sub(r'image\("([^"]+)"\)', sized, body)
+    body = re.sub(r'(#figure\()?image\("([^"]+)"\)', sized, body)
     body = re.sub(r'#link\("(?!https?:|mailto:)[^"]*"\)\[', "#[", body)
     # Table columns pandoc leaves at `auto` read best left-aligned (explicit `---:` columns stay right).
     body = re.sub(r"align: \(((?:auto|left|right|center),)+\)",
@@ -90,21 +94,24 @@ def postprocess(body, base_dir, text_width_mm, max_height_mm):
 
 
 def to_typst(markdown_path, pdf_path, title, note="", font_size="10.5pt", margin_x_mm=22.0,
-             break_before_level=None):
+             break_before_level=None, max_figure_height=0.7, float_tall=True):
     """Writes pdf_path from markdown_path; returns the list of Typst warnings (strings).
 
     break_before_level: start every heading of that level on a new page (the overview's one page per task).
+    max_figure_height: tallest picture, as a fraction of the text height.
+    float_tall: let figures taller than 30 % of the text height float to a page's top or bottom.
     """
     pandoc, typst = engines()
     with open(markdown_path, encoding="utf-8") as handle:
         markdown = handle.read()
-    proc = subprocess.run([pandoc, "-f", "gfm+implicit_figures", "-t", "typst", "--wrap=preserve"],
+    proc = subprocess.run([pandoc, "-f", "gfm+implicit_figures", "-t", "typst", "--wrap=preserve", "--columns=100000"],
                           input=markdown.encode("utf-8"), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if proc.returncode != 0:
         raise EngineError("pandoc failed on %s: %s" % (markdown_path, proc.stderr.decode("utf-8", "replace")))
     base_dir = os.path.dirname(os.path.abspath(markdown_path))
     text_width = PAGE_WIDTH_MM - 2 * margin_x_mm
-    body = postprocess(proc.stdout.decode("utf-8"), base_dir, text_width, 0.5 * TEXT_HEIGHT_MM)
+    body = postprocess(proc.stdout.decode("utf-8"), base_dir, text_width, max_figure_height * TEXT_HEIGHT_MM,
+                       float_tall)
     if break_before_level:
         body = re.sub(r"^(=%s )" % ("=" * (break_before_level - 1)), r"#pagebreak(weak: true)\n\1", body, flags=re.M)
     if note:
@@ -168,7 +175,7 @@ def main(argv=None):
         try:
             warnings = to_typst(job["markdown"], job["pdf"], job["title"], job.get("note", ""),
                                 job.get("font_size", "10.5pt"), job.get("margin_x_mm", 22.0),
-                                job.get("break_before_level"))
+                                job.get("break_before_level"), job.get("max_figure_height", 0.7), job.get("float_tall", True))
         except EngineError as err:
             print("error: %s" % err, file=sys.stderr)
             failed += 1
