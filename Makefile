@@ -45,7 +45,7 @@ demo: $(STAMP) data  ## quick run of every task, then the report
 	@set -e; for t in $(TASKS); do \
 	  if [ -f $$t/demo.py ]; then echo "== demo: $$t"; $(PY) -m $$t.demo; fi; done
 	@$(MAKE) --no-print-directory report
-	@echo "== demo done: runs in runs/, report in reports/REPORT.md and reports/REPORT.pdf"
+	@echo "== demo done: runs in runs/, documents in reports/ (REPORT.pdf and reports/<task>/*.pdf)"
 
 test: $(STAMP) data lint-docker docs-engine  ## fast test suite (< 5 min)
 	$(PYTEST) -q -m "not slow"

@@ -1,10 +1,10 @@
-"""common.plots, common.files and common.report produce real files (atomically)."""
+"""common.plots, common.files and common.report produce real files (atomically); the PDFs: tests/docs/."""
 import os
 
 import numpy as np
 import pytest
 
-from common import files, plots, report
+from common import documents, files, plots, report
 
 
 def test_image_grid_layout_and_range():
@@ -43,11 +43,26 @@ def test_report_gathers_metrics_and_figures(tmp_path):
     run.mkdir(parents=True)
     files.write_json(str(run / "metrics.json"), {"accuracy": 0.9, "nested": {"fid": 3.5}, "notes": ["x"]})
     plots.save_curves(str(run / "loss.png"), {"loss": ([0, 1], [1, 0])})
-    md, pdf, count = report.build_report(str(tmp_path / "runs"), str(tmp_path / "reports"), str(tmp_path))
+    md, pdf, count = report.build_report(str(tmp_path / "runs"), str(tmp_path / "reports"), str(tmp_path),
+                                         engine=str(tmp_path / "no-engine" / "python"))
     text = open(md).read()
     assert count == 1 and "## toytask" in text and "| run1 | 0.9 | 3.5 |" in text
     assert "nested/fid" in text and "loss.png" in text
-    assert open(pdf, "rb").read(5) == b"%PDF-"
+
+
+def test_report_without_engine_says_so_and_writes_every_markdown(tmp_path, capsys):
+    md, pdf, count = report.build_report(str(tmp_path / "runs"), str(tmp_path / "reports"), str(tmp_path),
+                                         engine=str(tmp_path / "no-engine" / "python"))
+    assert pdf is None and count == 0
+    assert "PDFs not written: no document engine" in capsys.readouterr().err
+    text = open(md).read()
+    for task in report.TASKS:  # one overview section per task, with its documents listed
+        assert "## `%s`:" % task in text
+    for deliverable in documents.DELIVERABLES:
+        assert "reports/%s" % deliverable.output in text
+        written = tmp_path / "reports" / (os.path.splitext(deliverable.output)[0] + ".md")
+        assert written.read_text(encoding="utf-8").startswith("# ")
+    assert "No runs yet" in text
 
 
 def test_report_relinks_images_one_level_down():
@@ -59,5 +74,5 @@ def test_report_finds_runs_nested_in_subfolders(tmp_path):
     nested.mkdir(parents=True)
     files.write_json(str(nested / "metrics.json"), {"accuracy": 0.5})
     assert [name for name, _ in report.find_runs(str(tmp_path / "runs" / "toytask"))] == [os.path.join("demo", "train")]
-    md, _, count = report.build_report(str(tmp_path / "runs"), str(tmp_path / "reports"), str(tmp_path))
+    md, _, count = report.build_report(str(tmp_path / "runs"), str(tmp_path / "reports"), str(tmp_path), engine=None)
     assert count == 1 and "| demo/train | 0.5 |" in open(md).read()
