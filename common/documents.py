@@ -102,7 +102,8 @@ def section(lines, anchor, where):
     raise DocumentError("%s: no heading with id #%s (ids: %s)" % (where, anchor, ", ".join(n for _, _, _, n in found)))
 
 
-def _shift_headings(lines, by):
+def shift_headings(lines, by):
+    """Every ATX heading outside fenced code moved `by` levels (clamped to 1..6)."""
     out, fence = [], None
     for line in lines:
         new_fence = _is_fence_toggle(line, fence)
@@ -208,7 +209,7 @@ def resolve(source_path, out_dir, missing=None, _depth=0, _lines=None, _context=
         except (OSError, UnicodeDecodeError) as err:
             raise DocumentError("%s: cannot include %s: %s" % (where, target, err))
         level, body = section(target_lines, anchor, where + " -> " + os.path.relpath(target_path, REPO_ROOT))
-        body = _shift_headings(body, context + 1 - (level + 1))
+        body = shift_headings(body, context + 1 - (level + 1))
         out.extend(resolve(target_path, out_dir, missing, _depth + 1, body, context))
     return out
 

@@ -201,11 +201,13 @@ def overview_markdown(sections, runs_dir, out_dir, built):
     if not sections:
         parts.append("No runs yet: run `make demo` or a task's train command first.")
     else:
-        parts.append("Gathered from %s/*/*/metrics.json and the runs' figures." % runs_dir)
+        parts.append("Gathered from `%s/*/*/metrics.json` and the runs' figures." % runs_dir)
     for task, body in sections:
-        # A task's own section may bring its "## title" line; otherwise the task name is the heading.
+        # A task's own section may bring its "## title" line; otherwise the task name is the heading. Either
+        # way it sits one level below the appendix's heading, so the appendix flows on from its first page.
         heading = [] if body.lstrip().startswith("## ") else ["## %s" % task, ""]
-        parts += heading + [body.strip(), ""]
+        lines = documents.shift_headings(heading + body.strip().split("\n"), 1)
+        parts += lines + [""]
     return "\n".join(parts) + "\n"
 
 
@@ -281,6 +283,7 @@ def build_report(runs_dir="runs", out_dir="reports", repo_root=".", engine=DEFAU
     manifest = os.path.join(out_dir, ".typeset.json")
     files.write_json(manifest, jobs)
     proc = subprocess.run([engine, "-m", "common.typeset", os.path.abspath(manifest)], cwd=documents.REPO_ROOT)
+    os.remove(manifest)
     if proc.returncode != 0:
         raise RuntimeError("typesetting failed (see the errors above)")
     if any(p.startswith("error:") for p in problems):

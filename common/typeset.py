@@ -12,7 +12,7 @@ the Markdown goes through `pandoc -f gfm+implicit_figures -t typst`; the Typst b
 from the pictures' pixel sizes (readable, never wider than the text or taller than 70 % of it)
 and loses links to repository files (they point nowhere in a PDF); `typeset_template.typ` supplies the
 page style (A4, Libertinus Serif, page numbers, table rules). The .typ file is written beside the
-Markdown, so image paths resolve the same way for both.
+Markdown, so image paths resolve the same way for both (and removed once the PDF is written).
 
 `python -m common.typeset --check` prints the engine versions, or exits 2 when an engine is missing.
 """
@@ -136,6 +136,7 @@ def to_typst(markdown_path, pdf_path, title, note="", font_size="10.5pt", margin
     except RuntimeError as err:  # typst.TypstError and the binding's plain RuntimeErrors
         raise EngineError("typst failed on %s: %s %s" % (typ_path, err, getattr(err, "hints", "")))
     _write(pdf_path, pdf)
+    os.remove(typ_path)  # kept only when typst fails, to debug from
     return [str(getattr(w, "message", w)) for w in warnings]
 
 
