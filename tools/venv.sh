@@ -5,11 +5,15 @@
 #
 # DIR carries the marker file .tf1-suite-venv once this script has created it. A DIR without the marker (a conda
 # prefix, a venv of the user's own) is used as it is when `DIR/bin/python -c CHECK` succeeds, and refused with
-# exit 2 otherwise: nothing is installed into it and nothing is removed. Only a marked DIR whose Python no
-# longer runs is recreated. PIP_PIN (e.g. pip==21.3.1, which TF 1.15 on Python 3.6 needs) is installed first.
+# exit 2 otherwise: nothing is installed into it and nothing is removed. This script removes nothing at all.
+# PIP_PIN (e.g. pip==21.3.1, which TF 1.15 on Python 3.6 needs) is installed first.
 set -euo pipefail
 dir=$1 python=$2 check=$3 req=$4 cons=${5:-}
 marker="$dir/.tf1-suite-venv"
+
+# One setup at a time: a second make waits instead of checking a venv that pip is rewriting.
+exec 9>"$(dirname "$0")/../.setup.lock"
+flock 9
 
 if [ -e "$dir" ] && [ ! -e "$marker" ]; then
   if [ -x "$dir/bin/python" ] && "$dir/bin/python" -c "$check" >/dev/null 2>&1; then
@@ -24,8 +28,9 @@ if [ -e "$dir" ] && [ ! -e "$marker" ]; then
 fi
 
 if [ -e "$marker" ] && ! "$dir/bin/python" -c "import sys" >/dev/null 2>&1; then
-  echo "== $dir is ours but its Python no longer runs: recreating it"
-  rm -rf "$dir"
+  echo "error: $dir was made by this Makefile but its Python no longer runs (a moved checkout, a removed" >&2
+  echo "  interpreter). Nothing was removed; delete it yourself (rm -rf $dir) and run make again." >&2
+  exit 2
 fi
 
 if [ ! -e "$dir" ]; then
