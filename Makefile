@@ -16,7 +16,7 @@ export PYTHONHASHSEED ?= 0
 PYTHON36 ?= $(shell for c in python3.6 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.6*/bin/python3.6 2>/dev/null | sort -V | tail -n 1); do \
 	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 6)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 
-.PHONY: help setup constraints hostile demo test test-all bench report tensorboard docker-build cluster-demo setup-onednn test-onednn bench-onednn bench-compare gan-results data lint-docker docs-engine fashion-mnist clean
+.PHONY: help setup constraints hostile demo test test-all bench report tensorboard docker-build cluster-demo setup-onednn test-onednn bench-onednn bench-compare gan-results submission data lint-docker docs-engine fashion-mnist clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -91,6 +91,9 @@ gan-results: $(STAMP) data  ## re-run every tf1_gan result in docs/tf1_gan.md (~
 
 hostile: $(STAMP) data  ## every CLI fed malformed files and nonsense numbers, as subprocesses; prints the counts
 	$(PY) tools/hostile.py
+
+submission:  ## tf1_mnist/assignment_1_submission.zip: the CS7643 A1 code in the course's layout
+	PYTHON=$(PY) bash tf1_mnist/collect_submission.sh
 
 report: $(STAMP) docs-engine  ## the seeds' deliverable PDFs (docs/deliverables/) + reports/REPORT.md/.pdf from runs/
 	$(PY) -m common.report --engine $(DOCS_TOOLS)/bin/python

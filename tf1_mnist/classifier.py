@@ -73,7 +73,7 @@ def main(argv=None):
         clf = Classifier(args.run_dir)
     except (config.ConfigError, FileNotFoundError) as err:
         parser.exit(1, "error: %s\n" % err)
-    x, y = utils.load_mnist_test(args.data_source)
+    x, y = utils.load_test_arrays(args.data_source, dtype=np.float32)
     acc = float(np.mean(clf.predict(x.reshape(-1, 28, 28)) == y))
     clf.close()
     print("test_accuracy=%.4f checkpoint_step=%d n=%d" % (acc, clf.step, len(y)))

@@ -77,10 +77,10 @@ def run(cfg, run_dir):
     paths = training.RunPaths(run_dir)
     if not cfg.eval_only:
         config.save(cfg, run_dir)
-    train_x, train_y, val_x, val_y = utils.load_mnist_trainval(cfg.data_source, cfg.data_dir)
+    train_x, train_y, val_x, val_y = utils.load_trainval_arrays(cfg.data_source, cfg.data_dir, np.float32)
     if cfg.train_limit > 0:
         train_x, train_y = train_x[:cfg.train_limit], train_y[:cfg.train_limit]
-    test_x, test_y = utils.load_mnist_test(cfg.data_source, cfg.data_dir)
+    test_x, test_y = utils.load_test_arrays(cfg.data_source, cfg.data_dir, np.float32)
     graph = tf.Graph()
     with graph.as_default():
         training.seed_everything(cfg.seed)

@@ -6,6 +6,7 @@ Writes into the run dir (default runs/tf1_mnist/<type>): config.yaml, checkpoint
 the same command resumes from the last one, Ctrl-C saves nothing partial and resumes at that epoch),
 history.json, TensorBoard events, learning_curves.png and metrics.json.
 """
+import importlib
 import os
 import sys
 import time
@@ -13,7 +14,16 @@ import time
 import numpy as np
 
 from common import config, files, training
-from tf1_mnist import utils
+
+
+def _sibling(name):
+    """`utils`, `models` or `optimizer` beside this file: `tf1_mnist.<name>` when run as
+    `python -m tf1_mnist.main`, the top-level `<name>` when run as `python main.py` from the assignment folder
+    (the course's layout, e.g. the unpacked submission zip)."""
+    return importlib.import_module("." + name, __package__) if __package__ else importlib.import_module(name)
+
+
+utils = _sibling("utils")
 
 TASK = "tf1_mnist"
 DEFAULTS = {
@@ -46,46 +56,15 @@ HELP = {
 }
 
 
-def train(epoch, batched_train_data, batched_train_label, model, optimizer, debug=False, stop=None):
-    """One epoch of SGD (skeleton signature); returns (mean batch loss, accuracy) or None if stopped."""
-    epoch_loss, hits, count = 0.0, 0.0, 0
-    for data, label in zip(batched_train_data, batched_train_label):
-        if stop is not None and stop.requested:
-            return None
-        loss, accuracy = model.forward(data, label, mode="train")
-        optimizer.update(model)
-        epoch_loss += loss
-        hits += accuracy * len(data)
-        count += len(data)
-    epoch_loss /= len(batched_train_data)
-    if debug:
-        print("epoch %d train: loss %.4f accuracy %.4f" % (epoch, epoch_loss, hits / count))
-    return epoch_loss, hits / count
-
-
-def evaluate(batched_test_data, batched_test_label, model, debug=False):
-    """(mean batch loss, accuracy) over batches, without touching the gradients (skeleton signature)."""
-    epoch_loss, hits, count = 0.0, 0.0, 0
-    for data, label in zip(batched_test_data, batched_test_label):
-        loss, accuracy = model.forward(data, label, mode="valid")
-        epoch_loss += loss
-        hits += accuracy * len(data)
-        count += len(data)
-    epoch_loss /= len(batched_test_data)
-    if debug:
-        print("evaluate: loss %.4f accuracy %.4f" % (epoch_loss, hits / count))
-    return epoch_loss, hits / count
-
-
 def build_model(cfg, checkpoint_dir=None):
     """The model named by `cfg.type`, its graph built and finalized."""
-    from tf1_mnist.models import MODELS  # deferred: keeps `--help` fast
-    if cfg.type not in MODELS:
-        raise config.ConfigError("type must be one of %s, got %r" % (", ".join(MODELS), cfg.type))
+    models = _sibling("models").MODELS  # deferred: TensorFlow is not imported for `--help`
+    if cfg.type not in models:
+        raise config.ConfigError("type must be one of %s, got %r" % (", ".join(models), cfg.type))
     kwargs = {"checkpoint_dir": checkpoint_dir, "threads": cfg.threads}
     if cfg.type == "TwoLayerNet":
         kwargs["hidden_size"] = cfg.hidden_size
-    return MODELS[cfg.type](**kwargs)
+    return models[cfg.type](**kwargs)
 
 
 def _check(cfg):
@@ -98,20 +77,19 @@ def _check(cfg):
 
 def run(cfg, run_dir):
     """Trains (or resumes) one run and writes its outputs; returns the metrics dict."""
-    from tf1_mnist.optimizer import SGD
     _check(cfg)
     paths = training.RunPaths(run_dir)
     config.save(cfg, run_dir)
-    train_x, train_y, val_x, val_y = utils.load_mnist_trainval(cfg.data_source, cfg.data_dir)
-    test_x, test_y = utils.load_mnist_test(cfg.data_source, cfg.data_dir)
+    train_x, train_y, val_x, val_y = utils.load_trainval_arrays(cfg.data_source, cfg.data_dir)
+    test_x, test_y = utils.load_test_arrays(cfg.data_source, cfg.data_dir)
     val_batches = utils.generate_batched_data(val_x, val_y, cfg.batch_size)
     test_batches = utils.generate_batched_data(test_x, test_y, cfg.batch_size)
     model = build_model(cfg, paths.checkpoints)
-    optimizer = SGD(learning_rate=cfg.learning_rate, reg=cfg.reg)
+    optimizer = _sibling("optimizer").SGD(learning_rate=cfg.learning_rate, reg=cfg.reg)
     history_path = paths.path("history.json")
     start = 0
     if model.checkpointer.latest():
-        start = model.checkpointer.restore(model.session)
+        start = model.restore_checkpoint()
     history = files.read_json(history_path)[:start] if start and os.path.exists(history_path) else []
     if len(history) != start:
         raise RuntimeError("%s has %d epochs but the checkpoint is at epoch %d" % (history_path, len(history), start))
@@ -122,16 +100,16 @@ def run(cfg, run_dir):
         for epoch in bar:
             batches = utils.generate_batched_data(train_x, train_y, cfg.batch_size, shuffle=True,
                                                   seed=cfg.seed * 1000 + epoch)
-            result = train(epoch, batches[0], batches[1], model, optimizer, cfg.debug, stop)
+            result = utils.train(epoch, batches[0], batches[1], model, optimizer, cfg.debug, stop)
             if result is None:  # stopped mid-epoch: the last checkpoint is the end of the previous epoch
                 break
-            val_loss, val_acc = evaluate(val_batches[0], val_batches[1], model, cfg.debug)
+            val_loss, val_acc = utils.evaluate(val_batches[0], val_batches[1], model, cfg.debug)
             if not history or val_acc > max(h["val_accuracy"] for h in history):
                 model.run_op("save_best")  # the skeleton's deepcopy of the best model, as assign ops
             history.append({"epoch": epoch + 1, "train_loss": result[0], "train_accuracy": result[1],
                             "val_loss": val_loss, "val_accuracy": val_acc})
             files.write_json(history_path, history)  # before the checkpoint: resume truncates to it
-            model.checkpointer.save(model.session, epoch + 1)
+            model.save_checkpoint(epoch + 1)
             training.add_scalars(writer, epoch + 1, {"loss/train": result[0], "loss/val": val_loss,
                                                      "accuracy/train": result[1], "accuracy/val": val_acc})
             bar.set_postfix(val_acc="%.4f" % val_acc)
@@ -142,7 +120,7 @@ def run(cfg, run_dir):
         print("stopped after epoch %d of %d; rerun the same command to resume" % (len(history), cfg.epochs))
         sys.exit(130)
     model.run_op("load_best")
-    test_loss, test_acc = evaluate(test_batches[0], test_batches[1], model)
+    test_loss, test_acc = utils.evaluate(test_batches[0], test_batches[1], model, debug=False)
     predictions = model.predict(test_x).argmax(axis=1)
     # Per-class recall shows a dead class at once (SoftmaxRegression's ReLU on the logits can kill one).
     per_class = [float(np.mean(predictions[test_y == c] == c)) if np.any(test_y == c) else None

@@ -101,7 +101,7 @@ def test_cnn_smoke_and_resume(tmp_path):
     again = cnn.main(["--data_source", "embedded", "--run_dir", fresh, "--eval_only"])
     assert again["test_accuracy"] == first["test_accuracy"]
     clf = classifier.Classifier(fresh)  # the reusable entry point restores the same weights
-    test_x, test_y = utils.load_mnist_test("embedded")
+    test_x, test_y = utils.load_test_arrays("embedded", dtype=np.float32)
     assert np.mean(clf.predict((test_x * 255).round().astype(np.uint8).reshape(-1, 28, 28)) == test_y) == \
         pytest.approx(first["test_accuracy"], abs=2e-3)
     assert clf.features(test_x[:3].reshape(3, 28, 28)).shape == (3, 64)

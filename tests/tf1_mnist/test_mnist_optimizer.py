@@ -1,6 +1,5 @@
 """SGD and L2 regularization as assign ops: W <- W - lr * (g + reg * W); biases are never regularized."""
 import numpy as np
-import tensorflow as tf
 
 from tf1_mnist import utils
 from tf1_mnist.models import SoftmaxRegression, TwoLayerNet
@@ -13,10 +12,10 @@ def _batch(n=32, seed=0):
 
 
 def test_sgd_update_rule_weights_and_biases():
-    model = TwoLayerNet(hidden_size=8, dtype=tf.float64)
+    model = TwoLayerNet(hidden_size=8)
     x, y = _batch()
     model.forward(x, y, mode="train")
-    before, grads = model.weights, model.gradients
+    before, grads = model.weights.copy(), model.gradients.copy()
     optimizer = SGD(learning_rate=0.5, reg=0.1)
     optimizer.update(model)
     after = model.weights
@@ -28,10 +27,10 @@ def test_sgd_update_rule_weights_and_biases():
 
 
 def test_apply_regularization_only_touches_weight_gradients():
-    model = TwoLayerNet(hidden_size=8, dtype=tf.float64)
+    model = TwoLayerNet(hidden_size=8)
     x, y = _batch()
     model.forward(x, y, mode="train")
-    weights, grads = model.weights, model.gradients
+    weights, grads = model.weights.copy(), model.gradients.copy()
     SGD(learning_rate=1e-4, reg=1e-3).apply_regularization(model)
     new = model.gradients
     np.testing.assert_allclose(new["W1"], grads["W1"] + 1e-3 * weights["W1"], rtol=1e-12)
@@ -52,7 +51,7 @@ def test_one_epoch_exceeds_0_3_accuracy():
     already enough for softmax regression; the two-layer sigmoid net with its 0.001-scale init needs ~4
     subset epochs to leave chance level (see docs/tf1_mnist.md).
     """
-    train_x, train_y, val_x, val_y = utils.load_mnist_trainval(source="embedded")
+    train_x, train_y, val_x, val_y = utils.load_trainval_arrays(source="embedded")
     for model in (SoftmaxRegression(), TwoLayerNet(hidden_size=128)):
         optimizer = SGD(learning_rate=0.1, reg=0.001)
         step, epoch = 0, 0

@@ -1,20 +1,60 @@
-"""Shared pieces of the CS7643 models (skeleton: models/_base_network.py), as TF1 graph functions.
+"""Shared pieces of the CS7643 models (skeleton: models/_base_network.py): TF1 graph functions and the
+NumPy-facing base class.
 
-The activation/loss/accuracy functions take and return tensors (numpy inputs are converted), so the same
-functions build the models' graphs and are checked against known values in the tests. `_baseNetwork` builds a
-model's static graph once — placeholders for X and y, weight variables, the forward pass, the *hand-derived*
-gradients (no `tf.gradients`), the SGD assign ops — finalizes it, and owns the session that runs it, so the
-course's calling code (`loss, acc = model.forward(x, y)`; `optimizer.update(model)`) works unchanged.
+Two faces, one engine:
+  * graph side: the module-level functions (`sigmoid`, `softmax`, `cross_entropy_loss`, ...) take and return
+    tensors; they build every model's graph. `_baseNetwork.__init__` builds that graph once — placeholders,
+    float64 variables `weights/*`, `gradients/*`, `best/*`, the forward pass, the *hand-derived* gradients
+    (no `tf.gradients`), the regularization and SGD assign ops, and the NumPy-facing helper ops below —
+    finalizes it and opens the session that runs it.
+  * NumPy side (the course's contract): `model.sigmoid(x)`, `model.softmax(x)`,
+    `model.cross_entropy_loss(p, y)`, ... take NumPy arrays and return float64 arrays or Python floats (they
+    run the same graph functions through prebuilt ops); `model.forward(X, y, mode)` returns Python floats;
+    `model.weights` and `model.gradients` are dicts of float64 NumPy arrays (`ParamDict`) backed by the
+    variables: what a caller assigns into them (or edits in place) is what the next graph call uses, and what
+    a graph call writes is what they show afterwards.
 """
 import collections
+import collections.abc
+import contextlib
+import importlib
+import logging
 
 import numpy as np
 import tensorflow as tf
 
-from tf1_mnist.optimizer import _base_optimizer, sgd
 
-INIT_SEED = 1024  # the skeleton seeds numpy with 1024 before drawing each weight matrix
+def _sibling(module):
+    """Imports `module` (e.g. "optimizer.sgd") next to this package, in either layout.
+
+    In the repository this package is `tf1_mnist.models`; in the course layout (tests run from the assignment
+    folder, `import models.softmax_regression`) it is the top-level `models`. Importing the sibling through
+    the same parent keeps one copy of every module per layout.
+    """
+    parent = __package__.rpartition(".")[0]
+    return importlib.import_module(parent + "." + module if parent else module)
+
+
+_base_optimizer = _sibling("optimizer._base_optimizer")
+sgd = _sibling("optimizer.sgd")
+
+DTYPE = tf.float64  # the course's NumPy reference is float64; its tests compare to 7 decimal places
+INIT_SEED = 1024  # the skeleton calls np.random.seed(1024) before drawing each weight matrix
 INIT_SCALE = 0.001  # W = 0.001 * randn(...)
+RUNNABLE_OPS = ("regularize", "sgd_step", "save_best", "load_best")  # model.run_op(name, ...)
+
+
+@contextlib.contextmanager
+def _quiet_tf_logging():
+    """TF 1.15 logs a deprecation WARNING per `tf.placeholder`-style name on first use; the course grades
+    silence, so model construction hides them (only for its own duration; the caller's logging is restored)."""
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def sigmoid(X):
@@ -75,12 +115,109 @@ def softmax_ce_grad(probs, y):
     return (probs - onehot) / batch
 
 
+Helpers = collections.namedtuple("Helpers", [
+    "x", "scores", "probs", "labels",  # placeholders: any-shape x, (N, C) scores and probabilities, (N,) labels
+    "sigmoid", "sigmoid_dev", "ReLU", "ReLU_dev", "softmax", "cross_entropy_loss", "compute_accuracy"])
+
 ModelOps = collections.namedtuple("ModelOps", [
     "X", "y", "learning_rate", "reg",          # placeholders
     "weights", "gradients", "best",            # OrderedDicts name -> tf.Variable
     "probs", "loss", "accuracy",               # forward pass
     "hand_gradients",                          # OrderedDict name -> hand-derived dL/dname tensor
-    "store_gradients", "regularize", "sgd_step", "save_best", "load_best", "init"])
+    "store_gradients", "regularize", "sgd_step", "save_best", "load_best",
+    "assign_values", "assign",                 # group -> name -> placeholder / assign op (NumPy -> variable)
+    "helpers", "init"])
+
+
+def _build_helpers():
+    """The course's helper functions as ops on placeholders, so the methods can take NumPy arrays."""
+    x = tf.placeholder(DTYPE, None, name="x")
+    scores = tf.placeholder(DTYPE, (None, None), name="scores")
+    probs = tf.placeholder(DTYPE, (None, None), name="probs")
+    labels = tf.placeholder(tf.int64, (None,), name="labels")
+    return Helpers(x=x, scores=scores, probs=probs, labels=labels, sigmoid=sigmoid(x), sigmoid_dev=sigmoid_dev(x),
+                   ReLU=ReLU(x), ReLU_dev=ReLU_dev(x), softmax=softmax(scores),
+                   cross_entropy_loss=cross_entropy_loss(probs, labels),
+                   compute_accuracy=compute_accuracy(probs, labels))
+
+
+class ParamDict(collections.abc.MutableMapping):
+    """`model.weights` / `model.gradients`: name -> float64 NumPy array, backed by the model's variables.
+
+    Reading a key fetches the variable once and caches the array; assigning a key stores the caller's array
+    (shape-checked). Every array handed out or assigned is pushed into its variable before the model's next
+    graph call (so in-place edits count too), and a graph call that writes a variable drops its cached
+    array, so the next read shows the new value. Keys are fixed: they are the model's parameters.
+    """
+
+    def __init__(self, model, group):
+        self._model = model
+        self._group = group
+        self._variables = getattr(model.ops, group)
+        self._cache = {}
+        self._dirty = set()
+
+    def _label(self, name):
+        return "model.%s[%r]" % (self._group, name)
+
+    def _value(self, name):
+        if name not in self._variables:
+            raise KeyError("%s: no such parameter (keys: %s)" % (self._label(name), ", ".join(self._variables)))
+        if name not in self._cache:
+            self._cache[name] = self._model.session.run(self._variables[name])
+        return self._cache[name]
+
+    def __getitem__(self, name):
+        value = self._value(name)
+        self._dirty.add(name)  # the caller holds the array and may edit it in place
+        return value
+
+    def __contains__(self, name):
+        return name in self._variables
+
+    def __setitem__(self, name, value):
+        if name not in self._variables:
+            raise KeyError("%s: no such parameter (keys: %s)" % (self._label(name), ", ".join(self._variables)))
+        array = np.asarray(value, dtype=np.float64)
+        shape = tuple(self._variables[name].shape.as_list())
+        if array.shape != shape:
+            raise ValueError("%s must have shape %s, got %s" % (self._label(name), shape, array.shape))
+        self._cache[name] = array
+        self._dirty.add(name)
+
+    def __delitem__(self, name):
+        raise TypeError("%s cannot be deleted: the keys are the model's parameters" % self._label(name))
+
+    def __iter__(self):
+        return iter(self._variables)
+
+    def __len__(self):
+        return len(self._variables)
+
+    def __repr__(self):
+        return "ParamDict(%s: %s)" % (self._group, ", ".join(
+            "%s %s" % (k, tuple(v.shape.as_list())) for k, v in self._variables.items()))
+
+    def copy(self):
+        """A plain dict of copies (a snapshot that later graph calls do not change)."""
+        return {name: np.array(self._value(name)) for name in self}
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    def pending(self):
+        """{placeholder: array} for every array that may differ from its variable (for the model's push)."""
+        values = self._model.ops.assign_values[self._group]
+        return {values[name]: self._cache[name] for name in self._dirty}
+
+    def pending_ops(self):
+        return [self._model.ops.assign[self._group][name] for name in self._dirty]
+
+    def invalidate(self, names):
+        """Forgets the cached arrays of `names` (their variables were just written by the graph)."""
+        for name in names:
+            self._cache.pop(name, None)
+            self._dirty.discard(name)
 
 
 class _baseNetwork(object):  # pylint: disable=invalid-name  (skeleton name)
@@ -90,30 +227,66 @@ class _baseNetwork(object):  # pylint: disable=invalid-name  (skeleton name)
     `_forward_backward(X, y, weights) -> (probs, hand_gradients)`.
     """
 
-    def __init__(self, input_size=28 * 28, num_classes=10, dtype=tf.float32, checkpoint_dir=None, threads=2):
+    def __init__(self, input_size=28 * 28, num_classes=10, checkpoint_dir=None, threads=2):
         self.input_size = input_size
         self.num_classes = num_classes
-        self.dtype = tf.as_dtype(dtype)
+        self._threads = threads
         self.graph = tf.Graph()
-        with self.graph.as_default():
+        with _quiet_tf_logging(), self.graph.as_default():
             self.ops = self._build_graph()
             self.checkpointer = None
             if checkpoint_dir is not None:
                 from common import training  # deferred: plain model use needs no run dir
                 self.checkpointer = training.Checkpointer(checkpoint_dir)
-        self.graph.finalize()
-        config = tf.ConfigProto(intra_op_parallelism_threads=threads, inter_op_parallelism_threads=threads)
-        self.session = tf.Session(graph=self.graph, config=config)
+            self.graph.finalize()
+            config = tf.ConfigProto(intra_op_parallelism_threads=threads, inter_op_parallelism_threads=threads)
+            self.session = tf.Session(graph=self.graph, config=config)
         self.session.run(self.ops.init)
+        self._views = {"weights": ParamDict(self, "weights"), "gradients": ParamDict(self, "gradients")}
+        names = list(self.ops.weights)
+        reg_names = [n for n in names if _base_optimizer.is_weight(n)]
+        # Which parameters each prebuilt op writes: their cached NumPy arrays are dropped after it runs.
+        self._writes = {"store_gradients": {"gradients": names}, "regularize": {"gradients": reg_names},
+                        "sgd_step": {"weights": names, "gradients": reg_names},
+                        "save_best": {}, "load_best": {"weights": names}, "restore": {"weights": names,
+                                                                                    "gradients": names}}
 
-    # The course's helpers, as methods too (the skeleton calls them as self.sigmoid(...), etc.).
-    sigmoid = staticmethod(sigmoid)
-    sigmoid_dev = staticmethod(sigmoid_dev)
-    ReLU = staticmethod(ReLU)
-    ReLU_dev = staticmethod(ReLU_dev)
-    softmax = staticmethod(softmax)
-    cross_entropy_loss = staticmethod(cross_entropy_loss)
-    compute_accuracy = staticmethod(compute_accuracy)
+    # ----- the course's helper functions, NumPy in and out (skeleton: self.sigmoid(...), etc.) -----
+
+    def _helper(self, name, feed):
+        return self.session.run(getattr(self.ops.helpers, name), feed)
+
+    def sigmoid(self, X):
+        """Element-wise sigmoid of a NumPy array; float64 array of the same shape."""
+        return self._helper("sigmoid", {self.ops.helpers.x: np.asarray(X, np.float64)})
+
+    def sigmoid_dev(self, x):
+        """sigmoid(x) (1 - sigmoid(x)), float64."""
+        return self._helper("sigmoid_dev", {self.ops.helpers.x: np.asarray(x, np.float64)})
+
+    def ReLU(self, X):  # pylint: disable=invalid-name
+        """max(X, 0), float64."""
+        return self._helper("ReLU", {self.ops.helpers.x: np.asarray(X, np.float64)})
+
+    def ReLU_dev(self, X):  # pylint: disable=invalid-name
+        """1.0 where X > 0 else 0.0, float64."""
+        return self._helper("ReLU_dev", {self.ops.helpers.x: np.asarray(X, np.float64)})
+
+    def softmax(self, scores):
+        """Row-wise softmax of (N, C) scores, float64."""
+        return self._helper("softmax", {self.ops.helpers.scores: np.asarray(scores, np.float64)})
+
+    def cross_entropy_loss(self, x_pred, y):
+        """Mean -log x_pred[i, y[i]] as a Python float."""
+        return float(self._helper("cross_entropy_loss", {self.ops.helpers.probs: np.asarray(x_pred, np.float64),
+                                                         self.ops.helpers.labels: np.asarray(y, np.int64)}))
+
+    def compute_accuracy(self, x_pred, y):
+        """Fraction of rows of x_pred whose argmax is the label, as a Python float."""
+        return float(self._helper("compute_accuracy", {self.ops.helpers.probs: np.asarray(x_pred, np.float64),
+                                                       self.ops.helpers.labels: np.asarray(y, np.int64)}))
+
+    # ----- graph -----
 
     def _initial_weights(self):
         raise NotImplementedError
@@ -121,17 +294,26 @@ class _baseNetwork(object):  # pylint: disable=invalid-name  (skeleton name)
     def _forward_backward(self, X, y, weights):
         raise NotImplementedError
 
+    def _draw(self, *shape):
+        """The skeleton's init of one matrix: np.random.seed(1024), then 0.001 * np.random.randn(*shape).
+
+        Like the skeleton this reseeds NumPy's global generator (a caller drawing unseeded numbers right after
+        building a model gets the same numbers as with the course's code).
+        """
+        np.random.seed(INIT_SEED)
+        return INIT_SCALE * np.random.randn(*shape)
+
     def _build_graph(self):
-        X = tf.placeholder(self.dtype, (None, self.input_size), name="X")  # (N, 784)
+        X = tf.placeholder(DTYPE, (None, self.input_size), name="X")  # (N, 784)
         y = tf.placeholder(tf.int64, (None,), name="y")  # (N,)
-        learning_rate = tf.placeholder(self.dtype, (), name="learning_rate")
-        reg = tf.placeholder(self.dtype, (), name="reg")
+        learning_rate = tf.placeholder(DTYPE, (), name="learning_rate")
+        reg = tf.placeholder(DTYPE, (), name="reg")
         initial = self._initial_weights()
 
         def variables(scope, trainable, values):
             with tf.variable_scope(scope):
                 return collections.OrderedDict(
-                    (name, tf.get_variable(name, initializer=tf.constant(values(value), dtype=self.dtype),
+                    (name, tf.get_variable(name, initializer=tf.constant(values(value), dtype=DTYPE),
                                            trainable=trainable))
                     for name, value in initial.items())
 
@@ -149,54 +331,135 @@ class _baseNetwork(object):  # pylint: disable=invalid-name  (skeleton name)
         sgd_step = sgd.build_update(weights, gradients, learning_rate, reg)
         save_best = tf.group(*[tf.assign(best[k], weights[k]) for k in weights], name="save_best")
         load_best = tf.group(*[tf.assign(weights[k], best[k]) for k in weights], name="load_best")
+        assign_values, assign = {}, {}
+        with tf.name_scope("from_numpy"):  # ParamDict -> variables
+            for group, variables_ in (("weights", weights), ("gradients", gradients)):
+                assign_values[group] = collections.OrderedDict(
+                    (k, tf.placeholder(DTYPE, v.shape, name="%s_%s" % (group, k))) for k, v in variables_.items())
+                assign[group] = collections.OrderedDict(
+                    (k, tf.assign(v, assign_values[group][k])) for k, v in variables_.items())
+        with tf.name_scope("helpers"):
+            helpers = _build_helpers()
         return ModelOps(X=X, y=y, learning_rate=learning_rate, reg=reg, weights=weights, gradients=gradients,
                         best=best, probs=probs, loss=loss, accuracy=accuracy, hand_gradients=hand,
                         store_gradients=store, regularize=regularize, sgd_step=sgd_step, save_best=save_best,
-                        load_best=load_best, init=tf.global_variables_initializer())
+                        load_best=load_best, assign_values=assign_values, assign=assign, helpers=helpers,
+                        init=tf.global_variables_initializer())
+
+    # ----- NumPy dicts <-> variables -----
+
+    @property
+    def weights(self):
+        """ParamDict name -> float64 array (`W1`, or `W1 b1 W2 b2`); assignable, see ParamDict."""
+        return self._views["weights"]
+
+    @weights.setter
+    def weights(self, values):
+        self._replace("weights", values)
+
+    @property
+    def gradients(self):
+        """ParamDict name -> float64 array with the same keys and shapes as `weights`."""
+        return self._views["gradients"]
+
+    @gradients.setter
+    def gradients(self, values):
+        self._replace("gradients", values)
+
+    def _replace(self, group, values):
+        view = self._views[group]
+        if values is view:
+            return
+        if set(values) != set(view):
+            raise KeyError("model.%s = ...: need exactly the keys %s, got %s" % (
+                group, ", ".join(view), ", ".join(map(str, values))))
+        for name in values:
+            view[name] = values[name]
+
+    def sync(self):
+        """Pushes every assigned or handed-out array of `weights` / `gradients` into its variable."""
+        feed, ops = {}, []
+        for view in self._views.values():
+            feed.update(view.pending())
+            ops.extend(view.pending_ops())
+        if ops:
+            self.session.run(ops, feed)
+
+    def _run(self, fetches, feed, op_name=None):
+        """session.run after pushing the NumPy side; drops the cached arrays that `op_name` writes."""
+        self.sync()
+        out = self.session.run(fetches, feed)
+        for group, names in self._writes.get(op_name, {}).items():
+            self._views[group].invalidate(names)
+        return out
+
+    # ----- the course's API -----
 
     def forward(self, X, y, mode="train"):
-        """Runs the graph on a batch; returns (loss, accuracy) as floats.
+        """Runs the graph on a batch; returns (loss, accuracy) as Python floats.
 
         Args:
-          X: (N, input_size) array, pixels in [0, 1].
+          X: (N, input_size) array or nested list, pixels in [0, 1].
           y: (N,) integer labels.
           mode: "train" also stores the batch-mean gradients into `self.gradients`; anything else only evaluates.
         """
-        feed = {self.ops.X: np.asarray(X).reshape(-1, self.input_size), self.ops.y: np.asarray(y)}
-        fetches = [self.ops.loss, self.ops.accuracy]
+        feed = {self.ops.X: np.asarray(X, np.float64).reshape(-1, self.input_size),
+                self.ops.y: np.asarray(y, np.int64).reshape(-1)}
         if mode == "train":
-            fetches.append(self.ops.store_gradients)
-        loss, accuracy = self.session.run(fetches, feed)[:2]
+            loss, accuracy, _ = self._run([self.ops.loss, self.ops.accuracy, self.ops.store_gradients], feed,
+                                          "store_gradients")
+        else:
+            loss, accuracy = self._run([self.ops.loss, self.ops.accuracy], feed)
         return float(loss), float(accuracy)
 
     def predict(self, X):
-        """(N, num_classes) class probabilities."""
-        return self.session.run(self.ops.probs, {self.ops.X: np.asarray(X).reshape(-1, self.input_size)})
+        """(N, num_classes) class probabilities, float64."""
+        return self._run(self.ops.probs, {self.ops.X: np.asarray(X, np.float64).reshape(-1, self.input_size)})
 
     def run_op(self, name, learning_rate=None, reg=None):
         """Runs one of the prebuilt ops by name (`regularize`, `sgd_step`, `save_best`, `load_best`)."""
+        if name not in RUNNABLE_OPS:
+            raise ValueError("no op %r (choose from %s)" % (name, ", ".join(RUNNABLE_OPS)))
         feed = {}
         if learning_rate is not None:
             feed[self.ops.learning_rate] = learning_rate
         if reg is not None:
             feed[self.ops.reg] = reg
-        self.session.run(getattr(self.ops, name), feed)
+        self._run(getattr(self.ops, name), feed, name)
 
-    def _read(self, variables):
-        values = self.session.run(variables)
-        for value in values.values():
-            value.flags.writeable = False  # in-place edits of a copy would silently not reach the graph
-        return values
+    def save_checkpoint(self, step):
+        """Writes `ckpt-<step>` of every variable (after pushing the NumPy side)."""
+        self.sync()
+        return self.checkpointer.save(self.session, step)
 
-    @property
-    def weights(self):
-        """OrderedDict name -> read-only numpy copy of the weights."""
-        return self._read(self.ops.weights)
+    def restore_checkpoint(self):
+        """Restores the newest checkpoint; returns its step."""
+        step = self.checkpointer.restore(self.session)
+        for group, names in self._writes["restore"].items():
+            self._views[group].invalidate(names)
+        return step
 
-    @property
-    def gradients(self):
-        """OrderedDict name -> read-only numpy copy of the stored gradients (same keys as `weights`)."""
-        return self._read(self.ops.gradients)
+    def _init_args(self):
+        """Constructor keyword arguments that rebuild this architecture (for `copy.deepcopy`)."""
+        return {"input_size": self.input_size, "num_classes": self.num_classes, "threads": self._threads}
+
+    def __deepcopy__(self, memo):
+        """A new model (own graph and session) with copies of the weights and gradients.
+
+        The course's main.py keeps its best model with `copy.deepcopy(model)`; a session cannot be copied, so
+        the copy rebuilds the graph. NumPy's global generator is left as it was (the skeleton's copy does not
+        reseed it).
+        """
+        state = np.random.get_state()
+        try:
+            twin = type(self)(**self._init_args())
+        finally:
+            np.random.set_state(state)
+        twin.weights = self.weights.copy()
+        twin.gradients = self.gradients.copy()
+        memo[id(self)] = twin
+        return twin
 
     def close(self):
         self.session.close()
+

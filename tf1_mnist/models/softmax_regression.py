@@ -1,10 +1,9 @@
 """Softmax regression (skeleton: models/softmax_regression.py): FC without bias -> ReLU -> softmax."""
 import collections
 
-import numpy as np
 import tensorflow as tf
 
-from tf1_mnist.models import _base_network
+from . import _base_network
 
 
 class SoftmaxRegression(_base_network._baseNetwork):  # pylint: disable=protected-access
@@ -18,10 +17,7 @@ class SoftmaxRegression(_base_network._baseNetwork):  # pylint: disable=protecte
         super(SoftmaxRegression, self).__init__(input_size, num_classes, **kwargs)
 
     def _initial_weights(self):
-        # np.random.RandomState(1024).randn == np.random.seed(1024); np.random.randn, without global state.
-        rng = np.random.RandomState(_base_network.INIT_SEED)
-        return collections.OrderedDict(
-            [("W1", _base_network.INIT_SCALE * rng.randn(self.input_size, self.num_classes))])
+        return collections.OrderedDict([("W1", self._draw(self.input_size, self.num_classes))])
 
     def _forward_backward(self, X, y, weights):
         with tf.name_scope("forward"):

@@ -4,7 +4,7 @@ import collections
 import numpy as np
 import tensorflow as tf
 
-from tf1_mnist.models import _base_network
+from . import _base_network
 
 
 class TwoLayerNet(_base_network._baseNetwork):  # pylint: disable=protected-access
@@ -14,12 +14,15 @@ class TwoLayerNet(_base_network._baseNetwork):  # pylint: disable=protected-acce
         self.hidden_size = hidden_size
         super(TwoLayerNet, self).__init__(input_size, num_classes, **kwargs)
 
+    def _init_args(self):
+        args = super(TwoLayerNet, self)._init_args()
+        args["hidden_size"] = self.hidden_size
+        return args
+
     def _initial_weights(self):
         # The skeleton reseeds with 1024 before each matrix, so W2's entries repeat W1's first draws.
-        w1 = _base_network.INIT_SCALE * np.random.RandomState(_base_network.INIT_SEED).randn(
-            self.input_size, self.hidden_size)
-        w2 = _base_network.INIT_SCALE * np.random.RandomState(_base_network.INIT_SEED).randn(
-            self.hidden_size, self.num_classes)
+        w1 = self._draw(self.input_size, self.hidden_size)
+        w2 = self._draw(self.hidden_size, self.num_classes)
         return collections.OrderedDict([("W1", w1), ("b1", np.zeros(self.hidden_size)),
                                         ("W2", w2), ("b2", np.zeros(self.num_classes))])
 

@@ -42,5 +42,5 @@ class _BaseOptimizer(object):
         self.reg = reg
 
     def apply_regularization(self, model):
-        """Adds `reg * W` to `model.gradients[W*]` in place (runs the model's prebuilt op)."""
+        """Adds `reg * W` to `model.gradients[W*]` (runs the model's prebuilt op; biases keep their gradient)."""
         model.run_op("regularize", reg=self.reg)

@@ -1,7 +1,7 @@
 """Vanilla SGD (skeleton: optimizer/sgd.py): theta <- theta - lr * (dL/dtheta + reg * theta) for weights."""
 import tensorflow as tf
 
-from tf1_mnist.optimizer import _base_optimizer
+from . import _base_optimizer
 
 
 def build_update(weights, gradients, learning_rate, reg):
@@ -29,5 +29,6 @@ class SGD(_base_optimizer._BaseOptimizer):  # pylint: disable=protected-access
         super(SGD, self).__init__(learning_rate=learning_rate, reg=reg)
 
     def update(self, model):
-        """One SGD step on `model` with the gradients its last `forward(..., mode="train")` stored."""
+        """One SGD step on `model.gradients` (as its last `forward(..., mode="train")` stored them, or as the
+        caller assigned them): regularize, then W -= lr * g; `model.weights` and `model.gradients` show both."""
         model.run_op("sgd_step", learning_rate=self.learning_rate, reg=self.reg)
