@@ -206,12 +206,9 @@ class ParamDict(collections.abc.MutableMapping):
         return self.copy()
 
     def pending(self):
-        """{placeholder: array} for every array that may differ from its variable (for the model's push)."""
-        values = self._model.ops.assign_values[self._group]
-        return {values[name]: self._cache[name] for name in self._dirty}
-
-    def pending_ops(self):
-        return [self._model.ops.assign[self._group][name] for name in self._dirty]
+        """(assign ops, {placeholder: array}) for every array that may differ from its variable."""
+        ops, values = self._model.ops.assign[self._group], self._model.ops.assign_values[self._group]
+        return [ops[name] for name in self._dirty], {values[name]: self._cache[name] for name in self._dirty}
 
     def invalidate(self, names):
         """Forgets the cached arrays of `names` (their variables were just written by the graph)."""
@@ -378,10 +375,11 @@ class _baseNetwork(object):  # pylint: disable=invalid-name  (skeleton name)
 
     def sync(self):
         """Pushes every assigned or handed-out array of `weights` / `gradients` into its variable."""
-        feed, ops = {}, []
+        ops, feed = [], {}
         for view in self._views.values():
-            feed.update(view.pending())
-            ops.extend(view.pending_ops())
+            view_ops, view_feed = view.pending()
+            ops.extend(view_ops)
+            feed.update(view_feed)
         if ops:
             self.session.run(ops, feed)
 
