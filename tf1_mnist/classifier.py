@@ -5,14 +5,14 @@
     feats = clf.features(images)        # (N, 64): the penultimate layer (input of the last dense layer)
     clf.close()
 
-    python -m tf1_mnist.classifier --run_dir runs/tf1_mnist/cnn_none   # accuracy on the test split
+    python -m tf1_mnist.classifier --run-dir runs/tf1_mnist/cnn_none   # accuracy on the test split
 """
 import argparse
 
 import numpy as np
 import tensorflow as tf
 
-from common import config, training
+from common import config, run, training
 from tf1_mnist import convnet, utils
 
 BATCH = 500
@@ -26,7 +26,7 @@ class Classifier(object):
         self.graph = tf.Graph()
         with self.graph.as_default():
             self.net = convnet.build_graph(saved.get("bn", "none"), saved.get("definition", "explicit"))
-            ckpt = training.Checkpointer(training.RunPaths(run_dir).checkpoints)
+            ckpt = run.Checkpointer(run.RunPaths(run_dir).checkpoints)
         self.graph.finalize()
         self.session = tf.Session(graph=self.graph, config=training.session_config(threads))
         self.step = ckpt.restore(self.session)
@@ -66,12 +66,12 @@ class Classifier(object):
 def main(argv=None):
     utils.quiet_tensorflow()
     parser = argparse.ArgumentParser(description="Accuracy of a trained ConvNet run on the test split.")
-    parser.add_argument("--run_dir", "--run-dir", required=True, help="run dir written by python -m tf1_mnist.cnn")
-    parser.add_argument("--data_source", "--data-source", default="auto", help="as in main.py")
+    parser.add_argument("--run-dir", dest="run_dir", required=True, help="run dir written by python -m tf1_mnist.cnn")
+    parser.add_argument("--data-source", dest="data_source", default="auto", help="as in main.py")
     args = parser.parse_args(argv)
     try:
         clf = Classifier(args.run_dir)
-    except (config.ConfigError, FileNotFoundError) as err:
+    except (config.ConfigError, run.RunError, FileNotFoundError) as err:
         parser.exit(1, "error: %s\n" % err)
     x, y = utils.load_test_arrays(args.data_source, dtype=np.float32)
     acc = float(np.mean(clf.predict(x.reshape(-1, 28, 28)) == y))

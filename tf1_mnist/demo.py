@@ -3,6 +3,7 @@
     python -m tf1_mnist.demo      # writes runs/tf1_mnist/demo/{softmax,twolayer,cnn}
 """
 import os
+import sys
 import time
 
 from tf1_mnist import cnn, main, utils
@@ -15,9 +16,14 @@ def run_demo(out=OUT):
     configs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs")
     lines = []
     for name, yaml_name in (("softmax", "config_softmax.yaml"), ("twolayer", "config_twolayer.yaml")):
-        metrics = main.main(["--config", os.path.join(configs, yaml_name), "--run_dir", os.path.join(out, name)])
+        cfg = main.SCHEMA.parse(["--config", os.path.join(configs, yaml_name), "--run-dir", os.path.join(out, name)])
+        metrics = main.train(cfg)
+        if metrics is None:
+            return 130
         lines.append("%-9s test accuracy %.4f  -> %s" % (name, metrics["test_accuracy"], os.path.join(out, name)))
-    metrics = cnn.main(["--epochs", "1", "--run_dir", os.path.join(out, "cnn")])
+    metrics = cnn.train(cnn.SCHEMA.parse(["--epochs", "1", "--run-dir", os.path.join(out, "cnn")]))
+    if metrics is None:
+        return 130
     lines.append("%-9s test accuracy %.4f  -> %s" % ("cnn", metrics["test_accuracy"], os.path.join(out, "cnn")))
     print("\n".join(["", "tf1_mnist demo done in %.0f s:" % (time.time() - began)] + lines))
     print("each dir holds metrics.json, learning_curves.png, config.yaml, checkpoints/, TensorBoard events")
@@ -28,4 +34,4 @@ if __name__ == "__main__":
     import argparse
     argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args()  # --help; no options
     utils.quiet_tensorflow()
-    run_demo()
+    sys.exit(run_demo() or 0)

@@ -1,6 +1,6 @@
 """The CS7643 report's studies on the two-layer MLP, plus a validation-selected tuned configuration.
 
-    nice python -m tf1_mnist.experiments [--epochs 10] [--tuned_epochs 30] [--no-search]
+    nice python -m tf1_mnist.experiments [--epochs 10] [--tuned-epochs 30] [--no-search]
 
 1. defaults: config_softmax.yaml and config_twolayer.yaml as given.
 2. learning rate 1, 0.1, 0.05, 0.01 with everything else from config_exp.yaml (one change at a time).
@@ -13,6 +13,7 @@ config_tuned.yaml and study_lr.png / study_reg.png / tuned_vs_default.png into o
 """
 import itertools
 import os
+import sys
 import time
 
 import numpy as np
@@ -49,13 +50,24 @@ HELP = {"epochs": "epochs of the default runs and the lr/reg studies",
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs")
 
 
+class Stopped(Exception):
+    """A run of the study was stopped (Ctrl-C / SIGTERM); it and the study resume on the same command."""
+
+
 def _course_config(name, cfg, **changes):
     """A main.py Config from one of the committed YAML files, with the experiment's data/seed settings."""
-    values = dict(trainer.DEFAULTS)
-    values.update(config.load_yaml(os.path.join(CONFIG_DIR, name), trainer.DEFAULTS))
+    values = trainer.SCHEMA.load_yaml(os.path.join(CONFIG_DIR, name))
     values.update(data_source=cfg.data_source, data_dir=cfg.data_dir, threads=cfg.threads)
     values.update(changes)
-    return config.Config(values)
+    return trainer.SCHEMA.validate(values)
+
+
+def course_sections(flat):
+    """{key: value} -> the course's YAML layout {"Train": {...}, "Model": {...}}."""
+    model_keys = ("type", "hidden_size")
+    train = {k: v for k, v in flat.items() if k not in model_keys}
+    train.setdefault("debug", False)  # the course's main.py reads args.debug
+    return {"Train": train, "Model": {k: v for k, v in flat.items() if k in model_keys}}
 
 
 def _run_name(run_cfg):
@@ -73,7 +85,9 @@ def _train_one(run_cfg, out_dir, results):
     name = _run_name(run_cfg)
     if name not in results:
         run_dir = os.path.join(out_dir, name)
-        metrics = trainer.run(run_cfg, run_dir)
+        metrics = trainer.train(run_cfg.replace(run_dir=run_dir), log=lambda message: None)
+        if metrics is None:
+            raise Stopped(name)
         history = files.read_json(os.path.join(run_dir, "history.json"))
         results[name] = {"config": run_cfg.to_dict(), "metrics": metrics, "history": history, "run_dir": run_dir}
         print("%-45s best val %.4f (epoch %2d)  test %.4f" % (name, metrics["best_val_accuracy"],
@@ -84,7 +98,7 @@ def _train_one(run_cfg, out_dir, results):
 
 def _series(results, groups, labels, key):
     """Curves of the first seed of each group."""
-    return {label: ([h["epoch"] for h in results[g[0]]["history"]], [h[key] for h in results[g[0]]["history"]])
+    return {label: ([h["step"] for h in results[g[0]]["history"]], [h[key] for h in results[g[0]]["history"]])
             for g, label in zip(groups, labels)}
 
 
@@ -154,7 +168,7 @@ def run(cfg):
                                                                "epochs", "hidden_size")}
         with files.atomic_write(os.path.join(out, "config_tuned.yaml")) as handle:
             handle.write("# selected by python -m tf1_mnist.experiments on validation accuracy\n")
-            yaml.safe_dump(tuned_cfg, handle, default_flow_style=False, sort_keys=False)
+            yaml.safe_dump(course_sections(tuned_cfg), handle, default_flow_style=False, sort_keys=False)
         labels = ["lr %g, hidden %d, batch %d" % (results[g[0]]["config"]["learning_rate"],
                                                   results[g[0]]["config"]["hidden_size"],
                                                   results[g[0]]["config"]["batch_size"]) for g in grid]
@@ -182,9 +196,14 @@ def main(argv=None):
         _, summary, seconds = run(cfg)
     except config.ConfigError as err:
         raise SystemExit("error: %s" % err)
+    except Stopped as stopped:
+        sys.stderr.write("stopped in run %s; rerun the same command to resume (finished runs are reused)\n"
+                         % stopped)
+        return 130
     print("wrote %s/results.md (+ results.json, study_lr.png, study_reg.png%s) in %.0f s" % (
         cfg.out_dir, ", tuned_vs_default.png, config_tuned.yaml" if "tuned" in summary else "", seconds))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -42,7 +42,7 @@ CASES = {
                       "--run-dir", "{run}", "--threads", "1", "--data-source", "embedded"],
     "mnist_twolayer": ["-m", "tf1_mnist.main", "--config", "tf1_mnist/configs/config_twolayer.yaml", "--epochs", "1",
                        "--run-dir", "{run}", "--threads", "1", "--data-source", "embedded"],
-    "mnist_cnn": ["-m", "tf1_mnist.cnn", "--bn", "both", "--epochs", "1", "--train-limit", "512", "--run-dir", "{run}",
+    "mnist_cnn": ["-m", "tf1_mnist.cnn", "--bn", "both", "--epochs", "1", "--num-train", "512", "--run-dir", "{run}",
                   "--threads", "1", "--data-source", "embedded"],
     "molecules": ["-m", "tf1_molecules.train", "--run-dir", "{run}", "--steps", "20", "--num-systems", "500",
                   "--eval-every", "10", "--threads", "1"],

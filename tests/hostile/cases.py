@@ -17,6 +17,8 @@ GOOD_YAML = b"seed: 1\n"
 # Training CLIs and the argv that keeps any accidental run inside the case's temp dir.
 TRAINING = {
     "tf1_dna.train": ["--run-dir", "{tmp}/run", "--epochs", "2"],
+    "tf1_mnist.main": ["--run-dir", "{tmp}/run", "--epochs", "1", "--data-source", "embedded"],
+    "tf1_mnist.cnn": ["--run-dir", "{tmp}/run", "--epochs", "1", "--data-source", "embedded", "--num-train", "64"],
 }
 # Files a task's data flag can be pointed at, and what must be said about them.
 DATA_FILES = {

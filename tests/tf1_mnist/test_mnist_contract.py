@@ -13,6 +13,7 @@ import sys
 import numpy as np
 import pytest
 
+from common import run
 from tf1_mnist import utils
 from tf1_mnist.models import SoftmaxRegression, TwoLayerNet
 from tf1_mnist.optimizer import SGD
@@ -251,10 +252,11 @@ def test_deepcopy_is_an_independent_model(batch):
 
 def test_checkpoint_saves_what_the_dict_holds(tmp_path, batch):
     x, y = batch
-    model = SoftmaxRegression(checkpoint_dir=str(tmp_path))
+    make = lambda: run.Checkpointer(str(tmp_path))  # noqa: E731
+    model = SoftmaxRegression(make_checkpointer=make)
     model.weights["W1"] = _random_weights(model)["W1"]
     model.save_checkpoint(1)
-    other = SoftmaxRegression(checkpoint_dir=str(tmp_path))
+    other = SoftmaxRegression(make_checkpointer=make)
     before = other.weights["W1"].copy()
     assert other.restore_checkpoint() == 1
     np.testing.assert_array_equal(other.weights["W1"], model.weights["W1"])

@@ -87,19 +87,22 @@ def test_bn_update_ops_run_with_the_train_step(definition):
 
 
 def test_cnn_smoke_and_resume(tmp_path):
-    args = ["--data_source", "embedded", "--batch_size", "128", "--bn", "2d", "--train_limit", "1024", "--learning_rate", "0.003"]
+    args = ["--data-source", "embedded", "--batch-size", "128", "--bn", "2d", "--num-train", "1024", "--lr", "0.003",
+            "--epochs", "2", "--threads", "1"]
     fresh, split = str(tmp_path / "fresh"), str(tmp_path / "split")
-    first = cnn.main(args + ["--epochs", "2", "--run_dir", fresh])
-    cnn.main(args + ["--epochs", "1", "--run_dir", split])
-    resumed = cnn.main(args + ["--epochs", "2", "--run_dir", split])
+    quiet = lambda message: None  # noqa: E731
+    first = cnn.train(cnn.SCHEMA.parse(args + ["--run-dir", fresh]), log=quiet)
+    assert cnn.train(cnn.SCHEMA.parse(args + ["--run-dir", split, "--session-steps", "1"]), log=quiet) is None
+    resumed = cnn.train(cnn.SCHEMA.parse(args + ["--run-dir", split]), log=quiet)
     assert glob.glob(os.path.join(fresh, "events.out.tfevents.*"))
     assert os.path.exists(os.path.join(fresh, "checkpoints", "checkpoint"))
     assert os.path.exists(os.path.join(fresh, "learning_curves.png"))
     val = lambda d: [h["val_accuracy"] for h in files.read_json(os.path.join(d, "history.json"))]  # noqa: E731
     assert val(fresh) == val(split)
     assert first["test_accuracy"] == resumed["test_accuracy"] > 0.3
-    again = cnn.main(["--data_source", "embedded", "--run_dir", fresh, "--eval_only"])
-    assert again["test_accuracy"] == first["test_accuracy"]
+    again = cnn.train(cnn.SCHEMA.parse(["--data-source", "embedded", "--run-dir", fresh, "--eval-only"]), log=quiet)
+    assert again["test_accuracy"] == first["test_accuracy"] and again["checkpoint_epoch"] == 2
+    assert cnn.main(["--data-source", "embedded", "--run-dir", fresh, "--eval-only"]) == 0
     clf = classifier.Classifier(fresh)  # the reusable entry point restores the same weights
     test_x, test_y = utils.load_test_arrays("embedded", dtype=np.float32)
     assert np.mean(clf.predict((test_x * 255).round().astype(np.uint8).reshape(-1, 28, 28)) == test_y) == \

@@ -49,7 +49,7 @@ def test_submission_zip_layout_and_contract_suite_inside(tmp_path):
 
     # The course's entry point works in the course layout too: python main.py --config configs/<name>.yaml
     main = subprocess.run([sys.executable, "main.py", "--config", "configs/config_softmax.yaml", "--epochs", "1",
-                           "--run_dir", "runs/softmax"], cwd=str(root), env=_clean_env(),
+                           "--run-dir", "runs/softmax"], cwd=str(root), env=_clean_env(),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=300)
     assert main.returncode == 0, main.stderr
     with open(str(root / "runs" / "softmax" / "metrics.json")) as handle:

@@ -224,17 +224,17 @@ class _baseNetwork(object):  # pylint: disable=invalid-name  (skeleton name)
     `_forward_backward(X, y, weights) -> (probs, hand_gradients)`.
     """
 
-    def __init__(self, input_size=28 * 28, num_classes=10, checkpoint_dir=None, threads=2):
+    def __init__(self, input_size=28 * 28, num_classes=10, make_checkpointer=None, threads=2):
+        """Args: input_size, num_classes (the skeleton's); make_checkpointer: optional function called inside
+        the graph before it is finalized, returning a checkpointer (`common.run.Run.make_checkpointer`);
+        threads: TensorFlow intra/inter-op threads of the model's session."""
         self.input_size = input_size
         self.num_classes = num_classes
         self._threads = threads
         self.graph = tf.Graph()
         with _quiet_tf_logging(), self.graph.as_default():
             self.ops = self._build_graph()
-            self.checkpointer = None
-            if checkpoint_dir is not None:
-                from common import training  # deferred: plain model use needs no run dir
-                self.checkpointer = training.Checkpointer(checkpoint_dir)
+            self.checkpointer = make_checkpointer() if make_checkpointer is not None else None
             self.graph.finalize()
             config = tf.ConfigProto(intra_op_parallelism_threads=threads, inter_op_parallelism_threads=threads)
             self.session = tf.Session(graph=self.graph, config=config)
@@ -433,9 +433,13 @@ class _baseNetwork(object):  # pylint: disable=invalid-name  (skeleton name)
     def restore_checkpoint(self):
         """Restores the newest checkpoint; returns its step."""
         step = self.checkpointer.restore(self.session)
+        self.refresh()
+        return step
+
+    def refresh(self):
+        """Forgets every cached array: call after the variables were written outside the model (a restore)."""
         for group, names in self._writes["restore"].items():
             self._views[group].invalidate(names)
-        return step
 
     def _init_args(self):
         """Constructor keyword arguments that rebuild this architecture (for `copy.deepcopy`)."""
