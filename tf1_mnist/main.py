@@ -15,8 +15,6 @@ import time
 
 import numpy as np
 
-from common import cli, config, errors, mnist, run, training
-
 
 def _sibling(name):
     """`utils`, `models` or `optimizer` beside this file: `tf1_mnist.<name>` when run as
@@ -25,7 +23,8 @@ def _sibling(name):
     return importlib.import_module("." + name, __package__) if __package__ else importlib.import_module(name)
 
 
-utils = _sibling("utils")
+utils = _sibling("utils")  # first: in the course's layout it also makes `common` importable (see utils.py)
+from common import cli, config, errors, mnist, run, training  # noqa: E402  pylint: disable=wrong-import-position
 
 TASK = "tf1_mnist"
 MODEL_TYPES = ("SoftmaxRegression", "TwoLayerNet")

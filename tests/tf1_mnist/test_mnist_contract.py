@@ -50,8 +50,12 @@ def test_committed_fixtures_equal_the_reference():
 
 
 def test_course_style_suite_runs_from_tf1_mnist_dir():
-    """`python -m unittest course_contract` with cwd tf1_mnist/: passes, prints nothing on stdout."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([REPO, CONTRACT]),
+    """`python -m unittest course_contract` with cwd tf1_mnist/: passes, prints nothing on stdout.
+
+    Only the suite's own folder is on PYTHONPATH, not the repository: `utils` finds `common` one level up itself
+    (with the repository on the path, its `tests` package would shadow a student's `tests/` folder that has no
+    `__init__.py`)."""
+    env = dict(os.environ, PYTHONPATH=CONTRACT,
                TF1_MNIST_FIXTURES=os.path.relpath(os.path.join(CONTRACT, "fixtures"), os.path.join(REPO, "tf1_mnist")))
     proc = subprocess.run([sys.executable, "-m", "unittest", "course_contract"], cwd=os.path.join(REPO, "tf1_mnist"),
                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
