@@ -18,9 +18,10 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tests", "hostile"))
 
-from tests.hostile import cases as hostile  # noqa: E402
-from tests.hostile import test_hostile  # noqa: E402
+import cases as hostile  # noqa: E402
+import test_hostile  # noqa: E402
 
 
 def run(case):

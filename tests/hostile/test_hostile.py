@@ -4,9 +4,12 @@ import os
 import re
 import stat
 
+import sys
+
 import pytest
 
-from tests.hostile import cases as hostile
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cases as hostile  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def materialise(tmp, files):

@@ -7,6 +7,7 @@ NumPy reference `contract/mnist_reference.py`; the committed fixtures must equal
 """
 import copy
 import os
+import shutil
 import subprocess
 import sys
 
@@ -53,8 +54,7 @@ def test_course_style_suite_runs_from_tf1_mnist_dir():
     """`python -m unittest course_contract` with cwd tf1_mnist/: passes, prints nothing on stdout.
 
     Only the suite's own folder is on PYTHONPATH, not the repository: `utils` finds `common` one level up itself
-    (with the repository on the path, its `tests` package would shadow a student's `tests/` folder that has no
-    `__init__.py`)."""
+    (the next test puts the repository on the path)."""
     env = dict(os.environ, PYTHONPATH=CONTRACT,
                TF1_MNIST_FIXTURES=os.path.relpath(os.path.join(CONTRACT, "fixtures"), os.path.join(REPO, "tf1_mnist")))
     proc = subprocess.run([sys.executable, "-m", "unittest", "course_contract"], cwd=os.path.join(REPO, "tf1_mnist"),
@@ -266,3 +266,26 @@ def test_checkpoint_saves_what_the_dict_holds(tmp_path, batch):
     np.testing.assert_array_equal(other.weights["W1"], model.weights["W1"])
     assert not np.array_equal(before, other.weights["W1"])
     assert other.forward(x, y, mode="valid") == model.forward(x, y, mode="valid")
+
+
+def test_student_workflow_with_the_repository_on_pythonpath(tmp_path):
+    """The issue's "done when", literally: the course's tests copied into tf1_mnist/tests/ (no __init__.py), run as
+    `python -m unittest tests.test_contract` from tf1_mnist/ with the repository root on PYTHONPATH. Built in a
+    view of the repository (symlinks, tf1_mnist/ copied) so the real tf1_mnist/tests/ stays the student's."""
+    view = tmp_path / "repo"
+    view.mkdir()
+    for name in os.listdir(REPO):
+        if name != "tf1_mnist" and not name.startswith("."):
+            os.symlink(os.path.join(REPO, name), str(view / name))
+    assert not os.path.exists(os.path.join(REPO, "tests", "__init__.py"))  # else it would shadow tests/ below
+    shutil.copytree(os.path.join(REPO, "tf1_mnist"), str(view / "tf1_mnist"),
+                    ignore=shutil.ignore_patterns("tests", "__pycache__"))
+    student = view / "tf1_mnist" / "tests"
+    shutil.copytree(os.path.join(CONTRACT, "fixtures"), str(student))
+    shutil.copy(os.path.join(CONTRACT, "course_contract.py"), str(student / "test_contract.py"))
+    env = dict(os.environ, PYTHONPATH=str(view))
+    proc = subprocess.run([sys.executable, "-m", "unittest", "tests.test_contract"], cwd=str(view / "tf1_mnist"),
+                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "" and "Ran 17 tests" in proc.stderr
