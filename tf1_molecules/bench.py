@@ -1,7 +1,11 @@
-"""Speed numbers: `python -m tf1_molecules.bench` prints one key=value per line.
+"""Speed numbers: `python -m tf1_molecules.bench [--dataset qm9]` prints one key=value per line.
 
-Measures the default PropertyPredictor (N=8, F=2, width 32, 2 blocks) on CPU: training steps per second
-at batch 64 and inference systems per second at batch 1000, after warm-up runs.
+Synthetic (default): the default PropertyPredictor (N=8, F=2, width 32, 2 blocks) on CPU, training steps
+per second at batch 64 and inference systems per second at batch 1000, after warm-up runs.
+
+QM9 (`--dataset qm9`, needs `make qm9`): the QM9 configuration (`tf1_molecules/configs/qm9.yaml` unless
+flags change it) on real training batches: training molecules/s and inference molecules/s, with batches of
+similar size (`qm9.SizeBatches`, the training default) and, to show what that saves, with random batches.
 """
 import argparse
 import logging
@@ -56,13 +60,65 @@ def bench(threads=2, repeats=50, train_batch=64, infer_batch=1000, num_particles
             "inference_systems_per_sec_batch%d" % infer_batch: infer_batch / infer_s}
 
 
+def bench_qm9(threads=2, steps=60, train_batch=32, infer_batch=256, data_path=None, random_batches=True,
+              **predictor_args):
+    """Training and inference molecules/s on QM9 batches (wall clock, after warm-up steps)."""
+    from tf1_molecules import qm9, qm9_graph
+    molecules = qm9.load(data_path or qm9.DEFAULT_PATH)
+    y = qm9.target_values(molecules, "u0_atomization")
+    split = qm9.split_indices(len(y))
+    train = qm9.subset(molecules, split.train)
+    target = qm9.Standardiser("dressed", train, y[split.train]).forward(train, y[split.train])
+    g = qm9_graph.build_graph(0, 1000, 5e-4, **predictor_args)
+    out = {"threads": threads, "parameters": g.num_parameters, "train_batch": train_batch,
+           "infer_batch": infer_batch}
+    with tf.Session(graph=g.graph, config=training.session_config(threads)) as sess:
+        sess.run(g.init_op)
+        kinds = [("sorted", qm9.SizeBatches(train.num_atoms, train_batch, 0))]
+        if random_batches:
+            rng = np.random.RandomState(0)
+            kinds.append(("random", lambda step: rng.choice(len(train.num_atoms), train_batch, replace=False)))
+        for kind, batches in kinds:
+            feeds = [qm9_graph.feed(g, train, batches(s), target) for s in range(steps + 5)]
+            for fd in feeds[:5]:  # warm-up
+                sess.run(g.train_op, fd)
+            start = time.time()
+            for fd in feeds[5:]:
+                sess.run(g.train_op, fd)
+            seconds = time.time() - start
+            out["train_molecules_per_sec_%s_batches" % kind] = steps * train_batch / seconds
+            out["train_ms_per_step_%s_batches" % kind] = 1000.0 * seconds / steps
+            out["mean_padded_atoms_%s_batches" % kind] = float(np.mean([fd[g.mask].shape[1] for fd in feeds]))
+        val = qm9.subset(molecules, split.val[:max(infer_batch * 8, 2048)])
+        qm9_graph.predict(sess, g, qm9.subset(val, np.arange(infer_batch)), infer_batch)  # warm-up
+        start = time.time()
+        qm9_graph.predict(sess, g, val, infer_batch)
+        out["inference_molecules_per_sec"] = len(val.num_atoms) / (time.time() - start)
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dataset", choices=("synthetic", "qm9"), default="synthetic",
+                        help="synthetic point clouds (default) or QM9 molecules")
     parser.add_argument("--threads", type=int, default=2, help="TF intra/inter-op threads (default 2)")
     parser.add_argument("--repeats", type=int, default=50, help="timed training steps (default 50)")
+    parser.add_argument("--batch-size", type=int, default=32, help="QM9 training batch (default 32)")
+    parser.add_argument("--width", type=int, default=64, help="QM9: feature width (default 64)")
+    parser.add_argument("--num-blocks", type=int, default=3, help="QM9: message passing blocks (default 3)")
+    parser.add_argument("--expansion", choices=("gaussian", "none"), default="gaussian",
+                        help="QM9: phi's input (default gaussian)")
+    parser.add_argument("--table-size", type=int, default=1024,
+                        help="QM9: phi tabulated at this many distances (0: phi on every pair; default 1024)")
     args = parser.parse_args(argv)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    for key, value in bench(args.threads, args.repeats).items():
+    if args.dataset == "qm9":
+        numbers = bench_qm9(args.threads, args.repeats, args.batch_size, width=args.width,
+                            num_blocks=args.num_blocks, table_size=args.table_size or None,
+                            expansion=None if args.expansion == "none" else args.expansion)
+    else:
+        numbers = bench(args.threads, args.repeats)
+    for key, value in numbers.items():
         print("%s=%s" % (key, "%.1f" % value if isinstance(value, float) else value))
     return 0
 

@@ -13,6 +13,7 @@ The first call of a module creates its variables under its own variable scope; e
 them (a second call creating a variable is an error, not a silent copy).
 """
 import collections
+import math
 
 import tensorflow as tf
 
@@ -127,39 +128,110 @@ class PointwiseConvolutionLayer(Module):
         return mlp(f_bar_batch, self.hidden_units, self.F_prime, "psi", output_initializer=self.output_initializer)
 
 
+def gaussian_expansion(d, cutoff, num_centres):
+    """exp(-gamma (d - mu_k)^2) for `num_centres` centres mu_k evenly spaced on [0, cutoff]: (..., K).
+
+    gamma = 1 / (2 * spacing^2), so neighbouring Gaussians cross at half height.
+    """
+    centres = tf.linspace(0.0, float(cutoff), num_centres)                # (K,)
+    spacing = float(cutoff) / (num_centres - 1)
+    return tf.exp(-0.5 / spacing ** 2 * tf.square(d[..., None] - centres))
+
+
+def cosine_cutoff(d, cutoff):
+    """0.5 (cos(pi d / cutoff) + 1) for d < cutoff, else 0: smooth, 1 at d = 0, 0 (with slope 0) at the cutoff."""
+    return tf.where(d < cutoff, 0.5 * (tf.cos(math.pi * d / cutoff) + 1.0), tf.zeros_like(d))
+
+
 class MessagePassingLayer(Module):
-    """f_bar_jk = softplus(sum_i phi(d_ji)_k f_ik), phi: 1 -> 128 (softplus) -> F shared over pairs (eq. 1)."""
+    """f_bar_jk = softplus(sum_i phi(d_ji)_k f_ik), phi: 1 -> 128 (softplus) -> F shared over pairs (eq. 1).
 
-    def __init__(self, N, F, hidden_units=HIDDEN_UNITS, phi_slope=7.0, name="message_passing"):
-        """phi_slope=None: plain Glorot initialisation of phi (the first version, kept to compare)."""
+    Two options for real molecules (off by default, so the synthetic path is unchanged): `expansion`
+    ("gaussian": phi's input is the distance expanded on K Gaussians, phi = MLP K -> 128 -> F) and
+    `cutoff` (phi's output times a cosine cutoff, so atoms farther apart than `cutoff` do not interact).
+    With a `mask`, padded atoms send nothing (their features are zeroed before the sum) and receive
+    nothing (their output rows are zeroed).
+    """
+
+    def __init__(self, N, F, hidden_units=HIDDEN_UNITS, phi_slope=7.0, expansion=None, cutoff=None,
+                 num_centres=32, table_size=None, name="message_passing"):
+        """phi_slope=None: plain Glorot initialisation of phi (the first version, kept to compare).
+
+        table_size: None evaluates phi on every pair (the exam's layer). An int G > 1 (needs `cutoff`)
+        evaluates phi once per step on G distances evenly spaced on [0, cutoff] and interpolates linearly
+        between them for every pair: phi is a function of one number, so the MLP's cost no longer grows
+        with B * N * N (see `tabulated`).
+        """
         super(MessagePassingLayer, self).__init__(name)
+        if expansion not in (None, "gaussian"):
+            raise ValueError("expansion must be None or 'gaussian', got %r" % (expansion,))
+        if (expansion is not None or table_size is not None) and cutoff is None:
+            raise ValueError("a Gaussian expansion or a phi table needs a cutoff (the range of distances)")
+        if table_size is not None and table_size < 2:
+            raise ValueError("table_size must be >= 2, got %r" % (table_size,))
         self.N, self.F, self.hidden_units, self.phi_slope = N, F, hidden_units, phi_slope
+        self.expansion, self.cutoff, self.num_centres = expansion, cutoff, num_centres
+        self.table_size = table_size
 
-    def _build(self, r_batch, f_batch):
-        """Args: r_batch (B, N, 3), f_batch (B, N, F). Returns: f_bar (B, N, F)."""
-        _check_rank3(r_batch, self.N, 3, "r_batch", type(self).__name__)
-        _check_rank3(f_batch, self.N, self.F, "f_batch", type(self).__name__)
-        d = pairwise_distances(r_batch)                          # (B, N, N)
-        # Initialisation of phi (the layer still computes exactly eq. 1). Glorot averages fan-in 1 with
-        # fan-out 128: slopes ~0.2 and zero biases put every hidden unit's kink at d = 0, so phi starts as
-        # a near-linear function of d and the basis {softplus(w d)} is badly conditioned (fitting wells
-        # from exponentials). Slopes up to `phi_slope` and biases spread over (-3, 0.5) * phi_slope put
-        # the kinks -b/w of many units inside the distances that occur (about 0..5 length units), a
-        # better-conditioned, spline-like basis.
-        # The output starts small (1/N) because the sum over i adds N coherent terms.
-        slope = self.phi_slope
-        if slope is None:
+    def phi(self, d):
+        """phi(d) (times the cosine cutoff if there is one): (...) distances -> (..., F)."""
+        if self.expansion == "gaussian":
+            # phi on a smooth basis of the distance (SchNet's choice); the basis is fixed, phi's MLP is
+            # the exam's, one hidden layer of 128 softplus units. Glorot init: the inputs are already spread.
+            d_prime = mlp(gaussian_expansion(d, self.cutoff, self.num_centres), self.hidden_units, self.F,
+                          "phi", output_initializer=tf.variance_scaling_initializer(1.0 / self.N, "fan_avg",
+                                                                                     "uniform"))
+        elif self.phi_slope is None:
             d_prime = mlp(d[..., None], self.hidden_units, self.F, "phi")       # (B, N, N, F)
         else:
+            # Initialisation of phi (the layer still computes exactly eq. 1). Glorot averages fan-in 1 with
+            # fan-out 128: slopes ~0.2 and zero biases put every hidden unit's kink at d = 0, so phi starts as
+            # a near-linear function of d and the basis {softplus(w d)} is badly conditioned (fitting wells
+            # from exponentials). Slopes up to `phi_slope` and biases spread over (-3, 0.5) * phi_slope put
+            # the kinks -b/w of many units inside the distances that occur (about 0..5 length units), a
+            # better-conditioned, spline-like basis.
+            # The output starts small (1/N) because the sum over i adds N coherent terms.
+            slope = self.phi_slope
             d_prime = mlp(d[..., None], self.hidden_units, self.F, "phi",        # (B, N, N, F)
                           hidden_initializer=tf.random_uniform_initializer(-slope, slope),
                           hidden_bias=tf.random_uniform_initializer(-3.0 * slope, 0.5 * slope),
                           output_initializer=tf.variance_scaling_initializer(1.0 / self.N ** 2, "fan_avg",
                                                                              "uniform"))
+        if self.cutoff is not None:
+            d_prime = d_prime * cosine_cutoff(d, self.cutoff)[..., None]
+        return d_prime
+
+    def tabulated(self, d):
+        """phi(d) interpolated linearly from its values at G distances g_0 = 0, ..., g_{G-1} = cutoff.
+
+        The table (G, F) is computed in the graph from phi's variables, so gradients reach them through
+        the interpolation weights. Distances at or beyond the cutoff read the last entry, phi(cutoff) = 0.
+        Error: at most h^2 / 8 * max|phi''| for the spacing h = cutoff / (G - 1).
+        """
+        size = self.table_size
+        spacing = float(self.cutoff) / (size - 1)
+        table = self.phi(tf.linspace(0.0, float(self.cutoff), size))         # (G, F)
+        u = tf.minimum(d / spacing, float(size - 1))                          # (B, N, N) in [0, G-1]
+        lower = tf.minimum(tf.cast(tf.floor(u), tf.int32), size - 2)          # left table index
+        weight = (u - tf.cast(lower, tf.float32))[..., None]                  # (B, N, N, 1) in [0, 1]
+        left, right = tf.gather(table, lower), tf.gather(table, lower + 1)    # (B, N, N, F) each
+        return left + weight * (right - left)
+
+    def _build(self, r_batch, f_batch, mask=None):
+        """Args: r_batch (B, N, 3), f_batch (B, N, F), mask (B, N) float 1/0 or None. Returns: f_bar (B, N, F)."""
+        _check_rank3(r_batch, self.N, 3, "r_batch", type(self).__name__)
+        _check_rank3(f_batch, self.N, self.F, "f_batch", type(self).__name__)
+        d = pairwise_distances(r_batch)                          # (B, N, N)
+        d_prime = self.phi(d) if self.table_size is None else self.tabulated(d)  # (B, N, N, F)
+        if mask is not None:
+            f_batch = f_batch * mask[..., None]                  # padded atoms send nothing
         # sum over the neighbour index i: d'_{j,i,k} * f_{i,k}; the sum over i is what makes the layer
         # equivariant to permutations (any order of neighbours gives the same sum).
         messages = tf.reduce_sum(d_prime * f_batch[:, None, :, :], axis=2)  # (B, N, F)
-        return tf.nn.softplus(messages)
+        out = tf.nn.softplus(messages)
+        if mask is not None:
+            out = out * mask[..., None]                          # ... and receive nothing
+        return out
 
 
 class PropertyPredictor(Module):
@@ -171,24 +243,40 @@ class PropertyPredictor(Module):
     readout:   y = sum_j psi_out(h)_j                         (B, F')
 
     Every stage before the sum treats particles identically and sees positions only through distances.
+
+    layout="exam" is the exam's minimal answer instead (what `exam_torch.py` writes in PyTorch):
+    y = sum_j psi(MP(r, f))_j with one MessagePassingLayer(N, F) on the input features and one
+    PointwiseConvolutionLayer(N, F, F_prime); width, num_blocks and residual are then unused.
     """
 
     def __init__(self, N, F, F_prime=1, width=32, num_blocks=2, hidden_units=HIDDEN_UNITS,
-                 residual=True, init="spread", name="property_predictor"):
+                 residual=True, init="spread", expansion=None, cutoff=None, num_centres=32,
+                 table_size=None, layout="blocks", name="property_predictor"):
         """init: "spread" (default, see MessagePassingLayer) or "glorot" (Glorot everywhere, random
-        readout: the first version, which trained much worse; kept so the comparison can be rerun)."""
+        readout: the first version, which trained much worse; kept so the comparison can be rerun).
+        expansion, cutoff, num_centres, table_size: passed to every MessagePassingLayer (None: the exam's phi)."""
         if init not in ("spread", "glorot"):
             raise ValueError("init must be 'spread' or 'glorot', got %r" % (init,))
+        if layout not in ("blocks", "exam"):
+            raise ValueError("layout must be 'blocks' or 'exam', got %r" % (layout,))
         phi_slope = 7.0 if init == "spread" else None
         readout_init = tf.zeros_initializer() if init == "spread" else None
         super(PropertyPredictor, self).__init__(name)
         self.N, self.F, self.F_prime = N, F, F_prime
-        self.residual = residual
+        self.residual, self.layout = residual, layout
+        if layout == "exam":
+            with tf.variable_scope(self._scope):
+                self.message_passing = MessagePassingLayer(N, F, hidden_units, phi_slope, expansion, cutoff,
+                                                           num_centres, table_size)
+                self.pointwise = PointwiseConvolutionLayer(N, F, F_prime, hidden_units,
+                                                           output_initializer=readout_init)
+            return
         # Sub-modules are configured inside our scope so their variables nest under it.
         with tf.variable_scope(self._scope):
             self.embedding = PointwiseConvolutionLayer(N, F, width, hidden_units, name="embedding")
-            self.message_layers = [MessagePassingLayer(N, width, hidden_units, phi_slope,
-                                                       name="message_passing_%d" % i) for i in range(num_blocks)]
+            self.message_layers = [MessagePassingLayer(N, width, hidden_units, phi_slope, expansion, cutoff,
+                                                       num_centres, table_size, name="message_passing_%d" % i)
+                                   for i in range(num_blocks)]
             self.update_layers = [PointwiseConvolutionLayer(N, width, width, hidden_units, name="update_%d" % i)
                                   for i in range(num_blocks)]
             # Zero-initialised last layer: the prediction starts at 0, i.e. at the (standardised) mean,
@@ -196,15 +284,26 @@ class PropertyPredictor(Module):
             self.readout = PointwiseConvolutionLayer(N, width, F_prime, hidden_units,
                                                      output_initializer=readout_init, name="readout")
 
-    def _build(self, r_batch, f_batch):
-        """Args: r_batch (B, N, 3), f_batch (B, N, F). Returns: (B, F_prime)."""
+    def _build(self, r_batch, f_batch, mask=None):
+        """Args: r_batch (B, N, 3), f_batch (B, N, F), mask (B, N) float 1/0 or None (all real).
+
+        Returns: (B, F_prime). With a mask, padded atoms take no part: they send and receive no messages
+        and their readout is left out of the sum, so adding padded atoms changes nothing.
+        """
         _check_rank3(r_batch, self.N, 3, "r_batch", type(self).__name__)
         _check_rank3(f_batch, self.N, self.F, "f_batch", type(self).__name__)
+        if self.layout == "exam":
+            per_particle = self.pointwise(self.message_passing(r_batch, f_batch, mask))   # (B, N, F')
+            if mask is not None:
+                per_particle = per_particle * mask[..., None]
+            return tf.reduce_sum(per_particle, axis=1)
         h = self.embedding(f_batch)                              # (B, N, width)
         for message, update in zip(self.message_layers, self.update_layers):
-            delta = update(message(r_batch, h))                  # (B, N, width)
+            delta = update(message(r_batch, h, mask))            # (B, N, width)
             h = h + delta if self.residual else delta
         per_particle = self.readout(h)                           # (B, N, F')
+        if mask is not None:
+            per_particle = per_particle * mask[..., None]        # padded atoms are not in the sum
         return tf.reduce_sum(per_particle, axis=1)               # (B, F'): sum over particles
 
 

@@ -1,7 +1,9 @@
-"""Train the PropertyPredictor on synthetic Morse-energy systems: `python -m tf1_molecules.train --help`.
+"""Train the PropertyPredictor on synthetic Morse-energy systems or QM9: `python -m tf1_molecules.train --help`.
 
-Writes runs/tf1_molecules/<name>/{config.yaml, checkpoints/, events.*, history.json, metrics.json,
-loss_curve.png, val_scatter.png}. Stop it with Ctrl-C and run the same command again to resume.
+Synthetic (default): writes runs/tf1_molecules/<name>/{config.yaml, checkpoints/, events.*, history.json,
+metrics.json, loss_curve.png, val_scatter.png}. QM9 (`--config tf1_molecules/configs/qm9.yaml`, i.e.
+`--dataset qm9` with the QM9 settings): the same files with test-split errors (see `qm9_run.py`).
+Stop it with Ctrl-C and run the same command again to resume.
 """
 import collections
 import logging
@@ -40,6 +42,19 @@ DEFAULTS = collections.OrderedDict([
     ("eval_every", 250),
     ("checkpoint_every", 1000),
     ("threads", 2),
+    # QM9 (used when dataset is qm9; tf1_molecules/configs/qm9.yaml sets the QM9 values of the keys above)
+    ("dataset", "synthetic"),
+    ("data_path", "data/qm9/qm9.npz"),
+    ("target", "u0_atomization"),
+    ("train_size", 110000),
+    ("val_size", 10000),
+    ("split_seed", 0),
+    ("expansion", "none"),
+    ("cutoff", 0.0),
+    ("num_centres", 64),
+    ("table_size", 0),
+    ("loss", "mse"),
+    ("eval_molecules", 2000),
 ])
 
 HELP = {
@@ -63,6 +78,18 @@ HELP = {
     "eval_every": "steps between validation evaluations",
     "checkpoint_every": "steps between checkpoints",
     "threads": "TensorFlow intra/inter-op threads",
+    "dataset": "'synthetic' (Morse point clouds made here) or 'qm9' (needs `make qm9`)",
+    "data_path": "qm9: the npz written by `make qm9`",
+    "target": "qm9: 'u0_atomization' (kcal/mol) or 'gap' (HOMO-LUMO gap, meV)",
+    "train_size": "qm9: training molecules, the first ones of the fixed 110,000-molecule training split",
+    "val_size": "qm9: validation molecules (test = the molecules after train 110,000 + validation)",
+    "split_seed": "qm9: seed of the train / validation / test permutation",
+    "expansion": "qm9: phi's input: 'none' (the distance, as in the exam) or 'gaussian' (num_centres Gaussians on [0, cutoff])",
+    "cutoff": "qm9: cosine cutoff radius in Angstrom (0: none)",
+    "num_centres": "qm9: Gaussians of the distance expansion",
+    "table_size": "qm9: evaluate phi at this many distances in [0, cutoff] and interpolate (0: phi on every pair)",
+    "loss": "qm9: 'mse' or 'mae' on the standardised target",
+    "eval_molecules": "qm9: validation molecules evaluated every eval_every steps (all at the end)",
 }
 
 Graph = collections.namedtuple(
@@ -262,6 +289,11 @@ def run(cfg, log=print, stop_at=None):
 def main(argv=None):
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # TF 1.15's deprecation chatter
     cfg = config.parse(DEFAULTS, argv, description=__doc__.split("\n")[0], help=HELP)
+    if cfg.dataset == "qm9":
+        from tf1_molecules import qm9_run
+        return qm9_run.main(cfg)
+    if cfg.dataset != "synthetic":
+        raise config.ConfigError("dataset must be 'synthetic' or 'qm9', got %r" % (cfg.dataset,))
     run(cfg)
     return 0
 

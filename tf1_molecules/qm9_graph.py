@@ -1,0 +1,82 @@
+"""The QM9 training and inference graph for the PropertyPredictor, built once, and its evaluation.
+
+Batches are fed (positions, one-hot atom types, mask, standardised target), each cut to its largest
+molecule (see `qm9.SizeBatches`); the particle axis is dynamic, so one graph serves every batch size n.
+"""
+import collections
+
+import numpy as np
+import tensorflow as tf
+
+from common import training
+from tf1_molecules import model, qm9
+
+Graph = collections.namedtuple(
+    "Graph", "graph, global_step, positions, features, mask, target, prediction, loss, train_op, lr, init_op, "
+             "checkpointer, num_parameters")
+
+
+def build_predictor(width=64, num_blocks=3, hidden_units=model.HIDDEN_UNITS, expansion="gaussian", cutoff=6.0,
+                    num_centres=64, table_size=1024):
+    """The PropertyPredictor configured for QM9 molecules (F = 5 one-hot element features, N <= 29)."""
+    return model.PropertyPredictor(qm9.MAX_ATOMS, len(qm9.ELEMENTS), 1, width=width, num_blocks=num_blocks,
+                                   hidden_units=hidden_units, expansion=expansion, cutoff=cutoff,
+                                   num_centres=num_centres, table_size=table_size)
+
+
+def build_graph(seed, steps, lr, loss="mse", checkpoint_dir=None, **predictor_args):
+    """Builds the graph once and finalizes it.
+
+    Args:
+      seed: graph-level seed (initialisation).
+      steps: total training steps (the cosine learning-rate decay ends there).
+      lr: initial Adam learning rate.
+      loss: "mse" or "mae" on the standardised target.
+      checkpoint_dir: where the Checkpointer saves (None: no Checkpointer, e.g. for benchmarks).
+      predictor_args: passed to `build_predictor`.
+
+    Returns:
+      Graph. Feed positions (B, n, 3), features (B, n, 5), mask (B, n) and, for training, target (B,).
+    """
+    if loss not in ("mse", "mae"):
+        raise ValueError("loss must be 'mse' or 'mae', got %r" % (loss,))
+    graph = tf.Graph()
+    with graph.as_default():
+        training.seed_everything(seed)
+        global_step = tf.train.get_or_create_global_step()
+        predictor = build_predictor(**predictor_args)
+        with tf.name_scope("input"):
+            positions = tf.placeholder(tf.float32, [None, None, 3], name="positions")
+            features = tf.placeholder(tf.float32, [None, None, len(qm9.ELEMENTS)], name="features")
+            mask = tf.placeholder(tf.float32, [None, None], name="mask")
+            target = tf.placeholder(tf.float32, [None], name="target_standardised")
+        prediction = predictor(positions, features, mask)[:, 0]          # (B,) standardised units
+        with tf.name_scope("loss"):
+            err = prediction - target
+            loss_t = tf.reduce_mean(tf.square(err)) if loss == "mse" else tf.reduce_mean(tf.abs(err))
+        lr_t = tf.train.cosine_decay(lr, global_step, steps, alpha=0.05)
+        train_op = tf.train.AdamOptimizer(lr_t).minimize(loss_t, global_step=global_step,
+                                                         var_list=predictor.trainable_variables)
+        init_op = tf.global_variables_initializer()
+        checkpointer = training.Checkpointer(checkpoint_dir) if checkpoint_dir else None
+        num_parameters = int(sum(np.prod(v.shape.as_list()) for v in predictor.trainable_variables))
+    graph.finalize()
+    return Graph(graph, global_step, positions, features, mask, target, prediction, loss_t, train_op, lr_t,
+                 init_op, checkpointer, num_parameters)
+
+
+def feed(g, molecules, idx, target=None):
+    """The feed dict of molecules `idx` (target: their standardised values, for training)."""
+    r, f, m = qm9.batch_arrays(molecules, idx)
+    out = {g.positions: r, g.features: f, g.mask: m}
+    if target is not None:
+        out[g.target] = target[idx]
+    return out
+
+
+def predict(sess, g, molecules, batch_size=256):
+    """Standardised predictions for every molecule of `molecules`, (M,) float64, in their order."""
+    out = np.empty(len(molecules.num_atoms))
+    for idx in qm9.eval_batches(molecules.num_atoms, batch_size):
+        out[idx] = sess.run(g.prediction, feed(g, molecules, idx))
+    return out
