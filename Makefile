@@ -16,7 +16,7 @@ export PYTHONHASHSEED ?= 0
 PYTHON36 ?= $(shell for c in python3.6 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.6*/bin/python3.6 2>/dev/null | sort -V | tail -n 1); do \
 	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 6)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 
-.PHONY: help setup constraints hostile demo test test-all bench report tensorboard docker-build cluster-demo setup-onednn test-onednn bench-onednn bench-compare gan-results submission data lint-docker docs-engine fashion-mnist clean
+.PHONY: help setup constraints hostile demo test test-all bench report tensorboard docker-build cluster-demo setup-onednn test-onednn bench-onednn bench-compare gan-results submission data qm9 lint-docker docs-engine fashion-mnist clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -40,6 +40,19 @@ constraints:  ## re-pin constraints.txt from what .venv resolved (after changing
 
 data: $(STAMP)  ## build generated data (dates corpus) if missing
 	@if [ -f tf1_dates/datagen.py ]; then $(PY) -m tf1_dates.datagen; fi
+
+# QM9 for tf1_molecules: the qm9pack wheel is only downloaded (never installed) into a cache folder, and
+# its CSVs are converted by tf1_molecules/qm9.py (standard library + NumPy) into data/qm9/ (not committed).
+QM9_CACHE ?= .cache/qm9
+QM9_WHEEL := $(QM9_CACHE)/qm9pack-1.0.3-py3-none-any.whl
+qm9: data/qm9/qm9.npz  ## QM9 molecules for tf1_molecules (pip download of qm9pack 1.0.3 -> data/qm9/)
+
+$(QM9_WHEEL): | $(STAMP)
+	@mkdir -p $(QM9_CACHE)
+	$(PY) -m pip download --no-deps --quiet --disable-pip-version-check qm9pack==1.0.3 -d $(QM9_CACHE)
+
+data/qm9/qm9.npz: | $(STAMP) $(QM9_WHEEL)
+	$(PY) -m tf1_molecules.qm9 --wheel $(QM9_WHEEL) --out data/qm9 --expect 130831
 
 demo: $(STAMP) data  ## quick run of every task, then the report
 	@set -e; for t in $(TASKS); do \
@@ -127,7 +140,7 @@ docs-engine:  ## install the PDF engine for `make report` into .tools-docs (best
 	  || echo "note: the document engine (requirements-docs.txt) could not be installed; make report writes Markdown only"
 
 clean:  ## remove outputs (runs/, reports/, generated data); keeps .venv
-	rm -rf runs reports data/dates .pytest_cache
+	rm -rf runs reports data/dates data/qm9 .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 fashion-mnist:  ## install Debian's dataset-fashion-mnist (needs root + apt) for source="fashion_mnist"

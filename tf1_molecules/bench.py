@@ -60,8 +60,26 @@ def bench(threads=2, repeats=50, train_batch=64, infer_batch=1000, num_particles
             "inference_systems_per_sec_batch%d" % infer_batch: infer_batch / infer_s}
 
 
+def _profile(sess, g, feeds):
+    """Milliseconds per training step by TF op type (from full traces of a few sorted-batch steps)."""
+    import collections
+    total = collections.Counter()
+    for fd in feeds:
+        meta = tf.RunMetadata()
+        sess.run(g.train_op, fd, options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE), run_metadata=meta)
+        for dev in meta.step_stats.dev_stats:
+            if "/device:CPU" not in dev.device:  # the same ops are listed again under /host:CPU
+                continue
+            for node in dev.node_stats:
+                label = node.timeline_label
+                kind = label.split(" = ")[1].split("(")[0] if " = " in label else node.node_name
+                total[kind] += node.all_end_rel_micros
+    return collections.OrderedDict(("profile_ms_per_step_%s" % k, v / 1000.0 / len(feeds))
+                                   for k, v in total.most_common(8))
+
+
 def bench_qm9(threads=2, steps=60, train_batch=32, infer_batch=256, data_path=None, random_batches=True,
-              **predictor_args):
+              profile=False, **predictor_args):
     """Training and inference molecules/s on QM9 batches (wall clock, after warm-up steps)."""
     from tf1_molecules import qm9, qm9_graph
     molecules = qm9.load(data_path or qm9.DEFAULT_PATH)
@@ -89,6 +107,8 @@ def bench_qm9(threads=2, steps=60, train_batch=32, infer_batch=256, data_path=No
             out["train_molecules_per_sec_%s_batches" % kind] = steps * train_batch / seconds
             out["train_ms_per_step_%s_batches" % kind] = 1000.0 * seconds / steps
             out["mean_padded_atoms_%s_batches" % kind] = float(np.mean([fd[g.mask].shape[1] for fd in feeds]))
+        if profile:
+            out.update(_profile(sess, g, feeds[5:15]))
         val = qm9.subset(molecules, split.val[:max(infer_batch * 8, 2048)])
         qm9_graph.predict(sess, g, qm9.subset(val, np.arange(infer_batch)), infer_batch)  # warm-up
         start = time.time()
@@ -108,12 +128,15 @@ def main(argv=None):
     parser.add_argument("--num-blocks", type=int, default=3, help="QM9: message passing blocks (default 3)")
     parser.add_argument("--expansion", choices=("gaussian", "none"), default="gaussian",
                         help="QM9: phi's input (default gaussian)")
+    parser.add_argument("--profile", action="store_true", help="QM9: also print ms per step by TF op type")
+    parser.add_argument("--no-shift", action="store_true", help="QM9: plain softplus instead of the shifted one")
     parser.add_argument("--table-size", type=int, default=1024,
                         help="QM9: phi tabulated at this many distances (0: phi on every pair; default 1024)")
     args = parser.parse_args(argv)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     if args.dataset == "qm9":
-        numbers = bench_qm9(args.threads, args.repeats, args.batch_size, width=args.width,
+        numbers = bench_qm9(args.threads, args.repeats, args.batch_size, profile=args.profile,
+                            shifted=not args.no_shift, width=args.width,
                             num_blocks=args.num_blocks, table_size=args.table_size or None,
                             expansion=None if args.expansion == "none" else args.expansion)
     else:

@@ -78,10 +78,17 @@ def dense(x, units, name, activation=None, kernel_initializer=None, bias_initial
         return activation(y) if activation is not None else y
 
 
-def mlp(x, units, out_units, name, hidden_initializer=None, output_initializer=None, hidden_bias=None):
+def shifted_softplus(x):
+    """softplus(x) - log 2: zero at zero. The same function class as softplus inside an MLP (the next
+    layer's bias absorbs the constant), but activations start centred instead of at 0.69 everywhere."""
+    return tf.nn.softplus(x) - math.log(2.0)
+
+
+def mlp(x, units, out_units, name, hidden_initializer=None, output_initializer=None, hidden_bias=None,
+        activation=tf.nn.softplus):
     """One hidden layer with softplus (the seed's choice for phi and psi), linear output."""
     with tf.variable_scope(name):
-        hidden = dense(x, units, "hidden", activation=tf.nn.softplus, kernel_initializer=hidden_initializer,
+        hidden = dense(x, units, "hidden", activation=activation, kernel_initializer=hidden_initializer,
                        bias_initializer=hidden_bias)
         return dense(hidden, out_units, "output", kernel_initializer=output_initializer)
 
@@ -117,15 +124,16 @@ class PointwiseConvolutionLayer(Module):
     """f'_j = psi(f_bar_j): the same MLP psi (F -> 128 softplus -> F') applied to every particle (eq. 2)."""
 
     def __init__(self, N, F, F_prime, hidden_units=HIDDEN_UNITS, output_initializer=None,
-                 name="pointwise_convolution"):
+                 activation=tf.nn.softplus, name="pointwise_convolution"):
         super(PointwiseConvolutionLayer, self).__init__(name)
         self.N, self.F, self.F_prime, self.hidden_units = N, F, F_prime, hidden_units
-        self.output_initializer = output_initializer
+        self.output_initializer, self.activation = output_initializer, activation
 
     def _build(self, f_bar_batch):
         """Args: f_bar_batch (B, N, F). Returns: (B, N, F')."""
         _check_rank3(f_bar_batch, self.N, self.F, "f_bar_batch", type(self).__name__)
-        return mlp(f_bar_batch, self.hidden_units, self.F_prime, "psi", output_initializer=self.output_initializer)
+        return mlp(f_bar_batch, self.hidden_units, self.F_prime, "psi", output_initializer=self.output_initializer,
+                   activation=self.activation)
 
 
 def gaussian_expansion(d, cutoff, num_centres):
@@ -154,7 +162,7 @@ class MessagePassingLayer(Module):
     """
 
     def __init__(self, N, F, hidden_units=HIDDEN_UNITS, phi_slope=7.0, expansion=None, cutoff=None,
-                 num_centres=32, table_size=None, name="message_passing"):
+                 num_centres=32, table_size=None, activation=tf.nn.softplus, name="message_passing"):
         """phi_slope=None: plain Glorot initialisation of phi (the first version, kept to compare).
 
         table_size: None evaluates phi on every pair (the exam's layer). An int G > 1 (needs `cutoff`)
@@ -171,7 +179,7 @@ class MessagePassingLayer(Module):
             raise ValueError("table_size must be >= 2, got %r" % (table_size,))
         self.N, self.F, self.hidden_units, self.phi_slope = N, F, hidden_units, phi_slope
         self.expansion, self.cutoff, self.num_centres = expansion, cutoff, num_centres
-        self.table_size = table_size
+        self.table_size, self.activation = table_size, activation
 
     def phi(self, d):
         """phi(d) (times the cosine cutoff if there is one): (...) distances -> (..., F)."""
@@ -179,7 +187,7 @@ class MessagePassingLayer(Module):
             # phi on a smooth basis of the distance (SchNet's choice); the basis is fixed, phi's MLP is
             # the exam's, one hidden layer of 128 softplus units. Glorot init: the inputs are already spread.
             d_prime = mlp(gaussian_expansion(d, self.cutoff, self.num_centres), self.hidden_units, self.F,
-                          "phi", output_initializer=tf.variance_scaling_initializer(1.0 / self.N, "fan_avg",
+                          "phi", activation=self.activation, output_initializer=tf.variance_scaling_initializer(1.0 / self.N, "fan_avg",
                                                                                      "uniform"))
         elif self.phi_slope is None:
             d_prime = mlp(d[..., None], self.hidden_units, self.F, "phi")       # (B, N, N, F)
@@ -228,7 +236,7 @@ class MessagePassingLayer(Module):
         # sum over the neighbour index i: d'_{j,i,k} * f_{i,k}; the sum over i is what makes the layer
         # equivariant to permutations (any order of neighbours gives the same sum).
         messages = tf.reduce_sum(d_prime * f_batch[:, None, :, :], axis=2)  # (B, N, F)
-        out = tf.nn.softplus(messages)
+        out = self.activation(messages)                          # rho
         if mask is not None:
             out = out * mask[..., None]                          # ... and receive nothing
         return out
@@ -251,10 +259,11 @@ class PropertyPredictor(Module):
 
     def __init__(self, N, F, F_prime=1, width=32, num_blocks=2, hidden_units=HIDDEN_UNITS,
                  residual=True, init="spread", expansion=None, cutoff=None, num_centres=32,
-                 table_size=None, layout="blocks", name="property_predictor"):
+                 table_size=None, layout="blocks", shifted=False, name="property_predictor"):
         """init: "spread" (default, see MessagePassingLayer) or "glorot" (Glorot everywhere, random
         readout: the first version, which trained much worse; kept so the comparison can be rerun).
-        expansion, cutoff, num_centres, table_size: passed to every MessagePassingLayer (None: the exam's phi)."""
+        expansion, cutoff, num_centres, table_size: passed to every MessagePassingLayer (None: the exam's phi).
+        shifted: shifted softplus (softplus - log 2) for every nonlinearity instead of softplus."""
         if init not in ("spread", "glorot"):
             raise ValueError("init must be 'spread' or 'glorot', got %r" % (init,))
         if layout not in ("blocks", "exam"):
@@ -264,25 +273,28 @@ class PropertyPredictor(Module):
         super(PropertyPredictor, self).__init__(name)
         self.N, self.F, self.F_prime = N, F, F_prime
         self.residual, self.layout = residual, layout
+        act = shifted_softplus if shifted else tf.nn.softplus
         if layout == "exam":
             with tf.variable_scope(self._scope):
                 self.message_passing = MessagePassingLayer(N, F, hidden_units, phi_slope, expansion, cutoff,
-                                                           num_centres, table_size)
+                                                           num_centres, table_size, act)
                 self.pointwise = PointwiseConvolutionLayer(N, F, F_prime, hidden_units,
-                                                           output_initializer=readout_init)
+                                                           output_initializer=readout_init, activation=act)
             return
         # Sub-modules are configured inside our scope so their variables nest under it.
         with tf.variable_scope(self._scope):
-            self.embedding = PointwiseConvolutionLayer(N, F, width, hidden_units, name="embedding")
+            self.embedding = PointwiseConvolutionLayer(N, F, width, hidden_units, activation=act, name="embedding")
             self.message_layers = [MessagePassingLayer(N, width, hidden_units, phi_slope, expansion, cutoff,
-                                                       num_centres, table_size, name="message_passing_%d" % i)
+                                                       num_centres, table_size, act, name="message_passing_%d" % i)
                                    for i in range(num_blocks)]
-            self.update_layers = [PointwiseConvolutionLayer(N, width, width, hidden_units, name="update_%d" % i)
+            self.update_layers = [PointwiseConvolutionLayer(N, width, width, hidden_units, activation=act,
+                                                            name="update_%d" % i)
                                   for i in range(num_blocks)]
             # Zero-initialised last layer: the prediction starts at 0, i.e. at the (standardised) mean,
             # instead of a random sum of N large terms; gradients still reach it through the kernel.
             self.readout = PointwiseConvolutionLayer(N, width, F_prime, hidden_units,
-                                                     output_initializer=readout_init, name="readout")
+                                                     output_initializer=readout_init, activation=act,
+                                                     name="readout")
 
     def _build(self, r_batch, f_batch, mask=None):
         """Args: r_batch (B, N, 3), f_batch (B, N, F), mask (B, N) float 1/0 or None (all real).

@@ -17,11 +17,11 @@ Graph = collections.namedtuple(
 
 
 def build_predictor(width=64, num_blocks=3, hidden_units=model.HIDDEN_UNITS, expansion="gaussian", cutoff=6.0,
-                    num_centres=64, table_size=1024):
+                    num_centres=64, table_size=1024, shifted=True):
     """The PropertyPredictor configured for QM9 molecules (F = 5 one-hot element features, N <= 29)."""
     return model.PropertyPredictor(qm9.MAX_ATOMS, len(qm9.ELEMENTS), 1, width=width, num_blocks=num_blocks,
                                    hidden_units=hidden_units, expansion=expansion, cutoff=cutoff,
-                                   num_centres=num_centres, table_size=table_size)
+                                   num_centres=num_centres, table_size=table_size, shifted=shifted)
 
 
 def build_graph(seed, steps, lr, loss="mse", checkpoint_dir=None, **predictor_args):

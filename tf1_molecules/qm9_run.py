@@ -65,7 +65,7 @@ def run(cfg, log=print, stop_at=None):
                               num_blocks=cfg.num_blocks, hidden_units=cfg.hidden_units,
                               expansion=None if cfg.expansion == "none" else cfg.expansion,
                               cutoff=cfg.cutoff or None, num_centres=cfg.num_centres,
-                              table_size=cfg.table_size or None)
+                              table_size=cfg.table_size or None, shifted=cfg.shifted_softplus)
     batches = qm9.SizeBatches(train.num_atoms, cfg.batch_size, cfg.seed)
     val_probe = qm9.subset(val, np.arange(min(cfg.eval_molecules, len(y_val))))
     unit = qm9.TARGETS[cfg.target].unit

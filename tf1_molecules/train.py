@@ -55,6 +55,7 @@ DEFAULTS = collections.OrderedDict([
     ("table_size", 0),
     ("loss", "mse"),
     ("eval_molecules", 2000),
+    ("shifted_softplus", False),
 ])
 
 HELP = {
@@ -90,6 +91,7 @@ HELP = {
     "table_size": "qm9: evaluate phi at this many distances in [0, cutoff] and interpolate (0: phi on every pair)",
     "loss": "qm9: 'mse' or 'mae' on the standardised target",
     "eval_molecules": "qm9: validation molecules evaluated every eval_every steps (all at the end)",
+    "shifted_softplus": "qm9: softplus(x) - log 2 for every nonlinearity (same function class, centred activations)",
 }
 
 Graph = collections.namedtuple(

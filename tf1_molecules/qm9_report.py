@@ -1,0 +1,126 @@
+"""QM9 learning curve: `python -m tf1_molecules.qm9_report` -> a Markdown table and a figure.
+
+Reads every finished `runs/tf1_molecules/qm9_<target>_<size>/metrics.json`, computes the three baselines on
+the same split and training molecules (predict the mean, dressed atoms, pair-distance histograms + element
+counts; cached in `runs/tf1_molecules/qm9_baselines.json`), and writes `reports/qm9_learning_curve.md` and
+`reports/qm9_learning_curve.png`.
+"""
+import argparse
+import glob
+import os
+import sys
+
+import numpy as np
+
+from common import files, plots
+from tf1_molecules import qm9
+
+# SchNet's published QM9 U0 test MAE (kcal/mol) by training-set size: Schütt et al., "SchNet: a
+# continuous-filter convolutional neural network for modeling quantum interactions", NeurIPS 2017, Table 1.
+SCHNET_U0_KCAL_MOL = {50000: 0.59, 100000: 0.34, 110462: 0.31}
+
+
+def baselines(target, sizes, data_path=qm9.DEFAULT_PATH, cache_path=None, log=print):
+    """{size: {"mean", "dressed_atom", "pair_histogram"}} test MAEs in the target's unit (cached by key)."""
+    cache = files.read_json(cache_path) if cache_path and os.path.exists(cache_path) else {}
+    missing = [s for s in sizes if "%s/%d" % (target, s) not in cache]
+    if missing:
+        molecules = qm9.load(data_path)
+        y = qm9.target_values(molecules, target)
+        for size in missing:
+            split = qm9.split_indices(len(y), train_size=size)
+            result = qm9.baselines(qm9.subset(molecules, split.train), qm9.subset(molecules, split.test),
+                                   y[split.train], y[split.test])
+            cache["%s/%d" % (target, size)] = result
+            log("baselines %s %d: %s" % (target, size, dict(result)))
+            if cache_path:
+                files.write_json(cache_path, cache)
+    return {s: cache["%s/%d" % (target, s)] for s in sizes}
+
+
+def collect(runs_dir):
+    """{(target, size): metrics} of the finished QM9 runs."""
+    out = {}
+    for path in sorted(glob.glob(os.path.join(runs_dir, "qm9_*", "metrics.json"))):
+        metrics = files.read_json(path)
+        if metrics.get("dataset") == "qm9":
+            metrics["run_dir"] = os.path.dirname(path)
+            out[(metrics["target"], metrics["num_train"])] = metrics
+    return out
+
+
+def table(runs, base):
+    lines = ["| target | training molecules | steps | CPU h | network test MAE | dressed atoms | pair histograms "
+             "| predict the mean | SchNet (paper) |", "|---|---|---|---|---|---|---|---|---|"]
+    for (target, size), m in sorted(runs.items()):
+        unit = qm9.TARGETS[target].unit
+        key = "mae_kcal_mol" if unit == "kcal/mol" else "mae_meV"
+        b = base[target][size]
+        net = m["test"][key]
+        extra = " (%.0f meV)" % m["test"]["mae_meV"] if unit == "kcal/mol" else ""
+        schnet = SCHNET_U0_KCAL_MOL.get(size) if target == "u0_atomization" else None
+        lines.append("| %s | %d | %d | %.2f | **%.2f %s**%s | %.2f | %.2f | %.1f | %s |" % (
+            target, size, m["steps"], m["cpu_seconds_training"] / 3600.0, net, unit, extra, b["dressed_atom"],
+            b["pair_histogram"], b["mean"], "%.2f" % schnet if schnet else "–"))
+    return "\n".join(lines) + "\n"
+
+
+def figure(path, runs, base, target="u0_atomization"):
+    sizes = sorted(s for t, s in runs if t == target)
+    if not sizes:
+        return
+    key = "mae_kcal_mol"
+    curves = {
+        "network (test)": (sizes, [runs[(target, s)]["test"][key] for s in sizes]),
+        "dressed atoms": (sizes, [base[target][s]["dressed_atom"] for s in sizes]),
+        "pair histograms + counts": (sizes, [base[target][s]["pair_histogram"] for s in sizes]),
+        "SchNet (NeurIPS 2017)": (sorted(SCHNET_U0_KCAL_MOL), [SCHNET_U0_KCAL_MOL[s] for s in
+                                                                sorted(SCHNET_U0_KCAL_MOL)]),
+        "chemical accuracy": ([min(sizes), max(sizes)], [1.0, 1.0]),
+    }
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for label, (x, yv) in curves.items():
+        style = "k--" if label == "chemical accuracy" else "o-"
+        ax.plot(x, yv, style, label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("training molecules")
+    ax.set_ylabel("test MAE, U0 atomization (kcal/mol)")
+    ax.set_title("QM9 learning curve (%d steps per run)" % runs[(target, sizes[0])]["steps"])
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    plots.save_figure(fig, path, dpi=110)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", default=os.path.join("runs", "tf1_molecules"), help="QM9 run dirs live here")
+    parser.add_argument("--data-path", default=qm9.DEFAULT_PATH, help="the npz of `make qm9`")
+    parser.add_argument("--out", default="reports", help="output folder (default reports)")
+    parser.add_argument("--baselines-only", nargs="*", type=int, default=None, metavar="SIZE",
+                        help="only compute (and cache) the U0 baselines for these training sizes")
+    args = parser.parse_args(argv)
+    cache = os.path.join(args.runs, "qm9_baselines.json")
+    if args.baselines_only is not None:
+        for target in qm9.TARGETS:
+            baselines(target, args.baselines_only, args.data_path, cache)
+        return 0
+    runs = collect(args.runs)
+    if not runs:
+        sys.stderr.write("no finished QM9 runs in %s\n" % args.runs)
+        return 2
+    base = {t: baselines(t, sorted(s for tt, s in runs if tt == t), args.data_path, cache) for t in {t for t, _ in runs}}
+    text = "# QM9 learning curve\n\nTest MAE (%d test molecules); `python -m tf1_molecules.qm9_report`.\n\n" % (
+        next(iter(runs.values()))["num_test"]) + table(runs, base)
+    files.write_text(os.path.join(args.out, "qm9_learning_curve.md"), text)
+    figure(os.path.join(args.out, "qm9_learning_curve.png"), runs, base)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
