@@ -88,6 +88,7 @@ def bench_qm9(threads=2, steps=60, train_batch=32, infer_batch=256, data_path=No
     train = qm9.subset(molecules, split.train)
     target = qm9.Standardiser("dressed", train, y[split.train]).forward(train, y[split.train])
     g = qm9_graph.build_graph(0, 1000, 5e-4, **predictor_args)
+    g.graph.finalize()
     out = {"threads": threads, "parameters": g.num_parameters, "train_batch": train_batch,
            "infer_batch": infer_batch}
     with tf.Session(graph=g.graph, config=training.session_config(threads)) as sess:

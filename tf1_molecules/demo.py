@@ -4,30 +4,27 @@ Trains the PropertyPredictor on fewer steps than `tf1_molecules.train`'s default
 runs/tf1_molecules/demo, and prints the validation error next to the predict-the-mean baseline.
 Running it again resumes (and, if already finished, just re-evaluates the last checkpoint).
 """
-import logging
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from common import cli
+from tf1_molecules import train
 
-from common import config, training  # noqa: E402
-from tf1_molecules import train  # noqa: E402
-
-DEMO_OVERRIDES = {"steps": 2500, "eval_every": 250, "checkpoint_every": 500}
+DEMO_OVERRIDES = {"steps": 2500, "eval_every": 250, "ckpt_every": 500}
 
 
-@config.exit_on_error
+@cli.entry_point
 def main(argv=None):
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    defaults = dict(train.DEFAULTS)
-    defaults.update(DEMO_OVERRIDES)
-    defaults["run_dir"] = training.default_run_dir(train.TASK, "demo")
-    cfg = config.parse(defaults, argv, description=__doc__.split("\n")[0], help=train.HELP)
+    cfg = train.SCHEMA.parse(argv, description=__doc__.split("\n")[0])
+    given = set(train.SCHEMA.parser().parse_args(argv or []).__dict__)
+    changes = {k: v for k, v in DEMO_OVERRIDES.items() if k not in given}
+    if not cfg.run_dir:
+        changes["run_dir"] = train.run_lib.default_run_dir(train.TASK, "demo")
+    cfg = train.SCHEMA.validate(dict(cfg, **changes))
     metrics = train.run(cfg)
     if metrics is not None:
         print("demo: val MAE %.3f is %.0f%% of the predict-the-mean baseline %.3f"
               % (metrics["val_mae"], 100.0 * metrics["val_mae_over_baseline"], metrics["baseline_val_mae"]))
-    return 0
+    return cli.done_or_stopped(metrics)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from tf1_molecules import model, qm9
 
 Graph = collections.namedtuple(
     "Graph", "graph, global_step, positions, features, mask, target, prediction, loss, train_op, lr, init_op, "
-             "checkpointer, num_parameters")
+             "num_parameters")
 
 
 def build_predictor(width=64, num_blocks=3, hidden_units=model.HIDDEN_UNITS, expansion="gaussian", cutoff=6.0,
@@ -24,15 +24,14 @@ def build_predictor(width=64, num_blocks=3, hidden_units=model.HIDDEN_UNITS, exp
                                    num_centres=num_centres, table_size=table_size, shifted=shifted)
 
 
-def build_graph(seed, steps, lr, loss="mse", checkpoint_dir=None, **predictor_args):
-    """Builds the graph once and finalizes it.
+def build_graph(seed, steps, lr, loss="mse", **predictor_args):
+    """Builds the graph once (the caller adds a checkpointer if it wants one, then finalizes it).
 
     Args:
       seed: graph-level seed (initialisation).
       steps: total training steps (the cosine learning-rate decay ends there).
       lr: initial Adam learning rate.
       loss: "mse" or "mae" on the standardised target.
-      checkpoint_dir: where the Checkpointer saves (None: no Checkpointer, e.g. for benchmarks).
       predictor_args: passed to `build_predictor`.
 
     Returns:
@@ -58,11 +57,9 @@ def build_graph(seed, steps, lr, loss="mse", checkpoint_dir=None, **predictor_ar
         train_op = tf.train.AdamOptimizer(lr_t).minimize(loss_t, global_step=global_step,
                                                          var_list=predictor.trainable_variables)
         init_op = tf.global_variables_initializer()
-        checkpointer = training.Checkpointer(checkpoint_dir) if checkpoint_dir else None
         num_parameters = int(sum(np.prod(v.shape.as_list()) for v in predictor.trainable_variables))
-    graph.finalize()
     return Graph(graph, global_step, positions, features, mask, target, prediction, loss_t, train_op, lr_t,
-                 init_op, checkpointer, num_parameters)
+                 init_op, num_parameters)
 
 
 def feed(g, molecules, idx, target=None):

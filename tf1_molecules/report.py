@@ -3,7 +3,7 @@ import json
 import os
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FIGURES = ("loss_curve.png", "val_scatter.png")
+FIGURES = ("loss_curve.png", "val_scatter.png", "test_scatter.png")
 
 
 def section(task_runs_dir):
@@ -13,14 +13,31 @@ def section(task_runs_dir):
         if os.path.isdir(task_runs_dir) else []
     if not runs:
         return "\n".join(lines + ["No finished runs in %s (run `python -m tf1_molecules.train`)." % task_runs_dir, ""])
-    lines += ["| run | steps | val MAE | val RMSE | mean-baseline MAE | MAE / baseline |",
-              "|---|---|---|---|---|---|"]
+    metrics = {}
     for name in runs:
         with open(os.path.join(task_runs_dir, name, "metrics.json"), encoding="utf-8") as handle:
-            m = json.load(handle)
-        lines.append("| %s | %d | %.3f | %.3f | %.3f | %.2f |" % (name, m["steps"], m["val_mae"], m["val_rmse"],
-                                                               m["baseline_val_mae"], m["val_mae_over_baseline"]))
-    lines.append("")
+            metrics[name] = json.load(handle)
+    synthetic = [n for n in runs if metrics[n].get("dataset") != "qm9"]
+    qm9_runs = [n for n in runs if metrics[n].get("dataset") == "qm9"]
+    if synthetic:
+        lines += ["| run | steps | val MAE | val RMSE | mean-baseline MAE | MAE / baseline |",
+                  "|---|---|---|---|---|---|"]
+        for name in synthetic:
+            m = metrics[name]
+            lines.append("| %s | %d | %.3f | %.3f | %.3f | %.2f |" % (name, m["steps"], m["val_mae"], m["val_rmse"],
+                                                                   m["baseline_val_mae"], m["val_mae_over_baseline"]))
+        lines.append("")
+    if qm9_runs:
+        lines += ["QM9 (test split; `python -m tf1_molecules.qm9_report` adds the pair-histogram baseline):", "",
+                  "| run | target | training molecules | steps | test MAE | dressed atoms | predict the mean |",
+                  "|---|---|---|---|---|---|---|"]
+        for name in qm9_runs:
+            m = metrics[name]
+            key = "mae_kcal_mol" if m["unit"] == "kcal/mol" else "mae_meV"
+            lines.append("| %s | %s | %d | %d | %.2f %s | %.2f | %.2f |" % (
+                name, m["target"], m["num_train"], m["steps"], m["test"][key], m["unit"],
+                m["baseline_test_dressed_atom"][key], m["baseline_test_mean"][key]))
+        lines.append("")
     for name in runs:
         for fig in FIGURES:
             path = os.path.join(task_runs_dir, name, fig)

@@ -6,107 +6,84 @@ metrics.json, loss_curve.png, val_scatter.png}. QM9 (`--config tf1_molecules/con
 Stop it with Ctrl-C and run the same command again to resume.
 """
 import collections
-import logging
-import os
 import sys
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+import tensorflow as tf
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-from common import config, files, plots, training  # noqa: E402
-from tf1_molecules import data, model  # noqa: E402
+from common import cli, config, plots, training
+from common import run as run_lib
+from tf1_molecules import data, model
 
 TASK = "tf1_molecules"
-
-DEFAULTS = collections.OrderedDict([
-    ("run_dir", ""),
-    ("num_systems", 5000),
-    ("val_fraction", 0.2),
-    ("num_particles", 8),
-    ("num_types", 2),
-    ("box_size", 3.0),
-    ("min_distance", 0.6),
-    ("data_seed", 0),
-    ("seed", 1),
-    ("width", 32),
-    ("num_blocks", 2),
-    ("hidden_units", 128),
-    ("residual", True),
-    ("init", "spread"),
-    ("batch_size", 64),
-    ("steps", 6000),
-    ("lr", 0.002),
-    ("eval_every", 250),
-    ("checkpoint_every", 1000),
-    ("threads", 2),
-    # QM9 (used when dataset is qm9; tf1_molecules/configs/qm9.yaml sets the QM9 values of the keys above)
-    ("dataset", "synthetic"),
-    ("data_path", "data/qm9/qm9.npz"),
-    ("target", "u0_atomization"),
-    ("train_size", 110000),
-    ("val_size", 10000),
-    ("split_seed", 0),
-    ("expansion", "none"),
-    ("cutoff", 0.0),
-    ("num_centres", 64),
-    ("table_size", 0),
-    ("loss", "mse"),
-    ("eval_molecules", 2000),
-    ("shifted_softplus", False),
+SCHEMA = config.Schema([
+    config.Key("dataset", "synthetic", "'synthetic' (Morse point clouds made here) or 'qm9' (needs `make qm9`)",
+               choices=("synthetic", "qm9")),
+    config.Key("num_systems", 5000, "synthetic: systems generated in total (train + validation)", ge=2),
+    config.val_frac(0.2, "synthetic: share of systems held out for validation"),
+    config.Key("num_particles", 8, "synthetic: particles per system (N)", ge=2),
+    config.Key("num_types", 2, "synthetic: particle types = one-hot feature width (F)", ge=1),
+    config.Key("box_size", 3.0, "synthetic: side of the cube particles are drawn in", gt=0.0),
+    config.Key("min_distance", 0.6, "synthetic: minimum pair distance of generated systems", ge=0.0),
+    config.Key("data_seed", 0, "synthetic: seed of the data set and its split", ge=0),
+    config.seed(1, "seed of initialisation and batch order"),
+    config.Key("width", 32, "feature width inside the network", ge=1),
+    config.Key("num_blocks", 2, "message passing + point-wise convolution blocks", ge=1),
+    config.hidden(128, "hidden units of phi and psi (the seed says 128)"),
+    config.Key("residual", True, "add each block's output to its input"),
+    config.Key("init", "spread", "'spread' (phi kinks spread over the distances, zero readout) or 'glorot' "
+               "(the first version)", choices=("spread", "glorot")),
+    config.batch_size(64, "systems per training step"),
+    config.steps(6000, "total training steps (Adam, cosine-decayed learning rate)"),
+    config.lr(0.002, "initial Adam learning rate"),
+    config.eval_every(250, "steps between validation evaluations"),
+    config.ckpt_every(1000),
+    config.threads(2),
+    # QM9 (dataset qm9; tf1_molecules/configs/qm9.yaml sets the QM9 values of the keys above)
+    config.Key("data_path", "data/qm9/qm9.npz", "qm9: the npz written by `make qm9`"),
+    config.Key("target", "u0_atomization", "qm9: U0 atomization energy (kcal/mol) or the HOMO-LUMO gap (meV)",
+               choices=("u0_atomization", "gap")),
+    config.num_train(0, "qm9: use only the first N molecules of the fixed 110,000-molecule training split (0 = all)"),
+    config.Key("num_val", 10000, "qm9: validation molecules (test: the molecules after train 110,000 + these)",
+               ge=1, le=20000),
+    config.Key("split_seed", 0, "qm9: seed of the train / validation / test permutation", ge=0),
+    config.Key("expansion", "none", "qm9: phi's input, the distance (as in the exam) or num_centres Gaussians "
+               "on [0, cutoff]", choices=("none", "gaussian")),
+    config.Key("cutoff", 0.0, "qm9: cosine cutoff radius in Angstrom (0: none)", ge=0.0),
+    config.Key("num_centres", 64, "qm9: Gaussians of the distance expansion", ge=2),
+    config.Key("table_size", 0, "qm9: evaluate phi at this many distances in [0, cutoff] and interpolate "
+               "(0: phi on every pair)", ge=0),
+    config.Key("loss", "mse", "qm9: loss on the standardised target", choices=("mse", "mae")),
+    config.Key("eval_molecules", 2000, "qm9: validation molecules evaluated every eval_every steps (all at the end)",
+               ge=1),
+    config.Key("shifted_softplus", False, "qm9: softplus(x) - log 2 for every nonlinearity (same function "
+               "class, centred activations)"),
+    config.run_dir("output directory (default runs/tf1_molecules/train, or qm9_<target>_<size> for QM9); "
+                   "rerunning the same command resumes"),
+    config.session_steps(),
+    config.restart(),
+], checks=[
+    lambda cfg: config.require(cfg.num_train <= 110000, "num_train must be <= 110000 (the training split), got %d"
+                               % cfg.num_train),
+    lambda cfg: config.require(not (cfg.expansion == "gaussian" or cfg.table_size) or cfg.cutoff > 0,
+                               "expansion 'gaussian' and table_size need cutoff > 0"),
+    lambda cfg: config.require(cfg.table_size != 1, "table_size must be 0 or >= 2"),
 ])
 
-HELP = {
-    "run_dir": "output directory (default runs/tf1_molecules/train)",
-    "num_systems": "systems generated in total (train + validation)",
-    "val_fraction": "share of systems held out for validation",
-    "num_particles": "particles per system (N)",
-    "num_types": "particle types = one-hot feature width (F)",
-    "box_size": "side of the cube particles are drawn in",
-    "min_distance": "minimum pair distance of generated systems",
-    "data_seed": "seed of the synthetic data set and its split",
-    "seed": "seed of initialisation and batch order",
-    "width": "feature width inside the network",
-    "num_blocks": "message passing + point-wise convolution blocks",
-    "hidden_units": "hidden units of phi and psi (the seed says 128)",
-    "residual": "add each block's output to its input",
-    "init": "'spread' (phi kinks spread over the distances, zero readout) or 'glorot' (the first version)",
-    "batch_size": "systems per training step",
-    "steps": "total training steps (Adam, cosine-decayed learning rate)",
-    "lr": "initial Adam learning rate",
-    "eval_every": "steps between validation evaluations",
-    "checkpoint_every": "steps between checkpoints",
-    "threads": "TensorFlow intra/inter-op threads",
-    "dataset": "'synthetic' (Morse point clouds made here) or 'qm9' (needs `make qm9`)",
-    "data_path": "qm9: the npz written by `make qm9`",
-    "target": "qm9: 'u0_atomization' (kcal/mol) or 'gap' (HOMO-LUMO gap, meV)",
-    "train_size": "qm9: training molecules, the first ones of the fixed 110,000-molecule training split",
-    "val_size": "qm9: validation molecules (test = the molecules after train 110,000 + validation)",
-    "split_seed": "qm9: seed of the train / validation / test permutation",
-    "expansion": "qm9: phi's input: 'none' (the distance, as in the exam) or 'gaussian' (num_centres Gaussians on [0, cutoff])",
-    "cutoff": "qm9: cosine cutoff radius in Angstrom (0: none)",
-    "num_centres": "qm9: Gaussians of the distance expansion",
-    "table_size": "qm9: evaluate phi at this many distances in [0, cutoff] and interpolate (0: phi on every pair)",
-    "loss": "qm9: 'mse' or 'mae' on the standardised target",
-    "eval_molecules": "qm9: validation molecules evaluated every eval_every steps (all at the end)",
-    "shifted_softplus": "qm9: softplus(x) - log 2 for every nonlinearity (same function class, centred activations)",
-}
-
 Graph = collections.namedtuple(
-    "Graph", "graph, global_step, indices, train_op, loss, lr, val_energy, val_mae, val_rmse, init_op, checkpointer")
+    "Graph", "graph, global_step, indices, train_op, loss, lr, val_energy, val_mae, val_rmse, init_op")
 
 
 def make_data(cfg):
     """The seeded synthetic systems, split into (train, val)."""
     systems = data.generate(cfg.num_systems, cfg.num_particles, cfg.num_types, cfg.box_size,
                             cfg.min_distance, seed=cfg.data_seed)
-    return data.split(systems, cfg.val_fraction, seed=cfg.data_seed)
+    return data.split(systems, cfg.val_frac, seed=cfg.data_seed)
 
 
-def build_graph(cfg, train, val, checkpoint_dir):
-    """Builds the whole training graph once.
+def build_graph(cfg, train, val):
+    """Builds the whole training graph once (the caller adds the checkpointer and finalizes it).
 
     The data sets live in the graph as constants; the loop feeds only the (B,) batch indices, which
     are a pure function of the step (see `data.batch_indices`), so resumed runs see the same batches.
@@ -121,7 +98,7 @@ def build_graph(cfg, train, val, checkpoint_dir):
             target_std = tf.get_variable("std", initializer=tf.constant(std), trainable=False)
         global_step = tf.train.get_or_create_global_step()
         predictor = model.PropertyPredictor(cfg.num_particles, cfg.num_types, 1, width=cfg.width,
-                                            num_blocks=cfg.num_blocks, hidden_units=cfg.hidden_units,
+                                            num_blocks=cfg.num_blocks, hidden_units=cfg.hidden,
                                             residual=cfg.residual, init=cfg.init)
 
         with tf.name_scope("train_input"):
@@ -145,10 +122,7 @@ def build_graph(cfg, train, val, checkpoint_dir):
             val_mae = tf.reduce_mean(tf.abs(err))
             val_rmse = tf.sqrt(tf.reduce_mean(tf.square(err)))
         init_op = tf.global_variables_initializer()
-        checkpointer = training.Checkpointer(checkpoint_dir)
-    graph.finalize()
-    return Graph(graph, global_step, indices, train_op, loss, lr, val_pred.energy, val_mae, val_rmse,
-                 init_op, checkpointer)
+    return Graph(graph, global_step, indices, train_op, loss, lr, val_pred.energy, val_mae, val_rmse, init_op)
 
 
 def baseline(train, val):
@@ -157,22 +131,8 @@ def baseline(train, val):
     return {"baseline_val_mae": float(np.abs(err).mean()), "baseline_val_rmse": float(np.sqrt((err ** 2).mean()))}
 
 
-def _load_history(path, upto_step):
-    """History saved by an earlier (interrupted) run, cut at the restored step."""
-    if not os.path.exists(path):
-        return {"train_step": [], "train_loss": [], "val_step": [], "val_mae": [], "val_rmse": []}
-    hist = files.read_json(path)
-    keep_train = [k for k, s in enumerate(hist["train_step"]) if s <= upto_step]
-    keep_val = [k for k, s in enumerate(hist["val_step"]) if s <= upto_step]
-    return {"train_step": [hist["train_step"][k] for k in keep_train],
-            "train_loss": [hist["train_loss"][k] for k in keep_train],
-            "val_step": [hist["val_step"][k] for k in keep_val],
-            "val_mae": [hist["val_mae"][k] for k in keep_val],
-            "val_rmse": [hist["val_rmse"][k] for k in keep_val]}
-
-
 def save_scatter(path, true, predicted, title):
-    """Predicted vs true validation energies (the diagonal is a perfect predictor)."""
+    """Predicted vs true energies (the diagonal is a perfect predictor)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -187,117 +147,86 @@ def save_scatter(path, true, predicted, title):
     plots.save_figure(fig, path, dpi=100)
 
 
-def run(cfg, log=print, stop_at=None):
-    """Trains (or resumes) the run described by `cfg`.
-
-    Args:
-      cfg: a Config with the keys of DEFAULTS.
-      log: function taking one message string.
-      stop_at: optional step at which to checkpoint and stop as if Ctrl-C had been pressed (tests use it
-        to check that a resumed run equals an uninterrupted one).
+def run(cfg, log=print):
+    """Trains (or resumes) the synthetic run described by `cfg` (a SCHEMA Config).
 
     Returns:
-      The metrics dict, or None when the run stopped early (resume it by running again).
+      The metrics dict, or None when the run stopped early (Ctrl-C, SIGTERM or `session_steps`; the same
+      command resumes it).
     """
-    run_dir = cfg.run_dir or training.default_run_dir(TASK, "train")
-    paths = training.RunPaths(run_dir)
-    config.save(cfg, run_dir)
+    if cfg.dataset == "qm9":
+        from tf1_molecules import qm9_run  # only QM9 runs load the QM9 modules
+        return qm9_run.run(cfg, log=log)
     try:
         train, val = make_data(cfg)
-        if cfg.batch_size > len(train.energy):
-            raise ValueError("batch_size %d exceeds the %d training systems" % (cfg.batch_size, len(train.energy)))
+        config.require(cfg.batch_size <= len(train.energy), "batch_size %d exceeds the %d training systems"
+                       % (cfg.batch_size, len(train.energy)))
     except ValueError as err:  # impossible data settings: report them like a bad flag (exit 2)
         raise config.ConfigError(str(err))
-    g = build_graph(cfg, train, val, paths.checkpoints)
-    history_path = paths.path("history.json")
     base = baseline(train, val)
     # Reference: linear least squares on pair-distance histograms, the target's true functional form.
     base["histogram_regression_val_mae"] = data.histogram_regression_mae(train, val, cfg.num_types)
-    with tf.Session(graph=g.graph, config=training.session_config(cfg.threads)) as sess:
-        start = g.checkpointer.restore_or_initialize(sess, g.init_op)
-        if start:
-            log("resumed from step %d in %s" % (start, paths.checkpoints))
-        hist = _load_history(history_path, start)
-        writer = training.summary_writer(paths.root, g.graph if start == 0 else None)
-        losses, t0, stopped = [], time.time(), False
-        with training.GracefulStop() as stop:
-            bar = training.progress(range(start, cfg.steps), desc="train", initial=start, total=cfg.steps)
-            for step in bar:
-                idx = data.batch_indices(step, len(train.energy), cfg.batch_size, cfg.seed)
+    run_dir = cfg.run_dir or run_lib.default_run_dir(TASK, "train")
+    with run_lib.Run(cfg, run_dir, restart=cfg.restart, log=log) as r:
+        g = build_graph(cfg, train, val)
+        with g.graph.as_default():
+            r.make_checkpointer()
+        g.graph.finalize()
+        with tf.Session(graph=g.graph, config=training.session_config(cfg.threads)) as sess:
+            start = r.restore_or_initialize(sess, g.init_op)
+            r.open_writer(g.graph)
+            losses, t0 = [], time.time()
+            for step in r.steps(sess, start, cfg.steps, cfg.ckpt_every):
+                idx = data.batch_indices(step - 1, len(train.energy), cfg.batch_size, cfg.seed)
                 _, loss_val = sess.run([g.train_op, g.loss], {g.indices: idx})
                 if not np.isfinite(loss_val):
                     raise FloatingPointError("loss became %r at step %d" % (loss_val, step))
                 losses.append(loss_val)
-                done = step + 1
-                if done % cfg.eval_every == 0 or done == cfg.steps:
+                if step % cfg.eval_every == 0 or step == cfg.steps:
                     mae, rmse = sess.run([g.val_mae, g.val_rmse])
-                    mean_loss = float(np.mean(losses))
+                    r.log(step, {"loss/train_standardised_mse": float(np.mean(losses)), "val/mae": float(mae),
+                                 "val/rmse": float(rmse), "lr": float(sess.run(g.lr))})
+                    r.progress.set_postfix(loss="%.4f" % np.mean(losses), val_mae="%.3f" % mae)
                     losses = []
-                    hist["train_step"].append(done)
-                    hist["train_loss"].append(mean_loss)
-                    hist["val_step"].append(done)
-                    hist["val_mae"].append(float(mae))
-                    hist["val_rmse"].append(float(rmse))
-                    training.add_scalars(writer, done, {"loss/train_standardised_mse": mean_loss,
-                                                        "val/mae": mae, "val/rmse": rmse,
-                                                        "lr": sess.run(g.lr)})
-                    files.write_json(history_path, hist)
-                    bar.set_postfix(loss="%.4f" % mean_loss, val_mae="%.3f" % mae)
-                if done % cfg.checkpoint_every == 0 and done != cfg.steps:
-                    g.checkpointer.save(sess, done)
-                if stop.requested or done == stop_at:
-                    g.checkpointer.save(sess, done)
-                    files.write_json(history_path, hist)
-                    stopped = True
-                    break
-        elapsed = time.time() - t0
-        final_step = sess.run(g.global_step)
-        if stopped:
-            writer.close()
-            log("stopped at step %d; run the same command to resume" % final_step)
-            return None
-        g.checkpointer.save(sess, final_step)
-        mae, rmse, val_energy = sess.run([g.val_mae, g.val_rmse, g.val_energy])
-        writer.close()
-    steps_run = final_step - start
-    metrics = dict(base)
-    metrics.update({
-        "val_mae": float(mae), "val_rmse": float(rmse),
-        "val_mae_over_baseline": float(mae) / base["baseline_val_mae"],
-        "final_train_loss_standardised": hist["train_loss"][-1] if hist["train_loss"] else None,
-        "steps": int(final_step), "num_train": len(train.energy), "num_val": len(val.energy),
-        "train_steps_per_sec_this_session": steps_run / elapsed if steps_run > 0 and elapsed > 0 else None,
-    })
-    files.write_json(paths.metrics, metrics)
-    plots.save_curves(paths.path("loss_curve.png"), {
-        "val MAE": (hist["val_step"], hist["val_mae"]),
-        "val RMSE": (hist["val_step"], hist["val_rmse"]),
-        "baseline val MAE (predict mean)": ([0, final_step], [base["baseline_val_mae"]] * 2),
-        "baseline val RMSE (predict mean)": ([0, final_step], [base["baseline_val_rmse"]] * 2),
-        "reference val MAE (histogram regression)": ([0, final_step], [base["histogram_regression_val_mae"]] * 2),
-    }, title="Morse-energy systems: validation error", xlabel="step", ylabel="energy error", logy=True)
-    plots.save_curves(paths.path("train_loss.png"), {"train MSE (standardised)": (hist["train_step"],
-                                                                                  hist["train_loss"])},
-                      title="training loss", xlabel="step", ylabel="MSE", logy=True)
-    save_scatter(paths.path("val_scatter.png"), val.energy, val_energy,
-                 "validation: MAE %.3f (mean baseline %.3f)" % (mae, base["baseline_val_mae"]))
+            elapsed = time.time() - t0
+            final_step = int(sess.run(g.global_step))
+            if r.stopped:
+                return None
+            mae, rmse, val_energy = sess.run([g.val_mae, g.val_rmse, g.val_energy])
+        steps_run = final_step - start
+        val_steps, val_maes = r.history.series("val/mae")
+        _, val_rmses = r.history.series("val/rmse")
+        train_steps, train_losses = r.history.series("loss/train_standardised_mse")
+        metrics = dict(base)
+        metrics.update({
+            "val_mae": float(mae), "val_rmse": float(rmse),
+            "val_mae_over_baseline": float(mae) / base["baseline_val_mae"],
+            "final_train_loss_standardised": train_losses[-1] if train_losses else None,
+            "steps": final_step, "num_train": len(train.energy), "num_val": len(val.energy),
+            "train_steps_per_sec_this_session": steps_run / elapsed if steps_run > 0 and elapsed > 0 else None,
+        })
+        plots.save_curves(r.paths.path("loss_curve.png"), {
+            "val MAE": (val_steps, val_maes),
+            "val RMSE": (val_steps, val_rmses),
+            "baseline val MAE (predict mean)": ([0, final_step], [base["baseline_val_mae"]] * 2),
+            "baseline val RMSE (predict mean)": ([0, final_step], [base["baseline_val_rmse"]] * 2),
+            "reference val MAE (histogram regression)": ([0, final_step], [base["histogram_regression_val_mae"]] * 2),
+        }, title="Morse-energy systems: validation error", xlabel="step", ylabel="energy error", logy=True)
+        plots.save_curves(r.paths.path("train_loss.png"), {"train MSE (standardised)": (train_steps, train_losses)},
+                          title="training loss", xlabel="step", ylabel="MSE", logy=True)
+        save_scatter(r.paths.path("val_scatter.png"), val.energy, val_energy,
+                     "validation: MAE %.3f (mean baseline %.3f)" % (mae, base["baseline_val_mae"]))
+        r.finish(metrics)
     log("val MAE %.4f  RMSE %.4f  | predict-the-mean baseline MAE %.4f  RMSE %.4f | histogram regression MAE %.4f"
         % (mae, rmse, base["baseline_val_mae"], base["baseline_val_rmse"], base["histogram_regression_val_mae"]))
     log("outputs in %s (metrics.json, loss_curve.png, train_loss.png, val_scatter.png, checkpoints/)" % run_dir)
     return metrics
 
 
-@config.exit_on_error
+@cli.entry_point
 def main(argv=None):
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # TF 1.15's deprecation chatter
-    cfg = config.parse(DEFAULTS, argv, description=__doc__.split("\n")[0], help=HELP)
-    if cfg.dataset == "qm9":
-        from tf1_molecules import qm9_run
-        return qm9_run.main(cfg)
-    if cfg.dataset != "synthetic":
-        raise config.ConfigError("dataset must be 'synthetic' or 'qm9', got %r" % (cfg.dataset,))
-    run(cfg)
-    return 0
+    cfg = SCHEMA.parse(argv, description=__doc__.split("\n\n")[0])
+    return cli.done_or_stopped(run(cfg))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from common import config
+from common import run
 from tf1_molecules import data, train
 
 def test_morse_pair_energy_known_values():
@@ -55,10 +55,10 @@ def test_split_and_batches_are_deterministic_and_disjoint():
         data.split(systems, 1.5)
 
 
-def _tiny_cfg(run_dir, steps):
-    return config.Config(train.DEFAULTS).replace(
-        run_dir=run_dir, num_systems=120, num_particles=4, width=8, num_blocks=1, hidden_units=16,
-        batch_size=16, steps=steps, eval_every=2, checkpoint_every=2, threads=1)
+def _tiny_cfg(run_dir, steps, **extra):
+    return train.SCHEMA.make(
+        run_dir=run_dir, num_systems=120, num_particles=4, width=8, num_blocks=1, hidden=16,
+        batch_size=16, steps=steps, eval_every=2, ckpt_every=2, threads=1, **extra)
 
 
 def test_smoke_run_writes_outputs_and_resumes(tmp_path):
@@ -72,15 +72,20 @@ def test_smoke_run_writes_outputs_and_resumes(tmp_path):
     assert metrics["baseline_val_mae"] > 0
     with open(os.path.join(run_dir, "metrics.json")) as handle:
         assert json.load(handle)["steps"] == 3
-    # Running again with more steps resumes from ckpt-3 rather than starting over.
+    # Running again with another configuration is refused (the run skeleton's contract) ...
+    with pytest.raises(run.RunError, match="steps: 3 -> 5"):
+        train.run(_tiny_cfg(run_dir, 5), log=lambda *a: None)
+    # ... while a run stopped early resumes from its checkpoint rather than starting over.
+    other = str(tmp_path / "other")
+    assert train.run(_tiny_cfg(other, 5, session_steps=3), log=lambda *a: None) is None
     logs = []
-    metrics = train.run(_tiny_cfg(run_dir, 5), log=logs.append)
+    metrics = train.run(_tiny_cfg(other, 5), log=logs.append)
     assert metrics["steps"] == 5 and any("resumed from step 3" in line for line in logs)
 
 
 def test_resumed_run_matches_uninterrupted_run(tmp_path):
     straight = train.run(_tiny_cfg(str(tmp_path / "a"), 4), log=lambda *a: None)
-    assert train.run(_tiny_cfg(str(tmp_path / "b"), 4), log=lambda *a: None, stop_at=2) is None
+    assert train.run(_tiny_cfg(str(tmp_path / "b"), 4, session_steps=2), log=lambda *a: None) is None
     assert os.path.exists(str(tmp_path / "b" / "checkpoints" / "ckpt-2.index"))
     resumed = train.run(_tiny_cfg(str(tmp_path / "b"), 4), log=lambda *a: None)
     np.testing.assert_allclose(resumed["val_mae"], straight["val_mae"], rtol=1e-6)
@@ -92,12 +97,11 @@ def test_cli_help_and_bad_config_exit_codes(tmp_path, capsys):
     assert exc.value.code == 0 and "--num-particles" in capsys.readouterr().out
     bad = tmp_path / "bad.yaml"
     bad.write_text("num_particels: 3\n")
-    with pytest.raises(SystemExit) as exc:
-        train.main(["--config", str(bad)])
-    assert exc.value.code == 2 and "num_particels" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as exc:
-        train.main(["--run-dir", str(tmp_path / "r"), "--num-particles", "200", "--box-size", "1.0"])
-    assert exc.value.code == 2 and "do not fit" in capsys.readouterr().err
+    assert train.main(["--config", str(bad)]) == 2 and "num_particels" in capsys.readouterr().err
+    assert train.main(["--run-dir", str(tmp_path / "r"), "--num-particles", "200", "--box-size", "1.0"]) == 2
+    assert "do not fit" in capsys.readouterr().err
+    assert train.main(["--dataset", "qm9", "--table-size", "1", "--cutoff", "5"]) == 2
+    assert "table_size must be 0 or >= 2" in capsys.readouterr().err
 
 
 def test_pair_histogram_features_count_pairs_by_type():
@@ -119,7 +123,7 @@ def test_report_section_lists_runs(tmp_path):
 
 @pytest.mark.slow
 def test_training_beats_the_mean_baseline_by_far(tmp_path):
-    cfg = config.Config(train.DEFAULTS).replace(run_dir=str(tmp_path / "run"), num_systems=2000, steps=1500,
-                                                eval_every=500, checkpoint_every=1500)
+    cfg = train.SCHEMA.make(run_dir=str(tmp_path / "run"), num_systems=2000, steps=1500, eval_every=500,
+                            ckpt_every=1500)
     metrics = train.run(cfg, log=lambda *a: None)
     assert metrics["val_mae"] < 0.5 * metrics["baseline_val_mae"]
