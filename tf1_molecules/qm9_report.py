@@ -6,6 +6,7 @@ counts; cached in `runs/tf1_molecules/qm9_baselines.json`), and writes `reports/
 `reports/qm9_learning_curve.png`.
 """
 import argparse
+import collections
 import glob
 import os
 import sys
@@ -39,20 +40,20 @@ def baselines(target, sizes, data_path=qm9.DEFAULT_PATH, cache_path=None, log=pr
 
 
 def collect(runs_dir):
-    """{(target, size): metrics} of the finished QM9 runs."""
+    """{(target, size, steps): metrics} of the finished QM9 runs."""
     out = {}
     for path in sorted(glob.glob(os.path.join(runs_dir, "qm9_*", "metrics.json"))):
         metrics = files.read_json(path)
         if metrics.get("dataset") == "qm9":
             metrics["run_dir"] = os.path.dirname(path)
-            out[(metrics["target"], metrics["num_train"])] = metrics
+            out[(metrics["target"], metrics["num_train"], metrics["steps"])] = metrics
     return out
 
 
 def table(runs, base):
     lines = ["| target | training molecules | steps | CPU h | network test MAE | dressed atoms | pair histograms "
              "| predict the mean | SchNet (paper) |", "|---|---|---|---|---|---|---|---|---|"]
-    for (target, size), m in sorted(runs.items()):
+    for (target, size, _), m in sorted(runs.items()):
         unit = qm9.TARGETS[target].unit
         key = "mae_kcal_mol" if unit == "kcal/mol" else "mae_meV"
         b = base[target][size]
@@ -66,18 +67,24 @@ def table(runs, base):
 
 
 def figure(path, runs, base, target="u0_atomization"):
-    sizes = sorted(s for t, s in runs if t == target)
-    if not sizes:
+    """The learning curve at the step count most runs share, other step counts as separate points."""
+    counts = collections.Counter(st for t, _, st in runs if t == target)
+    if not counts:
         return
+    steps = counts.most_common(1)[0][0]
+    sizes = sorted(s for t, s, st in runs if t == target and st == steps)
     key = "mae_kcal_mol"
     curves = {
-        "network (test)": (sizes, [runs[(target, s)]["test"][key] for s in sizes]),
+        "network, %d steps (test)" % steps: (sizes, [runs[(target, s, steps)]["test"][key] for s in sizes]),
         "dressed atoms": (sizes, [base[target][s]["dressed_atom"] for s in sizes]),
         "pair histograms + counts": (sizes, [base[target][s]["pair_histogram"] for s in sizes]),
         "SchNet (NeurIPS 2017)": (sorted(SCHNET_U0_KCAL_MOL), [SCHNET_U0_KCAL_MOL[s] for s in
                                                                 sorted(SCHNET_U0_KCAL_MOL)]),
         "chemical accuracy": ([min(sizes), max(sizes)], [1.0, 1.0]),
     }
+    for (t, size, st), m in sorted(runs.items()):
+        if t == target and st != steps:
+            curves["network, %d steps (test)" % st] = ([size], [m["test"][key]])
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -89,7 +96,7 @@ def figure(path, runs, base, target="u0_atomization"):
     ax.set_yscale("log")
     ax.set_xlabel("training molecules")
     ax.set_ylabel("test MAE, U0 atomization (kcal/mol)")
-    ax.set_title("QM9 learning curve (%d steps per run)" % runs[(target, sizes[0])]["steps"])
+    ax.set_title("QM9 U0 atomization: test MAE by training-set size")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -113,7 +120,8 @@ def main(argv=None):
     if not runs:
         sys.stderr.write("no finished QM9 runs in %s\n" % args.runs)
         return 2
-    base = {t: baselines(t, sorted(s for tt, s in runs if tt == t), args.data_path, cache) for t in {t for t, _ in runs}}
+    base = {t: baselines(t, sorted({s for tt, s, _ in runs if tt == t}), args.data_path, cache)
+            for t in {t for t, _, _ in runs}}
     text = "# QM9 learning curve\n\nTest MAE (%d test molecules); `python -m tf1_molecules.qm9_report`.\n\n" % (
         next(iter(runs.values()))["num_test"]) + table(runs, base)
     files.write_text(os.path.join(args.out, "qm9_learning_curve.md"), text)
