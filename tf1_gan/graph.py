@@ -68,7 +68,10 @@ def discriminator_step_losses(real, z, variant, loss_name="nonsaturating"):
     up, sn_up, sig = _KEYS
     fake, g_new = collect_new_ops(lambda: model.generator(z, variant, training=True))  # (B, 28, 28, 1)
     real_logits, d_new = collect_new_ops(lambda: model.discriminator(real, variant, training=True, update_sn=True))
-    with tf.control_dependencies(d_new[sn_up]):  # the fake pass must see the u, v the real pass just wrote
+    # The fake pass must see the u, v the real pass just wrote, and its BN moving-average updates must come
+    # after the real pass's (both assign the same variables: unordered, they raced and the statistics
+    # depended on which ran first; real then fake is also the reference's order).
+    with tf.control_dependencies(d_new[sn_up] + d_new[up]):
         fake_logits, d_fake_new = collect_new_ops(lambda: model.discriminator(fake, variant, training=True,
                                                                        update_sn=False))
     parts = d_loss_fn(real_logits, fake_logits)

@@ -109,7 +109,9 @@ def tower_forward(real, z, variant, loss_name, lead_updates=None):
         # training=lead moves G's u only in tower 0; bn_training=True: every tower uses batch statistics.
         fake, g_new = gan_graph.collect_new_ops(lambda: model.generator(z, variant, training=lead, bn_training=True))
         real_logits, d_new = gan_graph.collect_new_ops(lambda: model.discriminator(real, variant, training=True, update_sn=lead))
-        with tf.control_dependencies(d_new[sn_up]):  # the fake pass sees the u, v the real pass wrote
+        # The fake pass sees the u, v the real pass wrote; in tower 0 (the one whose BN updates run) its
+        # moving-average updates come after the real pass's, never racing them (graph.py).
+        with tf.control_dependencies(d_new[sn_up] + (d_new[up] if lead else [])):
             fake_logits, d_fake_new = gan_graph.collect_new_ops(lambda: model.discriminator(fake, variant, training=True,
                                                                            update_sn=False))
     parts = d_loss_fn(real_logits, fake_logits)

@@ -191,3 +191,29 @@ def test_same_seed_same_losses_different_seed_differs():
     assert losses_a == [(d, gl) for d, gl, _, _ in run_b[:-1]]
     assert losses_a != [(d, gl) for d, gl, _, _ in run_c[:-1]]
     assert run_a[-1] == 4
+
+
+def _ancestors(op):
+    """Every op `op` waits for, through data inputs and control dependencies."""
+    seen, todo = set(), [op]
+    while todo:
+        current = todo.pop()
+        for parent in [t.op for t in current.inputs] + list(current.control_inputs):
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
+def test_d_batch_norm_moving_averages_update_in_one_order():
+    """Three D passes per step update D's BN statistics: real, then fake, then G's pass; never in a race."""
+    g = gan_graph.build_graph(_cfg(variant="dcgan_bn", batch_size=8), 64)
+    moving = [v for v in g.graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)
+              if v.op.name.startswith("discriminator/") and "moving_" in v.op.name]
+    assert len(moving) == 2
+    for var in moving:
+        updates = [op for op in g.graph.get_operations()
+                   if op.type == "AssignSubVariableOp" and op.inputs[0] is var.handle]
+        assert len(updates) == 3, var.op.name
+        real, fake, g_pass = updates  # in creation order
+        assert real in _ancestors(fake) and fake in _ancestors(g_pass), var.op.name
