@@ -49,7 +49,7 @@ def data_keys():
         config.seed(0, "seed of every random draw (initialisation, data order, z)"),
         config.data_source("auto", choices=mnist.SOURCES, help="where the MNIST images come from (auto: full MNIST "
                            "if found locally, else the embedded 8,000-image subset)"),
-        config.data_dir(),
+        config.data_dir("directory (or file) of the data source; none = the source's usual place"),
     ]
 
 

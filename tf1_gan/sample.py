@@ -79,7 +79,9 @@ def generate(sampler, n, seed=0, bn="moving"):
 def main(argv=None):
     cfg = SCHEMA.parse(argv, description=__doc__.split("\n\n")[0])
     out = files.check_output(cfg.out)  # refused before anything is computed
-    png = files.check_output(cfg.png, inputs=[out]) if cfg.png else None
+    png = files.check_output(cfg.png) if cfg.png else None
+    if png == out:
+        raise files.OutputError("--png %s is the --out file; give two paths" % cfg.png)
     sampler = load_sampler(cfg.run_dir, cfg.threads)
     try:
         samples = generate(sampler, cfg.n, cfg.seed, cfg.bn).astype(np.float32)

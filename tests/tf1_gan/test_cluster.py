@@ -70,28 +70,33 @@ def test_cli_validates_like_train_with_exit_code_2(tmp_path, capsys, argv, patte
 
 
 def test_worker_graph_is_the_one_step_with_read_only_spectral_norm():
-    """Every worker builds train_step's step (D, D, then D through the updated D) with SN in read mode: u moves
-    only in sn_power_iteration (run inside the chief's synchronous G update)."""
-    for task in (0, 1):
-        g = worker_graph.build_worker_graph(_cfg("dcgan_sn"), SPEC, task, 64)
-        ops = g.graph.get_operations()
-        assigns = [op.name for op in ops if op.type == "AssignVariableOp" and op.name.endswith("/update_u")]
-        assert len(assigns) == 2 * 7 and all(n.startswith("sn_power_iteration/") for n in assigns), assigns
-        passes = {op.name.split("/conv1/")[0] for op in ops if "discriminator" in op.name and "/conv1/" in op.name
-                  and op.type == "Conv2D"}
-        assert passes == {"discriminator", "discriminator_1", "g_train/discriminator"}
+    """A worker builds train_step's step (D, D, then D through the updated D) with SN in read mode: u moves only
+    in sn_power_iteration (run inside the chief's synchronous G update). The chief's graph differs only in
+    which BN updates it groups (next test)."""
+    g = worker_graph.build_worker_graph(_cfg("dcgan_sn"), SPEC, 1, 64)
+    ops = g.graph.get_operations()
+    assigns = [op.name for op in ops if op.type == "AssignVariableOp" and op.name.endswith("/update_u")]
+    assert len(assigns) == 2 * 7 and all(n.startswith("sn_power_iteration/") for n in assigns), assigns
+    passes = {op.name.split("/conv1/")[0] for op in ops if "discriminator" in op.name and "/conv1/" in op.name
+              and op.type == "Conv2D"}
+    assert passes == {"discriminator", "discriminator_1", "g_train/discriminator"}
+
+
+def _grouped(op):
+    """Every op `op` waits for through control dependencies (tf.group makes one NoOp per device: follow them)."""
+    found, todo = set(), [op]
+    while todo:
+        for parent in todo.pop().control_inputs:
+            found.add(parent)
+            if parent.type in ("NoOp", "Identity"):
+                todo.append(parent)
+    return found
 
 
 def test_only_the_chief_updates_batch_norm_statistics():
     for task, expected in ((0, True), (1, False)):
-        g = worker_graph.build_worker_graph(_cfg("dcgan_bn"), SPEC, task, 64)
-        grouped, todo = set(), [g.graph.get_operation_by_name("d_step")]
-        while todo:  # tf.group makes one NoOp per device: follow the NoOps
-            for op in todo.pop().control_inputs:
-                grouped.add(op)
-                if op.type == "NoOp":
-                    todo.append(op)
-        moving = [op for op in grouped if "AssignMovingAvg" in op.name]
+        g = worker_graph.build_worker_graph(_cfg("linear_bn"), SPEC, task, 64)  # BN in G: with the G update
+        moving = [op for op in _grouped(g.train_op.op) if "AssignMovingAvg" in op.name]
         assert bool(moving) == expected, task
 
 

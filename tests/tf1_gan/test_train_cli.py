@@ -86,7 +86,7 @@ def test_stopped_run_exits_130_without_metrics_then_the_same_command_resumes(tmp
     assert "stopped at step 1 of 2" in capsys.readouterr().out
     assert os.path.exists(os.path.join(run_dir, "checkpoints", "ckpt-1.index"))
     assert not os.path.exists(os.path.join(run_dir, "metrics.json"))
-    assert train.main(TINY + ["--run-dir", run_dir, "--log-every", "1"]) == 0
+    assert train.main(TINY + ["--run-dir", run_dir, "--log-every", "1", "--threads", "2"]) == 0  # resume-safe
     assert "resumed from step 1" in capsys.readouterr().out
     history = yaml.safe_load(open(os.path.join(run_dir, "history.json")))
     assert [row["step"] for row in history] == [1, 2]  # no gap, no repeat
@@ -100,4 +100,3 @@ def test_changed_configuration_is_refused_and_the_record_kept(tmp_path, capsys):
     assert train.main(TINY[:1] + ["linear_bn"] + TINY[2:] + ["--run-dir", run_dir]) == 2
     assert "variant: 'linear' -> 'linear_bn'" in capsys.readouterr().err
     assert open(os.path.join(run_dir, "config.yaml")).read() == before  # still says linear: sample works on it
-    assert train.main(TINY + ["--run-dir", run_dir, "--threads", "2"]) == 0  # a resume-safe key may change

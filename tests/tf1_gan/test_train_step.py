@@ -249,7 +249,7 @@ def test_one_device_pinned_to_cpu0_is_bit_identical_to_default_placement():
     the graph seed) and the same arithmetic; only placement attributes differ."""
     values = []
     for placed in ([None], ["/cpu:0"]):
-        g = train_graph.build_train_graph(_cfg("linear_bn", 16), N, placed)
+        g = train_graph.build_train_graph(_cfg("linear_bn", 8), N, placed)
         one = _Run(g, 1)
         try:
             for _ in range(2):
