@@ -68,10 +68,10 @@ test-all: $(STAMP) data lint-docker docs-engine  ## every test, slow ones includ
 
 bench: $(STAMP) data  ## speed benchmarks (prints numbers)
 	@set -e; for t in $(TASKS); do \
-	  if [ -f $$t/bench.py ]; then echo "== bench: $$t"; $(PY) -m $$t.bench; fi; done
+	  if [ -f $$t/bench.py ] || [ -f $$t/bench/__main__.py ]; then echo "== bench: $$t"; $(PY) -m $$t.bench; fi; done
 
 cluster-demo: $(STAMP)  ## tf1_gan on TF's distributed runtime: 1 ps + 2 workers on loopback, a few steps
-	$(PY) -m tf1_gan.cluster_demo
+	$(PY) -m tf1_gan.cluster.demo
 
 VENV_ONEDNN ?= .venv-onednn
 $(VENV_ONEDNN)/.installed: requirements-onednn.txt requirements-common.txt constraints.txt tools/venv.sh

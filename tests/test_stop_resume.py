@@ -18,6 +18,8 @@ import invariants  # noqa: E402  pylint: disable=wrong-import-position
 # module, argv (a run long enough to be caught mid-way, checkpointing often), step to wait for
 TASKS = {
     "dna": ("tf1_dna.train", ["--epochs", "300", "--ckpt-every", "1", "--threads", "1", "--eval-orfs", "2"], 5),
+    "gan": ("tf1_gan.train", ["--variant", "linear_bn", "--epochs", "20", "--num-train", "640", "--ckpt-every", "1",
+                              "--log-every", "1", "--threads", "1", "--no-eval"], 5),
 }
 
 

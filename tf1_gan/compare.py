@@ -3,16 +3,15 @@
 Writes one figure (rows = runs, columns = fixed-z samples at the middle and the end of training) and a
 Markdown table of each run's metrics.json, and prints the table.
 """
-import argparse
 import os
 import sys
 
 import matplotlib
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  pylint: disable=wrong-import-position
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
+import numpy as np  # pylint: disable=wrong-import-position
 
-from common import config, files, plots  # noqa: E402
+from common import cli, config, files, plots  # pylint: disable=wrong-import-position
 
 DEFAULT_OUT = os.path.join("runs", "tf1_gan", "compare")
 SHOW = 36  # first 6 x 6 samples of the fixed z per cell
@@ -27,6 +26,20 @@ def run_label(run_dir):
     if cfg.get("bn_epsilon", 0.0) > 0:
         label += " (BN eps %g)" % cfg["bn_epsilon"]
     return label
+
+
+def _metrics(run_dir):
+    """The run's metrics.json ({} for an unfinished run); InputError for one that does not read."""
+    path = os.path.join(run_dir, "metrics.json")
+    if not os.path.exists(path):
+        return {}
+    try:
+        metrics = files.read_json(path)
+    except (OSError, ValueError) as err:
+        raise files.InputError("%s cannot be read as JSON: %s" % (path, err))
+    if not isinstance(metrics, dict):
+        raise files.InputError("%s holds no mapping of metrics" % path)
+    return metrics
 
 
 def _fmt(value, digits=3):
@@ -44,8 +57,7 @@ def markdown_table(run_dirs):
     lines = [head, "|" + "---|" * 12]
     floor = None
     for run_dir in run_dirs:
-        path = os.path.join(run_dir, "metrics.json")
-        m = files.read_json(path) if os.path.exists(path) else {}
+        m = _metrics(run_dir)
         floor = m.get("real_floor_fid", floor)
         hist = m.get("digit_histogram")
         hist_text = " ".join("%d" % round(100 * h) for h in hist) if hist else "–"
@@ -78,20 +90,34 @@ def figure(run_dirs, path, tags=("middle", "end")):
     return path
 
 
+def output_dir(path):
+    """The directory `path` (created if its parent exists), refused when it is a file or cannot be written."""
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise files.OutputError("--out %s exists and is not a directory" % path)
+    if not os.path.isdir(path):
+        files.check_output(path)  # the parent must exist and be writable
+        try:
+            os.mkdir(path)
+        except OSError as err:
+            raise files.OutputError("cannot create --out %s: %s" % (path, err.strerror))
+    return path
+
+
+@cli.entry_point
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = config.arg_parser(__doc__.split("\n\n")[0], prog="python -m tf1_gan.compare")
     parser.add_argument("run_dirs", nargs="+", help="tf1_gan.train run dirs, in the order to show")
     parser.add_argument("--out", default=DEFAULT_OUT, help="output dir for compare.png and compare.md")
     args = parser.parse_args(argv)
-    missing = [d for d in args.run_dirs if not os.path.exists(os.path.join(d, "config.yaml"))]
-    if missing:
-        sys.stderr.write("error: not tf1_gan run dirs (no config.yaml): %s\n" % ", ".join(missing))
-        return 2
-    png = figure(args.run_dirs, os.path.join(args.out, "compare.png"))
+    for run_dir in args.run_dirs:
+        config.load_run_config(run_dir)  # ConfigError (exit 2) for a dir that is not a run dir
+    out = output_dir(args.out)
+    png, md = (files.check_output(os.path.join(out, name)) for name in ("compare.png", "compare.md"))
+    figure(args.run_dirs, png)
     table = markdown_table(args.run_dirs)
-    files.write_text(os.path.join(args.out, "compare.md"), table + "\n")
+    files.write_text(md, table + "\n")
     print(table)
-    print("\nwrote %s and %s" % (png, os.path.join(args.out, "compare.md")))
+    print("\nwrote %s and %s" % (os.path.join(args.out, "compare.png"), os.path.join(args.out, "compare.md")))
     return 0
 
 

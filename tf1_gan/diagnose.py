@@ -10,19 +10,27 @@ Without --run-dir, G is freshly initialized (BN with batch statistics); with it,
 checkpoint is used (BN with moving statistics, the sampling mode). This is the evidence for why the
 literal "SN everywhere" generator collapses to one image (docs/tf1_gan.md).
 """
-import argparse
 import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+import tensorflow as tf
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+from common import cli, config, mnist, run, training
+from tf1_gan import model
+from tf1_gan import options
 
-tf.get_logger().setLevel("ERROR")
-
-from common import config, mnist, training  # noqa: E402
-from tf1_gan import model  # noqa: E402
+SCHEMA = config.Schema([
+    config.Key("variant", None, "variant to initialize fresh (ignored with --run-dir)", type=str,
+               choices=tuple(model.VARIANTS)),
+    options.TRAIN.keys["sn_scope"],
+    options.TRAIN.keys["init"],
+    options.TRAIN.keys["bn_epsilon"],
+    config.Key("run_dir", "", "diagnose this run's newest generator instead (default: none)"),
+    config.Key("n", 256, "batch of z", ge=2),
+    config.seed(0, "seed of the z batch and of a fresh initialization"),
+    config.threads(2),
+], checks=[lambda cfg: config.require(cfg.variant or cfg.run_dir, "give --variant or --run-dir")])
 
 
 def _mean_pairwise_distance(x):
@@ -43,7 +51,7 @@ def layer_stats(variant, run_dir=None, n=256, seed=0, threads=2):
         acts = [op.outputs[0] for op in graph.get_operations()
                 if op.type in ("LeakyRelu", "Tanh") and op.name.startswith("generator/")]
         g_state = [v for v in tf.global_variables() if v.op.name.startswith("generator/")]
-        saver = training.Checkpointer(os.path.join(run_dir, "checkpoints"), var_list=g_state) if run_dir else None
+        saver = run.Checkpointer(os.path.join(run_dir, "checkpoints"), var_list=g_state) if run_dir else None
         init = tf.global_variables_initializer()
     graph.finalize()
     with tf.Session(graph=graph, config=training.session_config(threads)) as sess:
@@ -77,27 +85,24 @@ def sn_check(run_dir):
     return rows
 
 
+@cli.entry_point
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--variant", default=None, choices=list(model.VARIANTS),
-                        help="variant to initialize fresh (ignored with --run-dir)")
-    parser.add_argument("--sn-scope", default="all", choices=model.SN_SCOPES)
-    parser.add_argument("--init", default="torch", choices=model.INITS)
-    parser.add_argument("--bn-epsilon", type=float, default=0.0, help="BN epsilon override (0 = variant's)")
-    parser.add_argument("--run-dir", default=None, help="diagnose this run's latest generator instead")
-    parser.add_argument("--n", type=int, default=256, help="batch of z")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
+    args = SCHEMA.parse(argv, description=__doc__.split("\n\n")[0])
     if args.run_dir:
-        cfg = config.load_run_config(args.run_dir)
-        variant = model.variant_from_config(cfg)
+        try:
+            variant = model.variant_from_config(config.load_run_config(args.run_dir))
+        except (KeyError, ValueError) as err:
+            if isinstance(err, config.ConfigError):
+                raise
+            raise config.ConfigError("%s: no tf1_gan network: %s" % (args.run_dir, err))
         where = "%s (trained)" % args.run_dir
-    elif args.variant:
-        variant = model.get_variant(args.variant, args.sn_scope, args.init, args.bn_epsilon)
-        where = "fresh init, seed %d" % args.seed
     else:
-        parser.error("give --variant or --run-dir")
-    rows, samples = layer_stats(variant, args.run_dir, args.n, args.seed)
+        try:
+            variant = model.get_variant(args.variant, args.sn_scope, args.init, args.bn_epsilon)
+        except ValueError as err:
+            raise config.ConfigError(str(err))
+        where = "fresh init, seed %d" % args.seed
+    rows, samples = layer_stats(variant, args.run_dir or None, args.n, args.seed, args.threads)
     print("G of %s (g_norm=%s), %s" % (variant.name, variant.g_norm, where))
     if args.run_dir:
         for layer, est, true in sn_check(args.run_dir):

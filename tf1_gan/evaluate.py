@@ -7,22 +7,19 @@ FID here = Frechet distance between Gaussians fitted to the classifier's 128-d p
 generated and of real training images. It is not comparable with Inception-FID numbers from papers; the
 real-data floor (test images vs training images, same sample count) shows what "as good as data" is.
 """
-import argparse
 import collections
 import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+import tensorflow as tf
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+from common import cli, config, files, mnist, run, training
+from tf1_gan import model
+from tf1_gan import options
+from tf1_gan import sample
 
-tf.get_logger().setLevel("ERROR")  # before our modules build anything: no deprecation noise
-
-from common import files, mnist, training  # noqa: E402
-from tf1_gan import model  # noqa: E402
-
-CLASSIFIER_DIR = os.path.join(training.RUNS_ROOT, "tf1_gan", "classifier")
+CLASSIFIER_DIR = run.default_run_dir("tf1_gan", "classifier")
 CONFIDENT = 0.9  # a prediction is "confident" when its top softmax probability exceeds this
 
 Classifier = collections.namedtuple("Classifier", "graph session images features logits")
@@ -145,7 +142,6 @@ def real_reference(clf, n, data_source="auto"):
 
 def evaluate_run(run_dir, n=2000, seed=0, threads=2, clf=None, reference=None):
     """Metrics of a run's latest generator: fid, confident_fraction, digit histogram (+ *_batchstats for BN G)."""
-    from tf1_gan import sample  # deferred: avoid a cycle through train -> evaluate -> sample
     own = clf is None
     clf = clf or load_classifier(threads=threads)
     train_feats, floor = reference or real_reference(clf, n)
@@ -163,30 +159,36 @@ def evaluate_run(run_dir, n=2000, seed=0, threads=2, clf=None, reference=None):
     return out
 
 
+@cli.entry_point
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("run_dirs", nargs="*", help="tf1_gan run dirs to evaluate (metrics.json is updated)")
+    parser = config.arg_parser(__doc__.split("\n\n")[0], prog="python -m tf1_gan.evaluate")
+    parser.add_argument("run_dirs", nargs="*", help="tf1_gan run dirs to evaluate (a finished run's metrics.json "
+                        "is updated)")
     parser.add_argument("--train-classifier", action="store_true", help="(re)train and cache the classifier")
-    parser.add_argument("--n", type=int, default=2000, help="samples per evaluation")
+    parser.add_argument("--n", type=options.at_least(2), default=2000, help="samples per evaluation")
     args = parser.parse_args(argv)
-    if args.train_classifier:
-        acc = train_classifier()
-        print("classifier test_accuracy=%.4f saved in %s" % (acc, CLASSIFIER_DIR))
-    if not args.run_dirs:
-        return 0
-    clf = load_classifier()
-    reference = real_reference(clf, args.n)
+    for run_dir in args.run_dirs:  # every run dir is checked before anything is computed
+        config.load_run_config(run_dir)
+    try:
+        if args.train_classifier:
+            acc = train_classifier()
+            print("classifier test_accuracy=%.4f saved in %s" % (acc, CLASSIFIER_DIR))
+        if not args.run_dirs:
+            return 0
+        clf = load_classifier()
+        reference = real_reference(clf, args.n)
+    except mnist.DataError as err:
+        raise config.ConfigError(str(err))
     print("real_floor fid=%.3f confident_fraction=%.3f" % (reference[1]["fid"], reference[1]["confident_fraction"]))
     for run_dir in args.run_dirs:
-        try:
-            metrics = evaluate_run(run_dir, args.n, clf=clf, reference=reference)
-        except FileNotFoundError as err:
-            sys.stderr.write("error: %s\n" % err)
-            return 2
+        metrics = evaluate_run(run_dir, args.n, clf=clf, reference=reference)
         path = os.path.join(run_dir, "metrics.json")
-        merged = files.read_json(path) if os.path.exists(path) else {}
-        merged.update(metrics)
-        files.write_json(path, merged)
+        if os.path.exists(path):  # a stopped run has no metrics.json and gets none
+            merged = files.read_json(path)
+            merged.update(metrics)
+            files.write_json(path, merged)
+        else:
+            sys.stderr.write("%s has no metrics.json (the run did not finish): printed, not written\n" % run_dir)
         print("%s %s" % (run_dir, " ".join("%s=%s" % (k, round(v, 4) if isinstance(v, float) else v)
                                           for k, v in sorted(metrics.items()) if not isinstance(v, list))))
     return 0

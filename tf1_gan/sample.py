@@ -1,40 +1,52 @@
 """Sample a trained generator: `python -m tf1_gan.sample --run-dir DIR --n 64 --out samples.npy`.
 
-Writes float32 (N, 28, 28) in [-1, 1] from the latest checkpoint of the run. Sampling uses the same
-`model.generator` function as training, with training=False: BN moving statistics and the stored SN
-u, v (nothing is assigned, so sampling never changes the model). `--bn batch` instead normalizes each
-chunk of 64 with its own statistics, as the PyTorch reference does when it saves samples in train mode.
+Writes float32 (N, 28, 28) in [-1, 1] from the newest readable checkpoint of the run. Sampling uses the same
+`model.generator` function as training, with training=False: BN moving statistics and the stored SN u, v
+(nothing is assigned, so sampling never changes the model). `--bn batch` instead normalizes each chunk of 64
+with its own statistics, as the PyTorch reference does when it saves samples in train mode. `--out` (and
+`--png`) must be a new or writable regular file in an existing directory; anything else is refused (exit 2).
 """
-import argparse
 import collections
 import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+import tensorflow as tf
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-tf.get_logger().setLevel("ERROR")  # before our modules build anything: no deprecation noise
-
-from common import config, files, training  # noqa: E402
-from tf1_gan import model  # noqa: E402
+from common import cli, config, files, plots, run, training
+from tf1_gan import model
 
 CHUNK = 64  # the training batch size, so batch-statistics BN sees batches like the ones it trained on
+BN_MODES = ("moving", "batch")
+
+SCHEMA = config.Schema([
+    config.Key("run_dir", "", "a tf1_gan.train run dir (required)"),
+    config.Key("n", 64, "number of samples", ge=1),
+    config.Key("out", "", "output .npy file (required)"),
+    config.seed(0, "seed of the z draw"),
+    config.Key("bn", "moving", "BN statistics for BN generators: their moving averages or each chunk's own",
+               choices=BN_MODES),
+    config.Key("png", "", "also save a grid of the first 64 samples here (default: none)"),
+    config.threads(2),
+], checks=[lambda cfg: config.require(cfg.run_dir, "--run-dir is required"),
+           lambda cfg: config.require(cfg.out, "--out is required")])
 
 Sampler = collections.namedtuple("Sampler", "graph session z images images_batch_stats variant step")
 
 
 def load_sampler(run_dir, threads=2):
-    """Builds G alone in a fresh graph and restores generator/ variables from the run's latest checkpoint.
+    """Builds G alone in a fresh graph and restores generator/ variables from the run's newest readable checkpoint.
 
     Raises:
-      FileNotFoundError: no config.yaml or no checkpoint in run_dir.
+      config.ConfigError: no config.yaml in run_dir, or one that describes no tf1_gan network.
+      run.RunError: no readable checkpoint.
     """
-    if not os.path.exists(os.path.join(run_dir, "config.yaml")):
-        raise FileNotFoundError("%s: no config.yaml (not a tf1_gan run dir?)" % run_dir)
     cfg = config.load_run_config(run_dir)
-    variant = model.variant_from_config(cfg)
+    try:
+        variant = model.variant_from_config(cfg)
+    except (KeyError, ValueError) as err:
+        raise config.ConfigError("%s does not describe a tf1_gan network: %s"
+                                 % (os.path.join(run_dir, "config.yaml"), err))
     graph = tf.Graph()
     with graph.as_default():
         z = tf.placeholder(tf.float32, [None, model.Z_DIM], name="z")
@@ -42,16 +54,20 @@ def load_sampler(run_dir, threads=2):
         images_bs = (model.generator(z, variant, training=False, bn_training=True)
                      if model.has_bn(variant.g_norm) else images)
         g_state = [v for v in tf.global_variables() if v.op.name.startswith("generator/")]
-        ckpt = training.Checkpointer(os.path.join(run_dir, "checkpoints"), var_list=g_state)
+        ckpt = run.Checkpointer(os.path.join(run_dir, "checkpoints"), var_list=g_state)
     graph.finalize()
     sess = tf.Session(graph=graph, config=training.session_config(threads))
-    step = ckpt.restore(sess)
+    try:
+        step = ckpt.restore(sess)
+    except BaseException:
+        sess.close()
+        raise
     return Sampler(graph, sess, z, images, images_bs, variant, step)
 
 
 def generate(sampler, n, seed=0, bn="moving"):
     """float32 (n, 28, 28) in [-1, 1]; z ~ N(0, I) drawn from numpy with `seed`."""
-    if bn not in ("moving", "batch"):
+    if bn not in BN_MODES:
         raise ValueError("bn must be 'moving' or 'batch', got %r" % (bn,))
     fetch = sampler.images if bn == "moving" else sampler.images_batch_stats
     z = np.random.RandomState(seed).randn(n, model.Z_DIM).astype(np.float32)
@@ -59,30 +75,22 @@ def generate(sampler, n, seed=0, bn="moving"):
     return np.concatenate(chunks, axis=0)[..., 0] if chunks else np.zeros((0, 28, 28), np.float32)
 
 
+@cli.entry_point
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--run-dir", "--run_dir", required=True, help="a tf1_gan.train run dir")
-    parser.add_argument("--n", type=int, default=64, help="number of samples")
-    parser.add_argument("--out", required=True, help="output .npy file")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the z draw")
-    parser.add_argument("--bn", choices=("moving", "batch"), default="moving",
-                        help="BN statistics for BN generators: moving averages or each chunk's own")
-    parser.add_argument("--png", default=None, help="also save a grid of the first 64 samples here")
-    args = parser.parse_args(argv)
-    if args.n <= 0:
-        parser.error("--n must be positive")
+    cfg = SCHEMA.parse(argv, description=__doc__.split("\n\n")[0])
+    out = files.check_output(cfg.out)  # refused before anything is computed
+    png = files.check_output(cfg.png) if cfg.png else None
+    if png == out:
+        raise files.OutputError("--png %s is the --out file; give two paths" % cfg.png)
+    sampler = load_sampler(cfg.run_dir, cfg.threads)
     try:
-        sampler = load_sampler(args.run_dir)
-    except (FileNotFoundError, ValueError) as err:
-        sys.stderr.write("error: %s\n" % err)
-        return 2
-    samples = generate(sampler, args.n, args.seed, args.bn).astype(np.float32)
-    sampler.session.close()
-    files.save_npy(args.out, samples)
-    if args.png:
-        from common import plots
-        plots.save_image_grid(samples[:64], args.png, title="%s step %d" % (sampler.variant.name, sampler.step))
-    print("wrote %s: %s float32 in [%.3f, %.3f] from step %d" % (args.out, samples.shape, samples.min(),
+        samples = generate(sampler, cfg.n, cfg.seed, cfg.bn).astype(np.float32)
+    finally:
+        sampler.session.close()
+    files.save_npy(out, samples)
+    if png:
+        plots.save_image_grid(samples[:64], png, title="%s step %d" % (sampler.variant.name, sampler.step))
+    print("wrote %s: %s float32 in [%.3f, %.3f] from step %d" % (cfg.out, samples.shape, samples.min(),
                                                                  samples.max(), sampler.step))
     return 0
 

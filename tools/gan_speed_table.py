@@ -1,6 +1,6 @@
 """Side-by-side tf1_gan train-step speed: stock TF 1.15.5, TF 1.15 with oneDNN, PyTorch (`make bench-compare`).
 
-Runs `python -m tf1_gan.bench` in each TensorFlow venv and `tf1_gan/torch_reference_bench.py` in the
+Runs `python -m tf1_gan.bench` in each TensorFlow venv and `tools/torch_reference_bench.py` in the
 PyTorch venv, alternating them for several rounds (the machine's load drifts, so no runtime gets all the
 quiet minutes), and prints a Markdown table of every value measured and each runtime's median.
 Runtimes whose venv is missing are skipped with a note.
@@ -31,7 +31,7 @@ HEADER = re.compile(r"^# (tensorflow .*)$", re.M)  # tf1_gan.bench's first line:
 RUNTIMES = (
     ("TF 1.15.5 stock", ".venv", ["-m", "tf1_gan.bench"]),
     ("TF 1.15.2 oneDNN", ".venv-onednn", ["-m", "tf1_gan.bench"]),
-    ("PyTorch 2.13", ".venv-torch", [os.path.join("tf1_gan", "torch_reference_bench.py")]),
+    ("PyTorch 2.13", ".venv-torch", [os.path.join("tools", "torch_reference_bench.py")]),
 )
 
 
@@ -40,8 +40,7 @@ def run_once(python, args, variants, steps, headers=None):
 
     The process's `# tensorflow ...` header line, if any, is added to the set `headers`.
     """
-    for variant in variants:
-        args = args + ["--variant", variant]
+    args = args + ["--variant"] + list(variants)
     proc = subprocess.run([python] + args + ["--steps", str(steps)], cwd=ROOT, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, universal_newlines=True)
     if proc.returncode != 0:

@@ -34,7 +34,7 @@ CASES = {
     "gan_linear_bn_k2": _gan("linear_bn", "--num-towers", "2"),
     "gan_dcgan_sn_k2": _gan("dcgan_sn", "--num-towers", "2"),
     "gan_dcgan_sn_k4": _gan("dcgan_sn", "--num-towers", "4"),
-    "gan_cluster_dcgan_sn": ["-m", "tf1_gan.cluster_demo", "--workers", "2", "--steps", "4", "--variant", "dcgan_sn",
+    "gan_cluster_dcgan_sn": ["-m", "tf1_gan.cluster.demo", "--workers", "2", "--steps", "4", "--variant", "dcgan_sn",
                              "--run-dir", "{run}"],
     "dates": ["-m", "tf1_dates.train", "--run-dir", "{run}", "--steps", "20", "--eval-every", "10", "--hidden", "64",
               "--threads", "1", "--repeats", "1"],

@@ -19,6 +19,8 @@ TRAINING = {
     "tf1_dna.train": ["--run-dir", "{tmp}/run", "--epochs", "2"],
     "tf1_mnist.main": ["--run-dir", "{tmp}/run", "--epochs", "1", "--data-source", "embedded"],
     "tf1_mnist.cnn": ["--run-dir", "{tmp}/run", "--epochs", "1", "--data-source", "embedded", "--num-train", "64"],
+    "tf1_gan.train": ["--run-dir", "{tmp}/run", "--variant", "linear", "--epochs", "1", "--num-train", "64",
+                      "--no-eval", "--threads", "1"],
 }
 # Files a task's data flag can be pointed at, and what must be said about them.
 DATA_FILES = {
@@ -124,6 +126,7 @@ def all_cases():
         if module_name in DATA_FILES:
             cases += data_cases(module_name, base)
     cases += _dna_tools()
+    cases += _gan_tools()
     return cases
 
 
@@ -142,3 +145,49 @@ def _dna_tools():
         Case("tf1_dna.make_data --lengths 1", "tf1_dna.make_data", ["--out", "{tmp}/o.fasta", "--lengths", "1"], {}, 2,
              "'lengths' must be"),
     ] + output_cases("tf1_dna.make_data", [], "--out")
+
+
+def _gan_tools():
+    train = ["--run-dir", "{tmp}/run", "--no-eval"]
+    spec = b'{"ps": ["127.0.0.1:1"], "worker": ["127.0.0.1:2", "127.0.0.1:3"]}'
+    # The cluster CLI's keys are refused before any server starts (its run dir is the chief's, behind a cluster).
+    return schema_cases("tf1_gan.cluster.train", ["--cluster-spec", "{tmp}/cluster.json", "--run-dir", "{tmp}/run"]) + [
+        Case("tf1_gan.train --num-train > N", "tf1_gan.train", train + ["--num-train", "100000"], {}, 2,
+             "'num_train' \\(100000\\) exceeds"),
+        Case("tf1_gan.train --num-towers 3", "tf1_gan.train", train + ["--num-towers", "3"], {}, 2,
+             "'batch_size' \\(64\\) must split evenly over 'num_towers' \\(3\\)"),
+        Case("tf1_gan.train --sn-scope d on dcgan_bn", "tf1_gan.train", train + ["--variant", "dcgan_bn", "--sn-scope",
+             "d"], {}, 2, "only applies to a variant with spectral norm"),
+        Case("tf1_gan.train idx dir missing", "tf1_gan.train", train + ["--data-source", "idx", "--data-dir",
+             "{tmp}/nope"], {}, 2, "no train-images-idx3-ubyte"),
+        Case("tf1_gan.train idx file garbage", "tf1_gan.train", train + ["--data-source", "idx", "--data-dir",
+             "{tmp}/d"], {"d/train-images-idx3-ubyte": b"garbage", "d/train-labels-idx1-ubyte": b"x"}, 2,
+             "train-images-idx3-ubyte"),
+        Case("tf1_gan.cluster.train no spec", "tf1_gan.cluster.train", ["--run-dir", "{tmp}/run"], {}, 2,
+             "--cluster-spec FILE.json is required"),
+        Case("tf1_gan.cluster.train spec missing", "tf1_gan.cluster.train", ["--cluster-spec", "{tmp}/c.json"], {}, 2,
+             "cannot read cluster spec"),
+        Case("tf1_gan.cluster.train spec not JSON", "tf1_gan.cluster.train", ["--cluster-spec", "{tmp}/c.json"],
+             {"c.json": b"{ps: 1"}, 2, "not valid JSON"),
+        Case("tf1_gan.cluster.train task index", "tf1_gan.cluster.train", ["--cluster-spec", "{tmp}/c.json",
+             "--task-index", "5"], {"c.json": spec}, 2, "out of range"),
+        Case("tf1_gan.cluster.train batch over workers", "tf1_gan.cluster.train", ["--cluster-spec", "{tmp}/c.json",
+             "--batch-size", "63"], {"c.json": spec}, 2, "split evenly over the 2 workers"),
+        Case("tf1_gan.sample no run", "tf1_gan.sample", ["--run-dir", "{tmp}/r", "--out", "{tmp}/s.npy"], {}, 2,
+             "no config.yaml"),
+        Case("tf1_gan.sample --n 0", "tf1_gan.sample", ["--run-dir", "{tmp}/r", "--out", "{tmp}/s.npy", "--n", "0"],
+             {}, 2, "'n' must be"),
+        Case("tf1_gan.evaluate --n 1", "tf1_gan.evaluate", ["{tmp}", "--n", "1"], {}, 2, "--n: must be >= 2"),
+        Case("tf1_gan.compare no run", "tf1_gan.compare", ["{tmp}/r", "--out", "{tmp}/o"], {}, 2, "no config.yaml"),
+        Case("tf1_gan.diagnose nothing", "tf1_gan.diagnose", [], {}, 2, "give --variant or --run-dir"),
+        Case("tf1_gan.diagnose --n 1", "tf1_gan.diagnose", ["--variant", "linear", "--n", "1"], {}, 2, "'n' must be"),
+        Case("tf1_gan.demo --epochs 0", "tf1_gan.demo", ["--epochs", "0"], {}, 2, "'epochs' must be"),
+        Case("tf1_gan.cluster.demo --workers 0", "tf1_gan.cluster.demo", ["--workers", "0", "--run-dir", "{tmp}/c"],
+             {}, 2, "'workers' must be"),
+        Case("tf1_gan.cluster.demo batch over workers", "tf1_gan.cluster.demo", ["--workers", "3", "--run-dir",
+             "{tmp}/c"], {}, 2, "must split evenly over 'workers'"),
+        Case("tf1_gan.bench --steps 0", "tf1_gan.bench.steps", ["--steps", "0"], {}, 2, "'steps' must be"),
+        Case("tf1_gan.bench.towers --num-towers 0", "tf1_gan.bench.towers", ["--num-towers", "0"], {}, 2,
+             "'num_towers' must hold integers >= 1"),
+        Case("tf1_gan.bench.conv --repeats 0", "tf1_gan.bench.conv", ["--repeats", "0"], {}, 2, "'repeats' must be"),
+    ] + output_cases("tf1_gan.sample", ["--run-dir", "{tmp}/r"], "--out")

@@ -3,11 +3,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import config
-from tf1_gan import graph as gan_graph
 from tf1_gan import losses
 from tf1_gan import model
-from tf1_gan import train
+from tf1_gan import options
+from tf1_gan import train_graph
 
 EXPECTED_TRAINABLE = {
     "linear": [
@@ -42,8 +41,7 @@ EXPECTED_TRAINABLE = {
 
 
 def _cfg(**overrides):
-    values = dict(train.DEFAULTS, **overrides)
-    return config.Config(values)
+    return options.train_config(**overrides)
 
 
 @pytest.mark.parametrize("name", list(model.VARIANTS))
@@ -115,7 +113,7 @@ def test_losses_reject_bad_shapes():
 
 
 def _run_steps(cfg, images, steps, fetch_u=None):
-    g = gan_graph.build_graph(cfg, len(images))
+    g = train_graph.build_train_graph(cfg, len(images))
     g.graph.finalize()
     out = []
     with tf.Session(graph=g.graph, config=tf.ConfigProto(intra_op_parallelism_threads=1,
@@ -140,7 +138,7 @@ def test_one_power_iteration_per_step():
     """Three D passes per step, yet u moves exactly like ONE power iteration on the pre-step kernel."""
     images = _tiny_images()
     cfg = _cfg(variant="dcgan_sn", batch_size=8)
-    g = gan_graph.build_graph(cfg, len(images))
+    g = train_graph.build_train_graph(cfg, len(images))
     gr = g.graph
     by_name = {v.op.name: v for v in gr.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)}
     u = by_name["discriminator/conv2/spectral_norm/u"]
@@ -167,7 +165,7 @@ def test_one_power_iteration_per_step():
 def test_sampling_does_not_move_u_or_bn_statistics():
     images = _tiny_images()
     for name in ("dcgan_sn", "dcgan_bn"):
-        g = gan_graph.build_graph(_cfg(variant=name, batch_size=8), len(images))
+        g = train_graph.build_train_graph(_cfg(variant=name, batch_size=8), len(images))
         state = [v for v in g.graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)
                  if "spectral_norm" in v.op.name or "moving" in v.op.name]
         assert state
@@ -191,3 +189,29 @@ def test_same_seed_same_losses_different_seed_differs():
     assert losses_a == [(d, gl) for d, gl, _, _ in run_b[:-1]]
     assert losses_a != [(d, gl) for d, gl, _, _ in run_c[:-1]]
     assert run_a[-1] == 4
+
+
+def _ancestors(op):
+    """Every op `op` waits for, through data inputs and control dependencies."""
+    seen, todo = set(), [op]
+    while todo:
+        current = todo.pop()
+        for parent in [t.op for t in current.inputs] + list(current.control_inputs):
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
+def test_d_batch_norm_moving_averages_update_in_one_order():
+    """Three D passes per step update D's BN statistics: real, then fake, then G's pass; never in a race."""
+    g = train_graph.build_train_graph(_cfg(variant="dcgan_bn", batch_size=8), 64)
+    moving = [v for v in g.graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)
+              if v.op.name.startswith("discriminator/") and "moving_" in v.op.name]
+    assert len(moving) == 2
+    for var in moving:
+        updates = [op for op in g.graph.get_operations()
+                   if op.type == "AssignSubVariableOp" and op.inputs[0] is var.handle]
+        assert len(updates) == 3, var.op.name
+        real, fake, g_pass = updates  # in creation order
+        assert real in _ancestors(fake) and fake in _ancestors(g_pass), var.op.name

@@ -1,12 +1,15 @@
 """Tiny end-to-end runs: train writes its outputs, resume reproduces an uninterrupted run, CLIs behave."""
 import glob
 import os
+import stat
 
 import numpy as np
 import pytest
 
-from common import config, files
+from common import files
+from tf1_gan import compare
 from tf1_gan import evaluate
+from tf1_gan import options
 from tf1_gan import sample
 from tf1_gan import train
 
@@ -16,16 +19,19 @@ def _images(n=64):
 
 
 def _cfg(**kw):
-    values = dict(train.DEFAULTS, variant="linear_bn", batch_size=16, epochs=2, log_every=1, eval=False,
-                  threads=1)
+    values = dict(variant="linear_bn", batch_size=16, epochs=2, log_every=1, eval=False, threads=1)
     values.update(kw)
-    return config.Config(values)
+    return options.train_config(**values)
+
+
+def _quiet(_message):
+    pass
 
 
 def test_train_writes_outputs_and_resume_matches_uninterrupted(tmp_path):
     images = _images()
     straight = str(tmp_path / "straight")
-    metrics = train.train(_cfg(), images, straight, quiet=True)
+    metrics = train.train(_cfg(), images, straight, log=_quiet)
     assert metrics["steps"] == 8
     for name in ("config.yaml", "metrics.json", "history.json", "loss_curves.png", "samples/middle.png",
                  "samples/end.png", "samples/end_batchstats.png", "checkpoints/checkpoint"):
@@ -33,19 +39,20 @@ def test_train_writes_outputs_and_resume_matches_uninterrupted(tmp_path):
     assert glob.glob(os.path.join(straight, "events.out.tfevents.*"))
     assert np.load(os.path.join(straight, "samples", "end.npy")).shape == (64, 28, 28)
 
-    # "Interrupted" after epoch 1, then the same run continued to epoch 2 from its checkpoint.
+    # Stopped after epoch 1 (4 steps; what Ctrl-C does, at a known step), then the same run resumed.
     resumed = str(tmp_path / "resumed")
-    train.train(_cfg(epochs=1), images, resumed, quiet=True)
-    train.train(_cfg(), images, resumed, quiet=True)
+    assert train.train(_cfg(session_steps=4), images, resumed, log=_quiet) is None
+    assert not os.path.exists(os.path.join(resumed, "metrics.json"))
+    train.train(_cfg(), images, resumed, log=_quiet)
     a = files.read_json(os.path.join(straight, "history.json"))
     b = files.read_json(os.path.join(resumed, "history.json"))
-    assert a["step"] == b["step"] == list(range(1, 9))
-    assert a["d_loss"] == b["d_loss"] and a["g_loss"] == b["g_loss"]
+    assert [r["step"] for r in a] == [r["step"] for r in b] == list(range(1, 9))
+    assert [(r["d_loss"], r["g_loss"]) for r in a] == [(r["d_loss"], r["g_loss"]) for r in b]
 
 
 def test_sample_cli_writes_float_array_in_range(tmp_path):
     run_dir = str(tmp_path / "run")
-    train.train(_cfg(variant="linear", epochs=1), _images(), run_dir, quiet=True)
+    train.train(_cfg(variant="linear", epochs=1), _images(), run_dir, log=_quiet)
     out = str(tmp_path / "s.npy")
     assert sample.main(["--run-dir", run_dir, "--n", "10", "--out", out]) == 0
     arr = np.load(out)
@@ -56,12 +63,11 @@ def test_sample_cli_writes_float_array_in_range(tmp_path):
 
 def test_train_cli_rejects_bad_variant(capsys):
     assert train.main(["--variant", "dcgan_sn", "--sn-scope", "everywhere"]) == 2
-    assert "unknown sn_scope" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as exc:  # argparse/config errors exit 2 with the reason
-        train.main(["--variant", "dcgan_bn", "--epochs", "ten"])
-    assert exc.value.code == 2
+    assert "invalid choice: 'everywhere'" in capsys.readouterr().err
+    assert train.main(["--variant", "dcgan_bn", "--epochs", "ten"]) == 2  # argparse/config errors exit 2
+    assert "invalid int value: 'ten'" in capsys.readouterr().err
     assert train.main(["--variant", "wgan"]) == 2
-    assert "unknown variant" in capsys.readouterr().err
+    assert "invalid choice: 'wgan'" in capsys.readouterr().err
 
 
 def test_frechet_distance_known_answers():
@@ -88,3 +94,53 @@ def test_sample_stats_histogram_and_coverage():
     assert stats["digit_histogram"][3] == 0.5 and stats["digit_histogram"][7] == 0.5
     assert stats["confident_fraction"] == 0.5
     assert stats["digits_covered"] == 2
+
+
+def _fifo(path):
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("kind, pattern", [
+    ("directory", "is a directory"), ("fifo", "not a regular file"), ("read-only", "read-only"),
+    ("missing dir", "does not exist"), ("under a file", "is not a directory")])
+def test_sample_refuses_an_output_that_would_lose_something(tmp_path, capsys, kind, pattern):
+    """Checked before the run dir is even read: nothing is computed, the path is left as it was."""
+    target = {"directory": lambda p: (os.mkdir(p), p)[1], "fifo": _fifo,
+              "read-only": lambda p: (open(p, "w").write("keep"), os.chmod(p, stat.S_IRUSR), p)[2],
+              "missing dir": lambda p: os.path.join(p, "no", "out.npy"),
+              "under a file": lambda p: (open(p, "w").write("x"), os.path.join(p, "out.npy"))[1]}[kind](
+                  str(tmp_path / "out"))
+    before = sorted(os.listdir(str(tmp_path)))
+    assert sample.main(["--run-dir", str(tmp_path / "no-run"), "--out", target]) == 2
+    err = capsys.readouterr().err
+    assert pattern in err and "Traceback" not in err
+    assert sorted(os.listdir(str(tmp_path))) == before
+    if kind == "read-only":
+        assert open(target).read() == "keep"
+
+
+@pytest.mark.parametrize("argv, pattern", [(["--n", "0"], "'n' must be an integer >= 1"),
+                                           (["--bn", "running"], "invalid choice: 'running'"),
+                                           (["--seed", "-1"], "'seed' must be an integer >= 0"),
+                                           ([], "--out is required")])
+def test_sample_validates_its_numbers(tmp_path, capsys, argv, pattern):
+    out = [] if not argv else ["--out", str(tmp_path / "s.npy")]
+    assert sample.main(["--run-dir", str(tmp_path)] + out + argv) == 2
+    assert pattern in capsys.readouterr().err
+
+
+def test_helper_clis_exit_2_on_bad_input(tmp_path, capsys):
+    assert evaluate.main([str(tmp_path), "--n", "1"]) == 2
+    assert "--n: must be >= 2" in capsys.readouterr().err
+    assert evaluate.main([str(tmp_path / "nothing")]) == 2  # not a run dir: refused before any classifier work
+    assert "no config.yaml" in capsys.readouterr().err
+    assert compare.main([str(tmp_path / "nothing")]) == 2
+    assert "no config.yaml" in capsys.readouterr().err
+    run_dir = str(tmp_path / "run")
+    train.train(_cfg(variant="linear", epochs=1), _images(), run_dir, log=_quiet)
+    open(str(tmp_path / "file"), "w").write("x")
+    assert compare.main([run_dir, "--out", str(tmp_path / "file")]) == 2
+    assert "exists and is not a directory" in capsys.readouterr().err
+    assert compare.main([run_dir, "--out", str(tmp_path / "cmp")]) == 0
+    assert os.path.exists(str(tmp_path / "cmp" / "compare.png"))

@@ -1,13 +1,13 @@
-"""Start 1 ps + N workers of tf1_gan.distributed on loopback ports, train a few steps, stop them all.
+"""Start 1 ps + N workers of tf1_gan.cluster.train on loopback ports, train a few steps, stop them all.
 
-    python -m tf1_gan.cluster_demo [--workers 2] [--steps 10] [--variant linear] [--timeout 300]
+    python -m tf1_gan.cluster.demo [--workers 2] [--steps 10] [--variant linear] [--timeout 300]
 
-Every task is a separate OS process running `python -m tf1_gan.distributed` with its own
+Every task is a separate OS process running `python -m tf1_gan.cluster.train` with its own
 tf.train.Server on 127.0.0.1 (free ports picked by the OS). The processes are always terminated
 (even on error, timeout or Ctrl-C), their logs are kept in <run-dir>/logs/, and the chief's
-checkpoint is printed at the end.
+checkpoint is printed at the end. Exit code: 0 when every worker finished, 1 when one failed or the
+cluster timed out, 130 when the chief was stopped (rerun the same command to resume).
 """
-import argparse
 import os
 import signal
 import socket
@@ -15,9 +15,20 @@ import subprocess
 import sys
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from common import cli, config, files, run
+from tf1_gan import options
 
-from common import files, training  # noqa: E402
+SCHEMA = config.Schema([
+    config.Key("workers", 2, "worker tasks (plus one ps task)", ge=1),
+    config.steps(10, "synchronous steps in total (a rerun resumes up to this number)"),
+    config.Key("variant", "linear", "tf1_gan variant", choices=options.CLUSTER.keys["variant"].choices),
+    config.batch_size(64, "the GLOBAL batch, split evenly over the workers"),
+    config.Key("timeout", 300.0, "seconds before every process is stopped", gt=0.0),
+    config.run_dir("the chief's run dir, also holding cluster.json and the per-task logs "
+                   "(default runs/tf1_gan/cluster_demo)"),
+], checks=[lambda cfg: config.require(cfg.batch_size % cfg.workers == 0,
+                                      "config key 'batch_size' (%d) must split evenly over 'workers' (%d)"
+                                      % (cfg.batch_size, cfg.workers))])
 
 
 def free_ports(count):
@@ -69,7 +80,6 @@ def run_cluster(run_dir, workers=2, steps=10, variant="linear", batch_size=64, t
     files.write_json(spec_path, spec)
     common = ["--cluster-spec", spec_path, "--steps", str(steps), "--variant", variant,
               "--batch-size", str(batch_size), "--run-dir", run_dir] + list(extra)
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     procs, names, logs = [], [], []
     try:
         for job, count in (("ps", 1), ("worker", workers)):
@@ -78,8 +88,8 @@ def run_cluster(run_dir, workers=2, steps=10, variant="linear", batch_size=64, t
                 log = open(os.path.join(run_dir, "logs", name + ".log"), "w")
                 logs.append(log)
                 procs.append(subprocess.Popen(
-                    [sys.executable, "-m", "tf1_gan.distributed", "--job-name", job, "--task-index", str(i)]
-                    + common, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True))
+                    [sys.executable, "-m", "tf1_gan.cluster.train", "--job-name", job, "--task-index", str(i)]
+                    + common, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
                 names.append(name)
         deadline = time.time() + timeout
         for proc, name in zip(procs[1:], names[1:]):
@@ -96,10 +106,15 @@ def run_cluster(run_dir, workers=2, steps=10, variant="linear", batch_size=64, t
         _stop(procs)
         for log in logs:
             log.close()
-    ckpt = training.Checkpointer.__new__(training.Checkpointer)  # no Saver needed just to look
-    ckpt.checkpoint_dir = os.path.join(run_dir, "checkpoints")
     return {"codes": dict(zip(names, [p.returncode for p in procs])), "pids": [p.pid for p in procs],
-            "checkpoint": ckpt.latest(), "spec": spec}
+            "checkpoint": latest_checkpoint(os.path.join(run_dir, "checkpoints")), "spec": spec}
+
+
+def latest_checkpoint(checkpoint_dir):
+    """The newest `ckpt-<step>` prefix in `checkpoint_dir`, or None."""
+    steps = [int(name[5:-6]) for name in (os.listdir(checkpoint_dir) if os.path.isdir(checkpoint_dir) else ())
+             if name.startswith("ckpt-") and name.endswith(".index") and name[5:-6].isdigit()]
+    return os.path.join(checkpoint_dir, "ckpt-%d" % max(steps)) if steps else None
 
 
 def describe_checkpoint(path):
@@ -114,40 +129,36 @@ def describe_checkpoint(path):
     return lines
 
 
+@cli.entry_point
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--workers", type=int, default=2, help="worker tasks (plus one ps)")
-    parser.add_argument("--steps", type=int, default=10, help="synchronous steps")
-    parser.add_argument("--variant", default="linear", help="tf1_gan variant")
-    parser.add_argument("--batch-size", type=int, default=64, help="global batch, split over the workers")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds before everything is stopped")
-    parser.add_argument("--run-dir", default=training.default_run_dir("tf1_gan", "cluster_demo"),
-                        help="chief's run dir (cluster.json and per-task logs too)")
-    args = parser.parse_args(argv)
-    if args.workers < 1 or args.steps < 1:
-        parser.error("--workers and --steps must be >= 1")
-    print("starting 1 ps + %d workers on 127.0.0.1 (logs: %s)" % (args.workers, os.path.join(args.run_dir, "logs")))
+    cfg = SCHEMA.parse(argv, description=__doc__.split("\n\n")[0])
+    run_dir = cfg.run_dir or run.default_run_dir("tf1_gan", "cluster_demo")
+    print("starting 1 ps + %d workers on 127.0.0.1 (logs: %s)" % (cfg.workers, os.path.join(run_dir, "logs")))
     t0 = time.time()
     try:
-        out = run_cluster(args.run_dir, args.workers, args.steps, args.variant, args.batch_size, args.timeout,
+        out = run_cluster(run_dir, cfg.workers, cfg.steps, cfg.variant, cfg.batch_size, cfg.timeout,
                           extra=["--threads", "1", "--log-every", "1"])
-    except TimeoutError as err:
+    except ClusterTimeout as err:
         sys.stderr.write("error: %s\n" % err)
         return 1
     print("cluster: %s" % out["spec"])
     print("exit codes: %s (%.1f s)" % (" ".join("%s=%s" % kv for kv in sorted(out["codes"].items())),
                                        time.time() - t0))
-    failed = [n for n, c in out["codes"].items() if n.startswith("worker") and c != 0]
+    codes = {n: c for n, c in out["codes"].items() if n.startswith("worker")}
+    if codes.get("worker0") == cli.STOPPED:
+        sys.stderr.write("stopped: the chief saved a checkpoint; run the same command to resume\n")
+        return cli.STOPPED
+    failed = sorted(n for n, c in codes.items() if c != 0)
     if failed or out["checkpoint"] is None:
-        sys.stderr.write("error: workers %s failed or no checkpoint; see %s/logs\n" % (failed, args.run_dir))
+        sys.stderr.write("error: %s failed (exit codes %s) or left no checkpoint; see %s/logs\n"
+                         % (", ".join(failed) or "no worker", codes, run_dir))
         return 1
     print("\n".join(describe_checkpoint(out["checkpoint"])))
-    with open(os.path.join(args.run_dir, "logs", "worker0.log")) as handle:
+    with open(os.path.join(run_dir, "logs", "worker0.log")) as handle:
         last = [line.strip() for line in handle if "=" in line and line.startswith("checkpoint=")]
     if last:
         print("chief: " + last[-1])
-    return 0
+    return cli.OK
 
 
 if __name__ == "__main__":

@@ -1,23 +1,23 @@
-"""Per-layer convolution timings, TF's ops vs conv_ops: `python -m tf1_gan.bench_conv [--batch-size 64]`.
+"""Per-layer convolution timings, TF's ops vs conv_ops: `python -m tf1_gan.bench.conv [--batch-size 64]`.
 
 For each convolution of the DCGAN networks (batch 64) times the three passes a training step runs -
 forward, input gradient, kernel gradient - once with TF's own ops ("tf") and once with
 `tf1_gan.conv_ops` ("subpixel"), one op at a time (1 inter-op thread, 2 intra-op threads), median of 5
 blocks. Prints `layer=<l> pass=<p> impl=<i> ms=<f>` lines; docs/tf1_gan.md (Speed) reads them.
 """
-import argparse
-import os
 import sys
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+import tensorflow as tf
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+from common import cli, config
+from tf1_gan import conv_ops
 
-tf.get_logger().setLevel("ERROR")
-
-from tf1_gan import conv_ops  # noqa: E402
+SCHEMA = config.Schema([
+    config.batch_size(64, "examples per timed pass"),
+    config.Key("repeats", 10, "runs of an op per timed block (5 blocks, median)", ge=1),
+])
 
 # name, transposed (G) or not (D), small-side input (B excluded), kernel (K, K, big-side C, small-side C), stride
 LAYERS = [
@@ -51,13 +51,9 @@ def _time(sess, tensor, repeats, blocks=5):
     return float(np.median(times))
 
 
+@cli.entry_point
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--repeats", type=int, default=10, help="runs of an op per timed block")
-    args = parser.parse_args(argv)
-    if args.batch_size < 1 or args.repeats < 1:
-        parser.error("--batch-size and --repeats must be positive")
+    args = SCHEMA.parse(argv, description=__doc__.split("\n\n")[0])
     rng = np.random.RandomState(0)
     conf = tf.ConfigProto(intra_op_parallelism_threads=2, inter_op_parallelism_threads=1)
     print("# tensorflow %s, %s kernels" % (tf.__version__, "oneDNN" if conv_ops.built_with_onednn() else "Eigen"))

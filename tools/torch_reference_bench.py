@@ -1,9 +1,9 @@
-"""PyTorch reference for the speed comparison in docs/tf1_gan.md — NOT part of the TF package.
+"""PyTorch reference for the speed comparison in docs/tf1_gan.md — a tool, NOT part of the TF package.
 
 Needs PyTorch, which is not a dependency of this repository; it runs in its own Python >= 3.10 venv,
 which `make bench-compare` builds (.venv-torch, requirements-bench-torch.txt) before alternating this
 script with `python -m tf1_gan.bench` (tools/gan_speed_table.py). By hand:
-    .venv-torch/bin/python tf1_gan/torch_reference_bench.py [--variant V] [--steps N]
+    .venv-torch/bin/python tools/torch_reference_bench.py [--variant V ...] [--steps N]
 Prints `framework=torch variant=<v> imgs_per_s=<f>` per variant: the same networks as tf1_gan/model.py
 (shapes, LeakyReLU 0.2, BN eps/momentum), Adam 2e-4 (0.5, 0.999), batch 64, 2 threads, the PyTorch-GAN
 loop (G step, then D step on the same fakes: one G forward, three D forwards per step, like ours).
@@ -91,17 +91,30 @@ def bench(variant, images, steps, warmup, batch=64):
     return float(np.median(rates))
 
 
+def _at_least(low):
+    def convert(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if value < low:
+            raise argparse.ArgumentTypeError("must be an integer >= %d, got %r" % (low, text))
+        return value
+    return convert
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--variant", choices=VARIANTS, action="append")
-    parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--variant", choices=VARIANTS, nargs="+", default=list(VARIANTS), help="variants to time")
+    parser.add_argument("--steps", type=_at_least(1), default=10, help="timed steps per block (3 blocks, median)")
+    parser.add_argument("--warmup", type=_at_least(0), default=5, help="untimed steps first")
+    parser.add_argument("--threads", type=_at_least(1), default=2, help="torch intra- and inter-op threads")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(args.threads)
     images = load_images()
-    for variant in args.variant or VARIANTS:
+    for variant in args.variant:
         print("framework=torch variant=%s imgs_per_s=%.1f" % (variant, bench(variant, images, args.steps,
                                                                              args.warmup)), flush=True)
 
