@@ -18,6 +18,8 @@ import invariants  # noqa: E402  pylint: disable=wrong-import-position
 # module, argv (a run long enough to be caught mid-way, checkpointing often), step to wait for
 TASKS = {
     "dna": ("tf1_dna.train", ["--epochs", "300", "--ckpt-every", "1", "--threads", "1", "--eval-orfs", "2"], 5),
+    "dates": ("tf1_dates.train", ["--steps", "300", "--eval-every", "1", "--hidden", "16", "--threads", "1",
+                                  "--repeats", "1"], 5),
 }
 
 
