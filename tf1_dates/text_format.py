@@ -73,10 +73,10 @@ def read_lines(path: str) -> List[str]:
 
 def fields(line: str) -> List[str]:
     """The space- or tab-separated fields of `line`; ValueError if it holds any other unprintable character."""
-    for char in line:
-        if char not in " \t" and not char.isprintable():
-            raise ValueError("character U+%04X inside the line (only spaces and tabs separate fields; only "
-                             "\\n or \\r\\n ends a line)" % ord(char))
+    if not line.replace("\t", " ").isprintable():  # fast path first: data.txt has 146k lines
+        char = next(c for c in line if c not in " \t" and not c.isprintable())
+        raise ValueError("character U+%04X inside the line (only spaces and tabs separate fields; only "
+                         "\\n or \\r\\n ends a line)" % ord(char))
     stripped = line.strip(" \t")
     return _SEPARATORS.split(stripped) if stripped else []
 

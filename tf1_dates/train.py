@@ -151,11 +151,11 @@ def train(cfg, log=print):
                     scalars.update(evaluate_splits(sess, graph, splits, cfg, counts, ["train_probe", "val"], step))
                     scalars = {k.replace("/train_probe", "/train"): v for k, v in scalars.items()}
                     r.log(step, scalars)
-                    _plot(r.paths, r.history)
                     log("step %d %s" % (step, " ".join(
                         "%s=%.4f" % (k, scalars[k]) for k in sorted(scalars)
                         if k.split("/")[0] in ("all_four", "diversity", "expected_all_four"))))
             seconds = time.time() - t0
+            _plot(r.paths, r.history)  # once per invocation (TensorBoard has the live curves)
             if r.stopped:
                 return None
             final_step = int(sess.run(graph.global_step))
