@@ -20,6 +20,8 @@ TASKS = {
     "dna": ("tf1_dna.train", ["--epochs", "300", "--ckpt-every", "1", "--threads", "1", "--eval-orfs", "2"], 5),
     "gan": ("tf1_gan.train", ["--variant", "linear_bn", "--epochs", "20", "--num-train", "640", "--ckpt-every", "1",
                               "--log-every", "1", "--threads", "1", "--no-eval"], 5),
+    "dates": ("tf1_dates.train", ["--steps", "300", "--eval-every", "1", "--hidden", "16", "--threads", "1",
+                                  "--repeats", "1"], 5),
 }
 
 

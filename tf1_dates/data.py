@@ -9,12 +9,13 @@ combination weighted equally -- which is also how we handle the imbalance (rare 
 count as much as the common ones).
 """
 import collections
+import os
 from typing import Dict, List, NamedTuple, Sequence
 
 import numpy as np
 
-from tf1_dates import eval as dates_eval
-from tf1_dates import tokenizer
+from common import errors, files
+from tf1_dates import calendar_facts, score, text_format, tokenizer
 
 Split = NamedTuple("Split", [
     ("combos", List[tuple]),     # (weekday, month 1-12, leap, decade) per example
@@ -24,23 +25,45 @@ Split = NamedTuple("Split", [
     ("num_dates", np.ndarray)])  # int32 (N,) valid dates of each combination
 
 
-class DataError(ValueError):
-    """data.txt is missing or a line is bad (message names file, line and reason)."""
+class DataError(errors.UserError):
+    """data.txt is missing, empty or a line is bad (message names file, line and reason)."""
 
 
-def read_data(path: str) -> Dict[tuple, List[tuple]]:
-    """Reads data.txt and groups it: combo -> list of (day, month, year). Validates every line."""
+def read_data(path: str, trust_generated: bool = True) -> Dict[tuple, List[tuple]]:
+    """Reads data.txt and groups it: combo -> list of (day, month, year). Validates every line.
+
+    A file byte-for-byte equal to what `datagen` writes is valid by construction; with `trust_generated`
+    its groups come from `calendar_facts` (same order, ~4x faster than checking 146k lines one by one).
+    """
+    if trust_generated and _is_generated(path):
+        return calendar_facts.valid_dates_by_combo()
     groups = collections.OrderedDict()  # type: Dict[tuple, List[tuple]]
     try:
-        lines = dates_eval.read_lines(path)
-    except OSError as err:
-        raise DataError("%s: cannot read (%s); run `python -m tf1_dates.datagen` first" % (path, err))
-    for number, line in enumerate(lines, 1):
-        result = dates_eval.check_line(line)
-        if not result.all_four:
-            raise DataError("%s:%d: not a valid data line: %r" % (path, number, line))
-        groups.setdefault(result.combo, []).append(result.date)
+        for number, line in text_format.iter_lines(path):
+            result = score.check_line(line)
+            if not result.all_four:
+                raise DataError("%s:%d: %r: not a valid data line (`[DAY] [MON] [True|False] [ddd] d-m-yyyy` "
+                                "meeting its four conditions)" % (path, number, line[:200]))
+            groups.setdefault(result.combo, []).append(result.date)
+    except files.InputError as err:
+        if not os.path.exists(path):
+            raise DataError("%s; run `python -m tf1_dates.datagen` first" % err)
+        raise DataError(str(err))
+    if not groups:
+        raise DataError("%s holds no data lines" % path)
     return groups
+
+
+def _is_generated(path: str) -> bool:
+    from tf1_dates import datagen  # pylint: disable=import-outside-toplevel  (datagen is a CLI module)
+    try:
+        if not os.path.isfile(path) or os.path.getsize(path) > 16 << 20:  # the generated file is 5.2 MB
+            return False
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return False
+    return raw == "\n".join(datagen.data_lines()).encode("utf-8")
 
 
 def make_split(groups: Dict[tuple, List[tuple]], combos: Sequence[tuple]) -> Split:

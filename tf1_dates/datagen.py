@@ -7,18 +7,17 @@ data.txt lists every valid date 1-1-1800 .. 31-12-2200 once (146,462 lines), day
 then month, then year; each line is `[DAY] [MON] [True|False] [ddd] d-m-yyyy`; no trailing newline.
 example_input.txt is every 100th line (`lines[::100]`) with the date removed.
 """
-import argparse
 import os
 import sys
-from typing import List, Optional
+from typing import List
 
-if __package__ in (None, ""):  # allow `python tf1_dates/datagen.py`
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from common import files  # noqa: E402
-from tf1_dates import calendar_facts  # noqa: E402
+from common import cli, config, files
+from tf1_dates import calendar_facts
 
 DEFAULT_DIR = os.path.join("data", "dates")
+SCHEMA = config.Schema([
+    config.Key("out_dir", DEFAULT_DIR, "directory for data.txt and example_input.txt (created if missing)"),
+])
 NUM_LINES = 146462
 EXAMPLE_STRIDE = 100
 
@@ -37,33 +36,45 @@ def example_lines(lines: List[str]) -> List[str]:
     return [line.rsplit(" ", 1)[0] for line in lines[::EXAMPLE_STRIDE]]
 
 
-def _write_if_changed(path: str, text: str) -> bool:
-    """Writes atomically unless the file already holds exactly `text`; returns True if written."""
-    if os.path.exists(path):
-        with open(path, encoding="utf-8", newline="") as handle:
-            if handle.read() == text:
-                return False
-    files.write_text(path, text)
-    return True
+def _holds(path: str, text: str) -> bool:
+    """True if `path` is a regular file holding exactly `text` (never opens a FIFO or device)."""
+    if not os.path.isfile(path):
+        return False
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.read() == text
 
 
 def generate(out_dir: str = DEFAULT_DIR) -> List[str]:
-    """Writes data.txt and example_input.txt into `out_dir`; returns the two paths."""
+    """Writes data.txt and example_input.txt into `out_dir` (created if missing); returns the two paths.
+
+    Idempotent: a file that already holds the right text is left alone (so a read-only copy is fine).
+
+    Raises:
+      files.OutputError: `out_dir` is a file, or an output in it cannot be written without losing data
+        (checked for both files before either is written).
+    """
     lines = data_lines()
     if len(lines) != NUM_LINES:  # a guard against an edited range or loop order
         raise RuntimeError("expected %d lines, generated %d" % (NUM_LINES, len(lines)))
+    if os.path.lexists(out_dir) and not os.path.isdir(out_dir):
+        raise files.OutputError("--out-dir %s exists and is not a directory" % out_dir)
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as err:
+        raise files.OutputError("cannot create --out-dir %s: %s" % (out_dir, err.strerror or err))
     paths = [os.path.join(out_dir, "data.txt"), os.path.join(out_dir, "example_input.txt")]
-    _write_if_changed(paths[0], "\n".join(lines))  # no trailing newline, like the original
-    _write_if_changed(paths[1], "\n".join(example_lines(lines)))
+    texts = ["\n".join(lines), "\n".join(example_lines(lines))]  # no trailing newline, like the original
+    todo = [(files.check_output(path), text) for path, text in zip(paths, texts) if not _holds(path, text)]
+    for target, text in todo:
+        files.write_text(target, text)
     return paths
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description="Write data.txt (every date 1800-2200 with its four "
-                                                 "conditions) and example_input.txt.")
-    parser.add_argument("--out-dir", default=DEFAULT_DIR, help="output directory (default: %(default)s)")
-    args = parser.parse_args(argv)
-    for path in generate(args.out_dir):
+@cli.entry_point
+def main(argv=None):
+    cfg = SCHEMA.parse(argv, description="Write data.txt (every date 1800-2200 with its four conditions) and "
+                                         "example_input.txt.")
+    for path in generate(cfg.out_dir):
         print(path)
     return 0
 

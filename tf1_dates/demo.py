@@ -2,47 +2,52 @@
 
     python -m tf1_dates.demo          # writes runs/tf1_dates/demo/ and prints where things are
 
-The short run (3,000 of the 20,000 steps of the real recipe, ~40 s on 2 cores) shows the pipeline
-working and the weekday being learned; the committed weights are also used to predict example_input.txt.
-Each demo starts a fresh run (the previous demo run dir is replaced).
+The short run (3,000 of the 40,000 steps of the real recipe) is a *pipeline check*: it shows every stage
+working and the weekday being learned, not the recipe's numbers (those are `python -m
+tf1_dates.evaluate_weights` on the committed weights). The committed weights are also used to predict
+example_input.txt. Each demo starts a fresh run (`--restart` discards the previous demo run).
 """
 import os
-import shutil
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from common import cli, config
+from tf1_dates import datagen, predict, sampling, score, train
 
-from tf1_dates import datagen, predict, sampling, train  # noqa: E402
-from tf1_dates import eval as dates_eval  # noqa: E402
+SCHEMA = config.Schema([
+    config.run_dir("output directory of the demo (its training run is RUN_DIR/train)"),
+    config.steps(3000, "training steps of the short pipeline-check run"),
+    config.eval_every(1000, "steps between validation sampling rounds"),
+    config.threads(),
+])
+DEFAULT_DIR = os.path.join("runs", "tf1_dates", "demo")
 
-RUN_DIR = os.path.join("runs", "tf1_dates", "demo")
 
-
-def main() -> int:
+@cli.entry_point
+def main(argv=None):
+    cfg = SCHEMA.parse(argv, description=__doc__.split("\n\n")[0])
+    root = cfg.run_dir or DEFAULT_DIR
     data_path, example = datagen.generate()
     print("data: %s, %s" % (data_path, example))
-    shutil.rmtree(os.path.join(RUN_DIR, "train"), ignore_errors=True)  # a demo is always a fresh run
-    code = train.main(["--run-dir", os.path.join(RUN_DIR, "train"), "--data", data_path,
-                       "--steps", "3000", "--eval-every", "1000", "--export-dir",
-                       os.path.join(RUN_DIR, "train", "export")])
+    run_dir = os.path.join(root, "train")
+    print("pipeline check: a %d-step training run (the recipe trains 40,000 steps)" % cfg.steps)
+    code = train.main(["--run-dir", run_dir, "--data", data_path, "--steps", str(cfg.steps),
+                       "--eval-every", str(cfg.eval_every), "--threads", str(cfg.threads), "--restart"])
     if code:
         return code
     outputs = []
-    for label, weights in (("committed", sampling.WEIGHTS_DIR), ("demo", os.path.join(RUN_DIR, "train", "export"))):
-        if not os.path.exists(os.path.join(weights, "hparams.json")):
-            print("no weights in %s, skipping" % weights)
-            continue
-        out = os.path.join(RUN_DIR, "predictions_%s.txt" % label)
-        code = predict.main(["-i", example, "-o", out, "--weights", weights, "--seed", "0"])
+    for label, weights in (("committed", sampling.WEIGHTS_DIR), ("demo %d-step pipeline check" % cfg.steps, run_dir)):
+        out = os.path.join(root, "predictions_%s.txt" % label.split()[0])
+        code = predict.main(["-i", example, "-o", out, "--weights", weights, "--seed", "0",
+                             "--threads", str(cfg.threads)])
         if code:
             return code
-        scores = dates_eval.score_lines(dates_eval.read_lines(out), inputs=dates_eval.read_lines(example))
+        scores = score.score_lines(score.read_lines(out), inputs=score.read_lines(example))
         print("[%s weights] %s: all_four=%.4f weekday=%.4f month=%.4f leap=%.4f decade=%.4f"
               % (label, out, scores["all_four"], scores["weekday"], scores["month"], scores["leap"],
                  scores["decade"]))
         outputs.append(out)
-    print("outputs: %s (training run: loss_curves.png, metrics.json, TensorBoard events), %s"
-          % (os.path.join(RUN_DIR, "train"), ", ".join(outputs)))
+    print("outputs: %s (training run: loss_curves.png, metrics.json, weights/, TensorBoard events), %s"
+          % (run_dir, ", ".join(outputs)))
     return 0
 
 

@@ -28,9 +28,9 @@ HEADS = ("dy", "month", "century", "decade")
 
 TrainGraph = collections.namedtuple("TrainGraph", [
     "graph", "global_step", "train_op", "loss", "losses", "init_op", "saver_vars",
-    "inputs", "temperature", "probs", "samples", "eval_dy", "eval_tokens", "eval_losses", "lr"])
+    "inputs", "temperature", "probs", "samples", "eval_dy", "eval_tokens", "eval_losses", "lr", "noise_key"])
 SampleGraph = collections.namedtuple("SampleGraph", [
-    "graph", "inputs", "temperature", "probs", "samples", "saver_vars"])
+    "graph", "inputs", "temperature", "probs", "samples", "saver_vars", "noise_key"])
 
 
 def one_hot_inputs(inputs: tf.Tensor) -> tf.Tensor:
@@ -81,18 +81,36 @@ def network(inputs: tf.Tensor, hidden: int = 768, layers: int = 2, rank: int = 0
                 for name in HEADS}
 
 
-def sample_tokens(logits: Dict[str, tf.Tensor], temperature: tf.Tensor) -> tf.Tensor:
+def sample_tokens(logits: Dict[str, tf.Tensor], temperature: tf.Tensor, noise_key: tf.Tensor = None) -> tf.Tensor:
     """Draws one token per head from softmax(logits / temperature) -> int32 (B, 4) date tokens.
 
     Gumbel-max: argmax(logits / T + Gumbel noise) is an exact draw from the softmax. We use it instead
     of tf.random.categorical because that kernel's stream depends on the thread count (TF1's thread
     pools are process-wide, so `--seed` would not reproduce across runs); uniform noise from the
-    Philox generator does not, given the graph seed and these explicit op seeds.
+    Philox generator does not.
+
+    Args:
+      logits: from `network`.
+      temperature: scalar float tensor.
+      noise_key: None, or an int64 (2,) tensor. None: stateful uniform noise from the graph seed and
+        these explicit op seeds (predict.py: one stream per process, so a seed and a batch size fix the
+        output). A key: stateless noise that is a function of the key alone (training's validation
+        rounds feed a key made of (seed, global step, split, batch), so a resumed run draws exactly what
+        an uninterrupted one draws).
     """
+    if noise_key is not None:
+        sizes = [tokenizer.OUTPUT_SIZES[name] for name in HEADS]
+        rows = tf.shape(logits[HEADS[0]])[0]
+        noise = tf.random.stateless_uniform(tf.stack([rows, sum(sizes)]), seed=noise_key, minval=1e-20,
+                                            maxval=1.0)  # (B, 337): one key, one draw, split per head
+        uniforms = tf.split(noise, sizes, axis=1)
     draws = []
     for i, name in enumerate(HEADS):
         scaled = logits[name] / temperature  # (B, V)
-        uniform = tf.random_uniform(tf.shape(scaled), minval=1e-20, maxval=1.0, seed=1 + i)
+        if noise_key is None:
+            uniform = tf.random_uniform(tf.shape(scaled), minval=1e-20, maxval=1.0, seed=1 + i)
+        else:
+            uniform = uniforms[i]
         gumbel = -tf.log(-tf.log(uniform))
         draws.append(tf.argmax(scaled + gumbel, axis=1, output_type=tf.int32))  # (B,)
     return tf.stack(draws, axis=1)  # (B, 4)
@@ -148,12 +166,15 @@ def build_train_graph(hp, train_split) -> TrainGraph:
         # last per-mille of probability on invalid dates. A function of global_step, so resuming is exact.
         lr = tf.train.exponential_decay(hp["lr"], global_step, hp["steps"], hp["lr_final_ratio"], name="lr")
         train_op = tf.train.AdamOptimizer(lr).minimize(loss, global_step=global_step)
-        # Sampling path for validation monitoring: same network function, training=False.
+        # Sampling path for validation monitoring: same network function, training=False. Its noise is
+        # keyed (stateless), so the sampled metrics at step s do not depend on where the run was resumed.
+        # (Built after the training network: ops added earlier would shift TF's derived op seeds.)
         inputs = tf.placeholder(tf.int32, [None, len(tokenizer.INPUT_SIZES)], name="inputs")
         temperature = tf.placeholder_with_default(1.0, [], name="temperature")
+        noise_key = tf.placeholder(tf.int64, [2], name="noise_key")
         eval_logits = _hparams_network(hp, inputs, training=False)
         probs = {k: tf.nn.softmax(v) for k, v in eval_logits.items()}
-        samples = sample_tokens(eval_logits, temperature)
+        samples = sample_tokens(eval_logits, temperature, noise_key)
         # Validation loss on whole held-out splits fed through placeholders.
         eval_dy = tf.placeholder(tf.float32, [None, tokenizer.OUTPUT_SIZES["dy"]], name="eval_dy")
         eval_tokens = tf.placeholder(tf.int32, [None, 3], name="eval_tokens")
@@ -161,7 +182,7 @@ def build_train_graph(hp, train_split) -> TrainGraph:
         saver_vars = tf.trainable_variables("generator")
         init_op = tf.global_variables_initializer()
     return TrainGraph(graph, global_step, train_op, loss, parts, init_op, saver_vars,
-                      inputs, temperature, probs, samples, eval_dy, eval_tokens, eval_parts, lr)
+                      inputs, temperature, probs, samples, eval_dy, eval_tokens, eval_parts, lr, noise_key)
 
 
 def build_sample_graph(hp, seed: int) -> SampleGraph:
@@ -175,4 +196,4 @@ def build_sample_graph(hp, seed: int) -> SampleGraph:
         probs = {k: tf.nn.softmax(v) for k, v in logits.items()}
         samples = sample_tokens(logits, temperature)
         saver_vars = tf.trainable_variables("generator")
-    return SampleGraph(graph, inputs, temperature, probs, samples, saver_vars)
+    return SampleGraph(graph, inputs, temperature, probs, samples, saver_vars, None)

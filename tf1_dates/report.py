@@ -21,7 +21,7 @@ def section(task_runs_dir: str) -> str:
     if not rows:
         return ""
     text = ["Sampled scores while training (temperature 1; val/test = held-out *combinations*). "
-            "Target numbers for the shipped weights: `python -m tf1_dates.evaluate` (see docs/tf1_dates.md).",
+            "Target numbers for the shipped weights: `python -m tf1_dates.evaluate_weights` (see docs/tf1_dates.md).",
             "", common_report.markdown_table(rows, COLUMNS)]
     for fig in figures:
         text.append("\n![%s](%s)" % (fig, fig))

@@ -19,7 +19,7 @@ from typing import List, Sequence, Tuple
 
 import numpy as np
 
-from tf1_dates import calendar_facts
+from tf1_dates import calendar_facts, text_format
 
 WEEKDAY_TOKENS = ["[%s]" % w for w in calendar_facts.WEEKDAYS]
 MONTH_TOKENS = ["[%s]" % m for m in calendar_facts.MONTHS]
@@ -60,7 +60,7 @@ def encode_lines(lines: Sequence[str]) -> np.ndarray:
     """Condition lines (extra fields after the fourth are ignored) -> int32 (N, 6)."""
     out = np.zeros((len(lines), len(INPUT_SIZES)), np.int32)
     for i, line in enumerate(lines):
-        out[i] = encode_conditions(line.split()[:4])
+        out[i] = encode_conditions(text_format.fields(line)[:4])
     return out
 
 

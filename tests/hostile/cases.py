@@ -21,6 +21,7 @@ TRAINING = {
     "tf1_mnist.cnn": ["--run-dir", "{tmp}/run", "--epochs", "1", "--data-source", "embedded", "--num-train", "64"],
     "tf1_gan.train": ["--run-dir", "{tmp}/run", "--variant", "linear", "--epochs", "1", "--num-train", "64",
                       "--no-eval", "--threads", "1"],
+    "tf1_dates.train": ["--run-dir", "{tmp}/run", "--steps", "2", "--eval-every", "1", "--hidden", "8", "--repeats", "1"],
 }
 # Files a task's data flag can be pointed at, and what must be said about them.
 DATA_FILES = {
@@ -31,6 +32,13 @@ DATA_FILES = {
         ("no_header", b"ATGTAA\n", "before the first '>' header"),
         ("bad_letter", b">s DNA\nATGXAA\n>s PROTEIN\nM*\n", "letter 'X'"),
         ("length", b">s DNA\nATGA\n>s PROTEIN\nM\n", "DNA length 4"),
+    ]),
+    "tf1_dates.train": ("--data", [
+        ("empty", b"", "holds no data lines"),
+        ("binary", b"\x00\xff\xfe\x00garbage", "data:1: not UTF-8 text"),
+        ("bom_only", b"\xef\xbb\xbf", "holds no data lines"),
+        ("wrong_weekday", b"[THU] [JAN] [False] [180] 1-1-1800\n", "data:1: .*not a valid data line"),
+        ("form_feed", b"[WED] [JAN] [False]\x0c[180] 1-1-1800\n", "data:1: .*not a valid data line"),
     ]),
 }
 
@@ -127,6 +135,7 @@ def all_cases():
             cases += data_cases(module_name, base)
     cases += _dna_tools()
     cases += _gan_tools()
+    cases += _dates_tools()
     return cases
 
 
@@ -191,3 +200,58 @@ def _gan_tools():
              "'num_towers' must hold integers >= 1"),
         Case("tf1_gan.bench.conv --repeats 0", "tf1_gan.bench.conv", ["--repeats", "0"], {}, 2, "'repeats' must be"),
     ] + output_cases("tf1_gan.sample", ["--run-dir", "{tmp}/r"], "--out")
+DATES_INPUT = b"[WED] [JAN] [False] [180]\n[MON] [DEC] [True] [196]\n"
+
+
+def _dates_tools():
+    """predict.py (the grader's `-i IN -o OUT`), score, evaluate_weights, bench, datagen."""
+    predict = ["-i", "{tmp}/in.txt", "-o", "{tmp}/out.txt"]
+    inputs = {"in.txt": DATES_INPUT}
+    cases = schema_cases("tf1_dates.predict", predict)
+    for name, content, pattern in [
+            ("form feed", b"[WED] [JAN]\x0c[False] [180]\n", r"in.txt:1: '\[WED\] \[JAN\]\\x0c\[False\] \[180\]': "
+                                                             r"character U\+000C"),
+            ("NEL", "[WED] [JAN] [False]\x85[180]\n".encode(), r"in.txt:1: .*U\+0085"),
+            ("lone CR", b"[WED] [JAN] [False]\r[180]\n", r"in.txt:1: .*U\+000D"),
+            ("bad token", DATES_INPUT + b"[WED] [JANUARY] [False] [180]\n", r"in.txt:3: .*unknown month token"),
+            ("3 fields", b"[WED] [JAN] [False]\n", r"in.txt:1: .*expected 4 condition tokens"),
+            ("binary", b"\x00\xff\xfe\x00garbage", r"in.txt:1: not UTF-8 text")]:
+        cases.append(Case("tf1_dates.predict -i %s" % name, "tf1_dates.predict", predict, {"in.txt": content}, 2,
+                          pattern))
+    cases += [
+        Case("tf1_dates.predict -i missing", "tf1_dates.predict", predict, {}, 2, "in.txt: cannot read: No such file"),
+        Case("tf1_dates.predict -i dir", "tf1_dates.predict", predict, {"in.txt": DIR}, 2, "is a directory"),
+        Case("tf1_dates.predict -o is -i", "tf1_dates.predict", ["-i", "{tmp}/in.txt", "-o", "{tmp}/in.txt"], inputs, 2,
+             "is the input file"),
+        Case("tf1_dates.predict --weights not weights", "tf1_dates.predict", predict + ["--weights", "{tmp}/w"],
+             dict(inputs, w=DIR), 2, "neither a weights dir"),
+        Case("tf1_dates.predict --weights bad hparams", "tf1_dates.predict", predict + ["--weights", "{tmp}/w"],
+             dict(inputs, **{"w/hparams.json": b'{"hidden": -3, "layers": 1, "rank": 0, "periodic": false, '
+                                               b'"dropout": 0.0}'}), 2, "hidden, layers must be >= 1"),
+        Case("tf1_dates.predict --weights no checkpoint", "tf1_dates.predict", predict + ["--weights", "{tmp}/w"],
+             dict(inputs, **{"w/hparams.json": b'{"hidden": 8, "layers": 1, "rank": 0, "periodic": false, '
+                                               b'"dropout": 0.0}'}), 2, "cannot load weights from"),
+        Case("tf1_dates.score missing", "tf1_dates.score", ["{tmp}/p.txt"], {}, 2, "p.txt: cannot read"),
+        Case("tf1_dates.score binary", "tf1_dates.score", ["{tmp}/p.txt"], {"p.txt": b"\x00\xff"}, 2, "not UTF-8 text"),
+        Case("tf1_dates.score --json is the input", "tf1_dates.score", ["{tmp}/p.txt", "--json", "{tmp}/p.txt"],
+             {"p.txt": b"[WED] [JAN] [False] [180] 1-1-1800\n"}, 2, "is the input file"),
+        Case("tf1_dates.score line counts differ", "tf1_dates.score", ["{tmp}/p.txt", "--input", "{tmp}/in.txt"],
+             dict(inputs, **{"p.txt": b"[WED] [JAN] [False] [180] 1-1-1800\n"}), 2, "2 input lines but 1 output"),
+        Case("tf1_dates.datagen --out-dir is a file", "tf1_dates.datagen", ["--out-dir", "{tmp}/f"], {"f": b"x"}, 2,
+             "exists and is not a directory"),
+        Case("tf1_dates.datagen data.txt is a FIFO", "tf1_dates.datagen", ["--out-dir", "{tmp}/d"],
+             {"d/data.txt": FIFO}, 2, "not a regular file"),
+        Case("tf1_dates.datagen read-only data.txt", "tf1_dates.datagen", ["--out-dir", "{tmp}/d"],
+             {"d/data.txt": (b"old", 0o444)}, 2, "read-only"),
+        Case("tf1_dates.evaluate_weights --weights not weights", "tf1_dates.evaluate_weights",
+             ["--weights", "{tmp}/w"], {"w": DIR}, 2, "neither a weights dir"),
+        Case("tf1_dates.bench --weights missing", "tf1_dates.bench", ["--weights", "{tmp}/w"], {}, 2,
+             "no such directory"),
+    ]
+    cases += output_cases("tf1_dates.predict", ["-i", "{tmp}/in.txt"], "-o", inputs=inputs)
+    cases += output_cases("tf1_dates.score", ["{tmp}/in.txt"], "--json", inputs=inputs)
+    cases += output_cases("tf1_dates.evaluate_weights", [], "--json")
+    for module in ("tf1_dates.evaluate_weights", "tf1_dates.bench", "tf1_dates.datagen", "tf1_dates.demo"):
+        has_seed = "seed" in importlib.import_module(module).SCHEMA
+        cases += [c for c in schema_cases(module, []) if has_seed or not c.id.endswith("--config wrong type")]
+    return cases

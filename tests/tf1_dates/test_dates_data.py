@@ -4,8 +4,7 @@ import random
 
 import pytest
 
-from tf1_dates import calendar_facts, datagen
-from tf1_dates import eval as dates_eval
+from tf1_dates import calendar_facts, datagen, score
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +61,12 @@ def test_files_written_idempotently(tmp_path):
 
 
 def test_check_line_passes_and_failures():
-    ok = dates_eval.check_line("[MON] [DEC] [False] [196] 3-12-1962")
+    ok = score.check_line("[MON] [DEC] [False] [196] 3-12-1962")
     assert ok.all_four and not ok.malformed
-    wrong_day = dates_eval.check_line("[TUE] [DEC] [False] [196] 3-12-1962")
+    wrong_day = score.check_line("[TUE] [DEC] [False] [196] 3-12-1962")
     assert not wrong_day.all_four and wrong_day.passes == {"weekday": False, "month": True, "leap": True,
                                                            "decade": True}
-    assert dates_eval.check_line("[TUE] [DEC] [True] [196] 3-12-1962").passes["leap"] is False
+    assert score.check_line("[TUE] [DEC] [True] [196] 3-12-1962").passes["leap"] is False
 
 
 @pytest.mark.parametrize("line", ["", "garbage", "[MON] [DEC] [False] [196]", "[MON] [DEC] [False] [196] x",
@@ -75,26 +74,26 @@ def test_check_line_passes_and_failures():
                                   "[MON] [DEC] [false] [196] 3-12-1962", "[MON] [DEC] [False] [179] 3-12-1962",
                                   "[MON] [DEC] [False] [196] 3-12-1962 extra", "[MON] [DEC] [False] [196] 3/12/1962"])
 def test_malformed_lines_never_crash(line):
-    res = dates_eval.check_line(line)
+    res = score.check_line(line)
     assert res.malformed and not res.all_four and not any(res.passes.values())
 
 
 def test_invalid_and_out_of_range_dates():
-    bad = dates_eval.check_line("[MON] [FEB] [False] [190] 29-2-1900")
+    bad = score.check_line("[MON] [FEB] [False] [190] 29-2-1900")
     assert bad.invalid_date and not bad.malformed and not bad.all_four
-    assert dates_eval.check_line("[MON] [APR] [False] [190] 31-4-1901").invalid_date
-    assert dates_eval.check_line("[MON] [APR] [False] [190] 1-13-1901").invalid_date
+    assert score.check_line("[MON] [APR] [False] [190] 31-4-1901").invalid_date
+    assert score.check_line("[MON] [APR] [False] [190] 1-13-1901").invalid_date
     # 3-1-2201 is a Thursday in a non-leap year of decade 220, but outside the data range.
-    late = dates_eval.check_line("[THU] [JAN] [False] [220] 3-1-2201")
+    late = score.check_line("[THU] [JAN] [False] [220] 3-1-2201")
     assert late.out_of_range and not late.passes["decade"] and not late.all_four
-    early = dates_eval.check_line("[TUE] [DEC] [False] [179] 31-12-1799")
+    early = score.check_line("[TUE] [DEC] [False] [179] 31-12-1799")
     assert early.malformed  # [179] is not a condition token of this task
 
 
 def test_score_lines_rates_and_diversity(counts):
     combo_lines = ["[MON] [DEC] [False] [196] 3-12-1962"] * 3 + ["[MON] [DEC] [False] [196] 10-12-1962",
                                                                  "[MON] [DEC] [False] [196] junk"]
-    scores = dates_eval.score_lines(combo_lines, counts)
+    scores = score.score_lines(combo_lines, counts)
     assert scores["n"] == 5 and scores["all_four"] == pytest.approx(4 / 5)
     assert scores["malformed"] == 1
     # the malformed line has no combo, so the combo was asked 4 times with 2 distinct good dates
@@ -104,7 +103,7 @@ def test_score_lines_rates_and_diversity(counts):
     good = calendar_facts.valid_dates_by_combo()[few]
     toks = " ".join(calendar_facts.condition_tokens(few))
     lines = ["%s %s" % (toks, calendar_facts.format_date(*d)) for d in good + good[:2]]
-    assert dates_eval.score_lines(lines, counts)["diversity"] == pytest.approx(1.0)
+    assert score.score_lines(lines, counts)["diversity"] == pytest.approx(1.0)
 
 
 def test_uniform_sampler_diversity_near_88_percent(counts):
@@ -114,12 +113,12 @@ def test_uniform_sampler_diversity_near_88_percent(counts):
     for combo, dates in table.items():
         toks = " ".join(calendar_facts.condition_tokens(combo))
         lines += ["%s %s" % (toks, calendar_facts.format_date(*rng.choice(dates))) for _ in range(5)]
-    scores = dates_eval.score_lines(lines, counts)
+    scores = score.score_lines(lines, counts)
     assert scores["all_four"] == 1.0
     assert 0.85 < scores["diversity"] < 0.91
 
 
 def test_input_mismatch_fails(counts):
-    scores = dates_eval.score_lines(["[MON] [DEC] [False] [196] 3-12-1962"], counts,
+    scores = score.score_lines(["[MON] [DEC] [False] [196] 3-12-1962"], counts,
                                     inputs=["[TUE] [DEC] [False] [196]"])
     assert scores["all_four"] == 0.0 and scores["mismatched_input"] == 1

@@ -100,7 +100,22 @@ def test_sampling_follows_logits():
 def test_calendar_table_and_data_file_give_the_same_split(tmp_path, groups):
     from tf1_dates import datagen
     path = datagen.generate(str(tmp_path))[0]
-    from_file = data.read_data(path)
+    from_file = data.read_data(path, trust_generated=False)  # every line parsed and checked
     assert list(from_file) == list(calendar_facts.valid_dates_by_combo())
+    assert from_file == data.read_data(path)  # the generated file's fast path gives the same groups
     assert data.split_combos(from_file, 0.05, 0.05, 0) == data.split_combos(
         calendar_facts.valid_dates_by_combo(), 0.05, 0.05, 0)
+
+
+def test_a_changed_data_file_is_checked_line_by_line(tmp_path):
+    from tf1_dates import datagen
+    path = datagen.generate(str(tmp_path))[0]
+    lines = open(path, encoding="utf-8").read().split("\n")
+    lines[7] = "[THU] [JAN] [False] [180] 1-1-1800"  # 1-1-1800 was a Wednesday
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines))
+    with pytest.raises(data.DataError, match=r"data.txt:8: .*not a valid data line"):
+        data.read_data(path)
+    with open(path, "w", encoding="utf-8") as handle:  # a valid subset: not the generated file, parsed
+        handle.write("\n".join(datagen.data_lines()[:1000]))
+    assert sum(len(v) for v in data.read_data(path).values()) == 1000

@@ -1,25 +1,32 @@
-"""The target numbers: every satisfiable combination asked N times, scored by eval.py.
+"""Evaluates a set of weights on the target numbers: every satisfiable combination asked N times, scored by score.py.
 
-    python -m tf1_dates.evaluate                       # committed weights, 6,804 combos x 5
-    python -m tf1_dates.evaluate --weights runs/tf1_dates/heldout/export
+    python -m tf1_dates.evaluate_weights                       # committed weights, 6,804 combos x 5
+    python -m tf1_dates.evaluate_weights --weights runs/tf1_dates/final40k_heldout
 
 Prints per-condition pass rates, all-four, diversity (and the diversity of an exact uniform sampler
-for comparison), prediction speed, and -- if the weights' training held combinations out (their
-hparams.json records the split) -- the same scores on those never-seen combinations.
+for comparison), prediction speed, and -- if the weights' training held combinations out (a weights dir's
+hparams.json or a run dir's config.yaml records the split) -- the same scores on those never-seen
+combinations. (`score.py` scores one file of predictions; this samples the weights and scores the draws.)
 """
-import argparse
-import os
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
 
-import numpy as np  # noqa: E402
+from common import cli, config, files
+from tf1_dates import calendar_facts, data, predict, sampling, score, tokenizer
 
-from common import files  # noqa: E402
-from tf1_dates import calendar_facts, data, predict, sampling, tokenizer  # noqa: E402
-from tf1_dates import eval as dates_eval  # noqa: E402
+SCHEMA = config.Schema([
+    config.Key("weights", sampling.WEIGHTS_DIR, "a weights dir (hparams.json + generator.*) or a training run "
+                                                "dir (its newest checkpoint)"),
+    config.Key("repeats", 5, "times each combination is asked", ge=1),
+    config.seed(0, "sampling seed"),
+    config.Key("temperature", 0.5, "softmax temperature (0.5: chosen on held-out validation combinations)", gt=0.0),
+    config.threads(),
+    config.Key("json", "", "also write the numbers to this JSON file ('' = none)"),
+    config.Key("show", 0, "print this many sample and failing lines", ge=0),
+])
 
 
 def uniform_baseline(table: Dict[tuple, list], repeats: int, seed: int) -> float:
@@ -31,7 +38,7 @@ def uniform_baseline(table: Dict[tuple, list], repeats: int, seed: int) -> float
         toks = " ".join(calendar_facts.condition_tokens(combo))
         for j in rng.randint(0, len(dates), repeats):
             lines.append("%s %s" % (toks, calendar_facts.format_date(*dates[j])))
-    return dates_eval.score_lines(lines, counts)["diversity"]
+    return score.score_lines(lines, counts)["diversity"]
 
 
 def held_out_combos(split: Dict, table: Dict[tuple, list]) -> Dict[str, List[tuple]]:
@@ -44,46 +51,35 @@ def held_out_combos(split: Dict, table: Dict[tuple, list]) -> Dict[str, List[tup
     return {"held_out_val": parts["val"], "held_out_test": parts["test"]}
 
 
-def score(predictor, combos: List[tuple], repeats: int, temperature: float, counts) -> Dict[str, float]:
+def score_combos(predictor, combos: List[tuple], repeats: int, temperature: float, counts) -> Dict[str, float]:
     conditions = [" ".join(calendar_facts.condition_tokens(c)) for c in combos for _ in range(repeats)]
     ids = tokenizer.encode_lines(conditions)
     start = time.time()
     tokens = predictor.predict(ids, temperature)
     seconds = time.time() - start
     lines = sampling.format_lines(conditions, tokens)
-    out = dates_eval.score_lines(lines, counts)
+    out = score.score_lines(lines, counts)
     out["lines_per_second"] = len(ids) / max(seconds, 1e-9)
-    out["failures"] = [line for line in lines if not dates_eval.check_line(line).all_four]
+    out["failures"] = [line for line in lines if not score.check_line(line).all_four]
     out["samples"] = lines[:10]
     return out
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description="Ask every satisfiable condition combination N times and "
-                                                 "print the target numbers.")
-    parser.add_argument("--weights", default=sampling.WEIGHTS_DIR, help="exported weights dir")
-    parser.add_argument("--repeats", type=int, default=5, help="times each combination is asked")
-    parser.add_argument("--seed", type=int, default=0, help="sampling seed")
-    parser.add_argument("--temperature", type=float, default=0.5,
-                        help="softmax temperature (0.5: chosen on held-out validation combinations)")
-    parser.add_argument("--threads", type=int, default=2, help="TF threads")
-    parser.add_argument("--json", default="", help="also write the numbers here")
-    parser.add_argument("--show", type=int, default=0, help="print this many sample and failing lines")
-    args = parser.parse_args(argv)
+@cli.entry_point
+def main(argv=None):
+    args = SCHEMA.parse(argv, description=__doc__.split("\n\n")[0])
+    if args.json:
+        files.check_output(args.json)
     table = calendar_facts.valid_dates_by_combo()
     counts = {c: len(v) for c, v in table.items()}
     combos = [c for c in calendar_facts.all_combos() if c in counts]
-    try:
-        predictor = predict.Predictor(args.weights, args.seed, args.threads)
-    except (OSError, ValueError) as err:
-        sys.stderr.write("error: cannot load weights from %s: %s\n" % (args.weights, err))
-        return 2
-    results = {"all": score(predictor, combos, args.repeats, args.temperature, counts)}
-    split = sampling.load_hparams(args.weights).get("split")
+    predictor = predict.Predictor(args.weights, args.seed, args.threads)
+    results = {"all": score_combos(predictor, combos, args.repeats, args.temperature, counts)}
+    split = predictor.hparams.get("split")
     if split and split["val_frac"] + split["test_frac"] > 0:
         for name, held in held_out_combos(split, table).items():
             if held:
-                results[name] = score(predictor, held, args.repeats, args.temperature, counts)
+                results[name] = score_combos(predictor, held, args.repeats, args.temperature, counts)
     predictor.close()
     results["uniform_sampler_diversity"] = uniform_baseline(table, args.repeats, args.seed)
     for name in ("all", "held_out_val", "held_out_test"):

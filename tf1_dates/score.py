@@ -1,25 +1,23 @@
 """Scores generated dates: per-condition pass rates, all-four rate, malformed/invalid counts, diversity.
 
-    python -m tf1_dates.eval PREDICTIONS [--input INPUT] [--json OUT.json]
+    python -m tf1_dates.score PREDICTIONS [--input INPUT] [--json OUT.json]
 
-Unlike the challenge's eval.py, this never crashes on a bad line (a malformed line fails every check)
-and a date outside 1-1-1800 .. 31-12-2200 fails the decade check and the all-four check.
+This is our counterpart of the challenge's `repo/model/eval.py` ("functions to evaluate your output"),
+named `score` because it scores a file of predictions (and because a module named `eval` shadows the
+builtin, which every importer had to alias). Unlike the challenge's eval.py, it never crashes on a bad
+line (a malformed line fails every check) and a date outside 1-1-1800 .. 31-12-2200 fails the decade
+check and the all-four check. Lines are read as `text_format` says (BOM, `\\n`/`\\r\\n` only).
 
 Diversity, for condition combinations asked more than once:
     sum over those combos of |distinct dates that pass all four| / sum of min(times asked, dates that exist).
 """
-import argparse
 import collections
 import re
 import sys
 from typing import Dict, List, NamedTuple, Optional, Sequence
 
-if __package__ in (None, ""):
-    import os
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from common import files  # noqa: E402
-from tf1_dates import calendar_facts  # noqa: E402
+from common import cli, config, files
+from tf1_dates import calendar_facts, text_format
 
 CONDITIONS = ("weekday", "month", "leap", "decade")
 _WEEKDAY_IDS = {"[%s]" % name: i for i, name in enumerate(calendar_facts.WEEKDAYS)}
@@ -62,8 +60,8 @@ def parse_date(text: str) -> tuple:
 def check_line(line: str) -> LineResult:
     """Checks one output line `[DAY] [MON] [True|False] [ddd] d-m-yyyy`; never raises."""
     fail = {name: False for name in CONDITIONS}
-    fields = line.split()
     try:
+        fields = text_format.fields(line)
         if len(fields) != 5:
             raise ValueError("expected 5 fields")
         combo = parse_conditions(fields[:4])
@@ -123,7 +121,7 @@ def score_lines(lines: Sequence[str], counts: Optional[Dict[tuple, int]] = None,
         if len(inputs) != len(lines):
             raise ValueError("%d input lines but %d output lines" % (len(inputs), len(lines)))
         for i, (inp, res) in enumerate(zip(inputs, results)):
-            if res.malformed or inp.split() != lines[i].split()[:4]:
+            if res.malformed or _fields_or_none(inp) != text_format.fields(lines[i])[:4]:
                 if not res.malformed:
                     mismatched += 1
                 results[i] = LineResult(None, None, res.malformed, False, False,
@@ -142,11 +140,16 @@ def score_lines(lines: Sequence[str], counts: Optional[Dict[tuple, int]] = None,
     return out
 
 
+def _fields_or_none(line: str) -> Optional[List[str]]:
+    try:
+        return text_format.fields(line)
+    except ValueError:
+        return None
+
+
 def read_lines(path: str) -> List[str]:
-    """Lines of a text file without line ends; a trailing newline does not add an empty line."""
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
-    return text.splitlines()
+    """Lines of a text file without line ends (`text_format.read_lines`: BOM dropped, only \\n / \\r\\n end lines)."""
+    return text_format.read_lines(path)
 
 
 def format_scores(scores: Dict[str, float]) -> str:
@@ -160,19 +163,21 @@ def format_scores(scores: Dict[str, float]) -> str:
     return "\n".join(rows)
 
 
+@cli.entry_point
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description="Score a file of generated dates (data.txt format).")
+    parser = config.arg_parser(description="Score a file of generated dates (data.txt format).")
     parser.add_argument("predictions", help="output file: `[DAY] [MON] [True|False] [ddd] d-m-yyyy` lines")
     parser.add_argument("--input", default=None, help="the input file; each output must repeat its conditions")
     parser.add_argument("--json", default=None, help="also write the scores to this JSON file")
     args = parser.parse_args(argv)
+    if args.json:
+        files.check_output(args.json, [p for p in (args.predictions, args.input) if p])
+    lines = read_lines(args.predictions)
+    inputs = read_lines(args.input) if args.input else None
     try:
-        lines = read_lines(args.predictions)
-        inputs = read_lines(args.input) if args.input else None
         scores = score_lines(lines, inputs=inputs)
-    except (OSError, ValueError) as err:
-        sys.stderr.write("error: %s\n" % err)
-        return 2
+    except ValueError as err:  # line counts differ
+        raise files.InputError("%s vs %s: %s" % (args.predictions, args.input, err))
     print(format_scores(scores))
     if args.json:
         files.write_json(args.json, scores)
