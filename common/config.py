@@ -317,9 +317,9 @@ class Schema(object):
             flat[name] = self.keys[name].check(value, where)
         return flat
 
-    def parser(self, description="", epilog=None, prog=None, _legacy=False):
+    def parser(self, description="", epilog=None, prog=None):
         """An argparse parser: `--config FILE.yaml` and one flag per key, defaults shown, nothing set unless given."""
-        parser = (argparse.ArgumentParser if _legacy else _Parser)(
+        parser = _Parser(
             prog=prog, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
         parser.add_argument("--config", metavar="FILE.yaml", default=None,
                             help="YAML file of key: value overrides, applied before the flags (unknown or "
@@ -337,11 +337,6 @@ class Schema(object):
                 parser.add_argument(key.flag, dest=key.name, type=_flag_type(key.type), choices=key.choices,
                                     default=argparse.SUPPRESS, help=text,
                                     metavar=None if key.choices else key.name.upper())
-            if _legacy and "_" in key.name:  # transitional: the old underscore spelling, hidden from --help
-                parser.add_argument("--" + key.name, dest=key.name, default=argparse.SUPPRESS, help=argparse.SUPPRESS,
-                                    **({"action": _BoolAction, } if key.type is bool else
-                                       {"nargs": "*", "type": _flag_type(key.item_type)} if key.type is tuple else
-                                       {"type": _flag_type(key.type)}))
         return parser
 
     def from_namespace(self, namespace):
@@ -502,48 +497,3 @@ def data_source(default="auto", choices=None, help="where the MNIST images come 
 
 def data_dir(help="directory (or file) of the data source (default: the source's usual place)"):  # pylint: disable=redefined-builtin
     return Key("data_dir", None, help, type=str)
-
-
-# -- transitional: the dict-based API of tasks not yet declared as a Schema (removed once every task is) --------
-
-def schema_from_defaults(defaults, help=None):  # pylint: disable=redefined-builtin
-    """A Schema whose keys take their types from a {key: default} dict (no ranges, no choices)."""
-    help = help or {}
-    return Schema([Key(k, v, help.get(k, ""), type=str if v is None else None) for k, v in defaults.items()])
-
-
-def make_parser(defaults, description="", help=None):  # pylint: disable=redefined-builtin
-    return schema_from_defaults(defaults, help).parser(description, _legacy=True)
-
-
-def from_namespace(defaults, namespace):
-    return schema_from_defaults(defaults).from_namespace(namespace)
-
-
-def parse(defaults, argv=None, description="", help=None):  # pylint: disable=redefined-builtin
-    """argv -> Config; a bad config exits 2 with the reason."""
-    schema = schema_from_defaults(defaults, help)
-    parser = schema.parser(description, _legacy=True)
-    namespace = parser.parse_args(argv)
-    try:
-        return schema.from_namespace(namespace)
-    except ConfigError as err:
-        parser.exit(2, "%s: error: %s\n" % (parser.prog, err))
-
-
-def load_yaml(path, defaults):
-    return schema_from_defaults(defaults).load_yaml(path)
-
-
-def exit_on_error(func):
-    """Decorator for `main()`: ConfigError -> message on stderr and exit code 2."""
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as err:
-            import sys  # pylint: disable=import-outside-toplevel
-            sys.stderr.write("error: %s\n" % err)
-            sys.exit(2)
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper

@@ -15,7 +15,6 @@ import argparse
 import datetime
 import glob
 import importlib
-import json
 import os
 import re
 import subprocess

@@ -4,14 +4,12 @@ The loops themselves stay in each task's `train.py`; they only call `session.run
 """
 import os
 import random
-import signal
 import sys
 
 import numpy as np
 import tensorflow as tf
 import tqdm
 
-RUNS_ROOT = "runs"
 
 
 def seed_everything(seed):
@@ -36,99 +34,6 @@ def session_config(threads=2, device_count=None, allow_growth=True):
                           allow_soft_placement=True, **kwargs)
     conf.gpu_options.allow_growth = allow_growth
     return conf
-
-
-def default_run_dir(task, name):
-    """`runs/<task>/<name>` (relative to the working directory)."""
-    return os.path.join(RUNS_ROOT, task, name)
-
-
-class RunPaths(object):
-    """The layout of one run dir; creating it makes `checkpoints/` and `samples/`."""
-
-    def __init__(self, run_dir):
-        self.root = run_dir
-        self.events = run_dir
-        self.checkpoints = os.path.join(run_dir, "checkpoints")
-        self.samples = os.path.join(run_dir, "samples")
-        self.metrics = os.path.join(run_dir, "metrics.json")
-        self.config = os.path.join(run_dir, "config.yaml")
-        for directory in (self.root, self.checkpoints, self.samples):
-            os.makedirs(directory, exist_ok=True)
-
-    def path(self, *parts):
-        return os.path.join(self.root, *parts)
-
-
-class Checkpointer(object):
-    """A tf.train.Saver over a checkpoint dir, with restore-or-initialize for resumable runs.
-
-    Build it while the graph is still open (it creates save/restore ops), before `graph.finalize()`.
-    """
-
-    def __init__(self, checkpoint_dir, var_list=None, max_to_keep=3):
-        self.checkpoint_dir = checkpoint_dir
-        os.makedirs(checkpoint_dir, exist_ok=True)
-        self.saver = tf.train.Saver(var_list=var_list, max_to_keep=max_to_keep, save_relative_paths=True)
-
-    def latest(self):
-        """Path prefix of the newest checkpoint, or None."""
-        return tf.train.latest_checkpoint(self.checkpoint_dir)
-
-    def restore_or_initialize(self, sess, init_op):
-        """Restores the newest checkpoint if there is one, else runs `init_op`.
-
-        Returns:
-          The global step of the restored checkpoint (parsed from its name), or 0 when fresh.
-        """
-        latest = self.latest()
-        if latest is None:
-            sess.run(init_op)
-            return 0
-        self.saver.restore(sess, latest)
-        return int(latest.rsplit("-", 1)[-1])
-
-    def restore(self, sess, path=None):
-        """Restores `path` (default: the newest checkpoint); raises FileNotFoundError if there is none."""
-        path = path or self.latest()
-        if path is None:
-            raise FileNotFoundError("no checkpoint in %s (train first)" % self.checkpoint_dir)
-        self.saver.restore(sess, path)
-        return int(path.rsplit("-", 1)[-1])
-
-    def save(self, sess, step):
-        """Writes `ckpt-<step>`; the `checkpoint` index file is only updated after the data is written."""
-        return self.saver.save(sess, os.path.join(self.checkpoint_dir, "ckpt"), global_step=int(step))
-
-
-class GracefulStop(object):
-    """Context manager turning SIGINT/SIGTERM into `stop.requested = True` for the loop to act on.
-
-    A second Ctrl-C while stopping falls back to the default handler (immediate KeyboardInterrupt).
-    """
-
-    def __init__(self, signals=(signal.SIGINT, signal.SIGTERM)):
-        self.signals = signals
-        self.requested = False
-        self._previous = {}
-
-    def _handle(self, signum, frame):  # pylint: disable=unused-argument
-        if self.requested:
-            signal.signal(signum, self._previous.get(signum, signal.SIG_DFL))
-            raise KeyboardInterrupt
-        self.requested = True
-        sys.stderr.write("\nstop requested (signal %d): finishing the current step, keeping the last checkpoint, "
-                         "exiting; run the same command to resume (Ctrl-C again to abort now)\n" % signum)
-
-    def __enter__(self):
-        for sig in self.signals:
-            self._previous[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def __exit__(self, *exc):
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-        return False
 
 
 def progress(iterable=None, desc="", total=None, initial=0, **kwargs):

@@ -9,8 +9,6 @@ Writes `<out-dir>/unseen.md` and `<out-dir>/unseen.json`; each seed's run stays 
 import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 from common import cli, config, files, run, training
 from tf1_dna import data, infer, train
 

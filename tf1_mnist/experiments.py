@@ -19,34 +19,27 @@ import time
 import numpy as np
 import yaml
 
-from common import config, files, plots
+from common import cli, config, files, mnist, plots
 from tf1_mnist import main as trainer
 from tf1_mnist import utils
 
-DEFAULTS = {
-    "epochs": 10,
-    "tuned_epochs": 30,
-    "search": True,
-    "learning_rates": [1.0, 0.1, 0.05, 0.01],
-    "regs": [1.0, 0.1, 0.01, 0.001, 0.0001],
-    "grid_learning_rates": [0.5, 1.0],
-    "grid_hidden_sizes": [128, 256],
-    "grid_batch_sizes": [32, 64],
-    "data_source": "auto",
-    "data_dir": None,
-    "out_dir": "runs/tf1_mnist/experiments",
-    "seeds": [0],
-    "threads": 2,
-}
-HELP = {"epochs": "epochs of the default runs and the lr/reg studies",
-        "tuned_epochs": "epochs of each run of the tuning grid",
-        "search": "run the tuning grid (--no-search: studies only)",
-        "learning_rates": "learning-rate study values", "regs": "regularization study values",
-        "grid_learning_rates": "tuning grid: learning rates", "grid_hidden_sizes": "tuning grid: hidden sizes",
-        "grid_batch_sizes": "tuning grid: batch sizes", "data_source": "as in main.py",
-        "data_dir": "as in main.py", "out_dir": "where the run dirs and the tables go",
-        "seeds": "shuffling seeds: each setting runs once per seed; tables give mean (± sd over seeds)",
-        "threads": "TensorFlow threads"}
+SCHEMA = config.Schema([
+    config.epochs(10, "epochs of the default runs and the lr/reg studies"),
+    config.Key("tuned_epochs", 30, "epochs of each run of the tuning grid", ge=1),
+    config.Key("search", True, "run the tuning grid (--no-search: studies only)"),
+    config.Key("learning_rates", [1.0, 0.1, 0.05, 0.01], "learning-rate study values", gt=0),
+    config.Key("regs", [1.0, 0.1, 0.01, 0.001, 0.0001], "regularization study values", ge=0),
+    config.Key("grid_learning_rates", [0.5, 1.0], "tuning grid: learning rates", gt=0),
+    config.Key("grid_hidden_sizes", [128, 256], "tuning grid: hidden sizes", ge=1),
+    config.Key("grid_batch_sizes", [32, 64], "tuning grid: batch sizes", ge=1),
+    config.data_source("auto", choices=mnist.SOURCES, help="as in main.py"),
+    config.data_dir("as in main.py"),
+    config.Key("out_dir", "runs/tf1_mnist/experiments", "where the run dirs and the tables go"),
+    config.Key("seeds", [0], "shuffling seeds: each setting runs once per seed; tables give mean (± sd over seeds)",
+               ge=0),
+    config.threads(2),
+])
+DEFAULTS = SCHEMA.defaults
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs")
 
 
@@ -189,13 +182,12 @@ def run(cfg):
     return results, summary, seconds
 
 
+@cli.entry_point
 def main(argv=None):
     utils.quiet_tensorflow()
-    cfg = config.parse(DEFAULTS, argv, description=__doc__.split("\n")[0], help=HELP)
+    cfg = SCHEMA.parse(argv, description=__doc__.split("\n")[0])
     try:
         _, summary, seconds = run(cfg)
-    except config.ConfigError as err:
-        raise SystemExit("error: %s" % err)
     except Stopped as stopped:
         sys.stderr.write("stopped in run %s; rerun the same command to resume (finished runs are reused)\n"
                          % stopped)

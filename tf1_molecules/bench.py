@@ -8,18 +8,15 @@ flags change it) on real training batches: training molecules/s and inference mo
 similar size (`qm9.SizeBatches`, the training default) and, to show what that saves, with random batches.
 """
 import argparse
-import logging
 import os
 import sys
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+import tensorflow as tf
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-from common import training  # noqa: E402
-from tf1_molecules import data, model  # noqa: E402
+from common import training
+from tf1_molecules import data, model
 
 
 def _time(sess, fetch, feed, repeats):
@@ -138,7 +135,6 @@ def main(argv=None):
     parser.add_argument("--table-size", type=int, default=1024,
                         help="QM9: phi tabulated at this many distances (0: phi on every pair; default 1024)")
     args = parser.parse_args(argv)
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     if args.dataset == "qm9":
         numbers = bench_qm9(args.threads, args.repeats, args.batch_size, profile=args.profile,
                             shifted=not args.no_shift, width=args.width,

@@ -5,14 +5,10 @@ tests/tf1_molecules/test_molecules_exam.py asserts them. Each function builds an
 """
 import argparse
 import collections
-import logging
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import tensorflow as tf
 
 
 def _run(graph, fetches, feed=None):
@@ -198,7 +194,6 @@ def main(argv=None):
     """Prints every computed answer as key=value."""
     argparse.ArgumentParser(description="Prints the computed answers to seed 003 parts I-III as key=value "
                                         "lines (quoted in docs/tf1_molecules.md).").parse_args(argv)
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     nonzero, total = one_hot_batch_counts()
     print("I_A_nonzero_entries=%d" % nonzero)
     print("I_A_total_entries=%d" % total)

@@ -6,7 +6,6 @@ through tests/tf1_molecules/torch_exam_check.py, fed a temp .npz of weights, inp
 import json
 import os
 import subprocess
-import sys
 
 import numpy as np
 import pytest

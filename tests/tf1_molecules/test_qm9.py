@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from common import config, run
-from tf1_molecules import model, qm9, qm9_graph, train
+from tf1_molecules import model, qm9, train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 QM9_NPZ = os.path.join(ROOT, "data", "qm9", "qm9.npz")

@@ -22,7 +22,7 @@ import time
 
 import tensorflow as tf
 
-from common import cli, config, errors, files, mnist, plots, run, training
+from common import cli, config, errors, mnist, plots, run, training
 from tf1_gan import options
 from tf1_gan.cluster import worker_graph
 

@@ -7,3 +7,5 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # silence TF's C++ logs (the course grades silence)
 
 from .sgd import SGD  # noqa: E402  pylint: disable=wrong-import-position
+
+__all__ = ["SGD"]
