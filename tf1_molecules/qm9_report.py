@@ -11,7 +11,6 @@ import glob
 import os
 import sys
 
-import numpy as np
 
 from common import files, plots
 from tf1_molecules import qm9
@@ -67,24 +66,21 @@ def table(runs, base):
 
 
 def figure(path, runs, base, target="u0_atomization"):
-    """The learning curve at the step count most runs share, other step counts as separate points."""
-    counts = collections.Counter(st for t, _, st in runs if t == target)
-    if not counts:
+    """The learning curve: one line per step budget, the baselines, SchNet and chemical accuracy."""
+    budgets = sorted({st for t, _, st in runs if t == target})
+    if not budgets:
         return
-    steps = counts.most_common(1)[0][0]
-    sizes = sorted(s for t, s, st in runs if t == target and st == steps)
+    sizes = sorted({s for t, s, _ in runs if t == target})
     key = "mae_kcal_mol"
-    curves = {
-        "network, %d steps (test)" % steps: (sizes, [runs[(target, s, steps)]["test"][key] for s in sizes]),
-        "dressed atoms": (sizes, [base[target][s]["dressed_atom"] for s in sizes]),
-        "pair histograms + counts": (sizes, [base[target][s]["pair_histogram"] for s in sizes]),
-        "SchNet (NeurIPS 2017)": (sorted(SCHNET_U0_KCAL_MOL), [SCHNET_U0_KCAL_MOL[s] for s in
-                                                                sorted(SCHNET_U0_KCAL_MOL)]),
-        "chemical accuracy": ([min(sizes), max(sizes)], [1.0, 1.0]),
-    }
-    for (t, size, st), m in sorted(runs.items()):
-        if t == target and st != steps:
-            curves["network, %d steps (test)" % st] = ([size], [m["test"][key]])
+    curves = collections.OrderedDict()
+    for steps in budgets:
+        at = sorted(s for t, s, st in runs if t == target and st == steps)
+        curves["network, %d steps of 32 (test)" % steps] = (at, [runs[(target, s, steps)]["test"][key] for s in at])
+    curves["dressed atoms"] = (sizes, [base[target][s]["dressed_atom"] for s in sizes])
+    curves["pair histograms + counts"] = (sizes, [base[target][s]["pair_histogram"] for s in sizes])
+    curves["SchNet (NeurIPS 2017)"] = (sorted(SCHNET_U0_KCAL_MOL), [SCHNET_U0_KCAL_MOL[s] for s in
+                                                                    sorted(SCHNET_U0_KCAL_MOL)])
+    curves["chemical accuracy"] = ([min(sizes), max(sizes)], [1.0, 1.0])
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -98,7 +94,7 @@ def figure(path, runs, base, target="u0_atomization"):
     ax.set_ylabel("test MAE, U0 atomization (kcal/mol)")
     ax.set_title("QM9 U0 atomization: test MAE by training-set size")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     plots.save_figure(fig, path, dpi=110)
 
