@@ -22,6 +22,13 @@ TASKS = {
                               "--log-every", "1", "--threads", "1", "--no-eval"], 5),
     "dates": ("tf1_dates.train", ["--steps", "300", "--eval-every", "1", "--hidden", "16", "--threads", "1",
                                   "--repeats", "1"], 5),
+    # one checkpoint per epoch (the only cadence of the two MNIST CLIs): many short epochs
+    "mnist": ("tf1_mnist.main", ["--epochs", "40", "--data-source", "embedded", "--threads", "1"], 5),
+    "mnist_cnn": ("tf1_mnist.cnn", ["--epochs", "40", "--data-source", "embedded", "--num-train", "256",
+                                    "--threads", "1"], 5),
+    "molecules": ("tf1_molecules.train", ["--num-systems", "200", "--steps", "300", "--ckpt-every", "1",
+                                          "--eval-every", "5", "--width", "8", "--hidden", "16", "--num-blocks", "1",
+                                          "--batch-size", "16", "--threads", "1"], 5),
 }
 
 
