@@ -27,6 +27,8 @@ def main(argv=None):
     parser.add_argument("--translate-codons", type=int, default=100000,
                         help="codons in the inference throughput test")
     args = parser.parse_args(argv)
+    config.require(args.translate_codons >= 2, "'translate_codons' must be an integer >= 2 (a start and a stop "
+                   "codon), got %d" % args.translate_codons)
     tmp = tempfile.mkdtemp(prefix="tf1_dna_bench_")
     try:
         cfg = train.SCHEMA.make(epochs=args.epochs, threads=args.threads, log_every=args.epochs, run_dir=tmp)
