@@ -69,6 +69,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=2, help="TensorFlow threads per model")
     args = parser.parse_args(argv)
+    if args.threads < 0:  # TensorFlow aborts on a negative thread count
+        parser.error("argument --threads: must be >= 0 (0 = TensorFlow's choice), got %d" % args.threads)
     utils.quiet_tensorflow()
     rows = ["| data | train images | model, batch | SGD steps | train acc | test acc | both > 0.3 |",
             "|---|---|---|---|---|---|---|"]
