@@ -72,7 +72,7 @@ def main(argv=None):
     try:
         clf = Classifier(args.run_dir)
     except (config.ConfigError, run.RunError, FileNotFoundError) as err:
-        parser.exit(1, "error: %s\n" % err)
+        parser.exit(2, "error: %s\n" % err)
     x, y = utils.load_test_arrays(args.data_source, dtype=np.float32)
     acc = float(np.mean(clf.predict(x.reshape(-1, 28, 28)) == y))
     clf.close()
