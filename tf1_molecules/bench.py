@@ -135,6 +135,11 @@ def main(argv=None):
     parser.add_argument("--table-size", type=int, default=1024,
                         help="QM9: phi tabulated at this many distances (0: phi on every pair; default 1024)")
     args = parser.parse_args(argv)
+    for flag, low in (("threads", 0), ("repeats", 1), ("batch_size", 1), ("width", 1), ("num_blocks", 1),
+                      ("table_size", 0)):
+        if getattr(args, flag) < low:  # TensorFlow aborts on negative threads; 0 repeats divides by zero
+            parser.error("argument --%s: must be an integer >= %d, got %d" % (flag.replace("_", "-"), low,
+                                                                           getattr(args, flag)))
     if args.dataset == "qm9":
         numbers = bench_qm9(args.threads, args.repeats, args.batch_size, profile=args.profile,
                             shifted=not args.no_shift, width=args.width,
