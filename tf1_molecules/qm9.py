@@ -293,7 +293,17 @@ def load(path=DEFAULT_PATH):
     """Reads the npz written by `build` into Molecules."""
     if not os.path.isfile(path):
         raise DataError("%s: no such file; build it with `make qm9`" % path)
-    with np.load(path) as npz:
+    try:
+        npz = np.load(path)
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise ValueError("a single array, not an npz archive")
+    except (OSError, ValueError) as err:  # not an npz at all (np.load says 'pickled data' or 'Failed to interpret')
+        raise DataError("%s: not an npz of `make qm9` (%s)" % (path, err))
+    with npz:
+        missing = [k for k in ("atomic_numbers", "index", "positions", "mask", "num_atoms")
+                   + tuple(PROPERTY_COLUMNS.values()) if k not in npz.files]
+        if missing:
+            raise DataError("%s: not an npz of `make qm9` (no %s)" % (path, ", ".join(missing)))
         z = npz["atomic_numbers"]
         types = np.full(z.shape, -1, np.int8)
         for t, number in enumerate(ATOMIC_NUMBERS):
@@ -494,6 +504,8 @@ def main(argv=None):
     parser.add_argument("--out", default=os.path.join("data", "qm9"), help="output folder (default data/qm9)")
     parser.add_argument("--expect", type=int, default=None, help="required number of molecules (e.g. 130831)")
     args = parser.parse_args(argv)
+    if args.expect is not None and args.expect < 1:
+        parser.error("argument --expect: must be an integer >= 1, got %d" % args.expect)
     try:
         build(args.wheel, args.out, expect=args.expect)
     except DataError as err:

@@ -107,6 +107,16 @@ def main(argv=None):
     parser.add_argument("--baselines-only", nargs="*", type=int, default=None, metavar="SIZE",
                         help="only compute (and cache) the U0 baselines for these training sizes")
     args = parser.parse_args(argv)
+    if args.baselines_only and min(args.baselines_only) < 1:
+        parser.error("argument --baselines-only: every SIZE must be >= 1, got %d" % min(args.baselines_only))
+    try:
+        return _report(args)
+    except qm9.DataError as err:
+        sys.stderr.write("error: %s\n" % err)
+        return 2
+
+
+def _report(args):
     cache = os.path.join(args.runs, "qm9_baselines.json")
     if args.baselines_only is not None:
         for target in qm9.TARGETS:
