@@ -22,6 +22,9 @@ TRAINING = {
     "tf1_gan.train": ["--run-dir", "{tmp}/run", "--variant", "linear", "--epochs", "1", "--num-train", "64",
                       "--no-eval", "--threads", "1"],
     "tf1_dates.train": ["--run-dir", "{tmp}/run", "--steps", "2", "--eval-every", "1", "--hidden", "8", "--repeats", "1"],
+    "tf1_molecules.train": ["--run-dir", "{tmp}/run", "--steps", "2", "--num-systems", "20", "--eval-every", "1",
+                            "--width", "4", "--hidden", "8", "--num-blocks", "1", "--batch-size", "4",
+                            "--threads", "1"],
 }
 # Files a task's data flag can be pointed at, and what must be said about them.
 DATA_FILES = {
@@ -61,9 +64,10 @@ def _bad_values(key):
     return out
 
 
-def schema_cases(module_name, base_argv):
-    """One case per (numeric or enumerated key, bad value), plus the YAML cases, from the CLI's declared Schema."""
-    schema = importlib.import_module(module_name).SCHEMA
+def schema_cases(module_name, base_argv, schema_module=None):
+    """One case per (numeric or enumerated key, bad value), plus the YAML cases, from the CLI's declared Schema
+    (that of `schema_module` when the CLI parses another module's)."""
+    schema = importlib.import_module(schema_module or module_name).SCHEMA
     cases = []
     for key in schema.keys.values():
         if key.type is bool or key.type is tuple or key.type is str and key.choices is None:
@@ -136,7 +140,25 @@ def all_cases():
     cases += _dna_tools()
     cases += _gan_tools()
     cases += _dates_tools()
+    cases += _mnist_tools()
+    cases += _molecules_tools()
     return cases
+
+
+def argparse_cases(module_name, base_argv, bad):
+    """A CLI with a plain argparse parser: an unknown flag, plus (flag, value, pattern) triples of bad values."""
+    cases = [Case("%s unknown flag" % module_name, module_name, base_argv + ["--bogus", "1"], {}, 2,
+                  "unrecognized arguments: --bogus")]
+    for flag, value, pattern in bad:
+        cases.append(Case("%s %s=%s" % (module_name, flag, value), module_name, base_argv + [flag, value], {}, 2,
+                          pattern))
+    return cases
+
+
+def _ints(flag, low, name=None):
+    """Bad values of an integer flag that must be >= low: a fraction, a word, low - 1."""
+    key = name or flag[2:].replace("-", "[-_]")
+    return [(flag, "1.5", key), (flag, "abc", key), (flag, str(low - 1), key)]
 
 
 def _dna_tools():
@@ -153,7 +175,22 @@ def _dna_tools():
              "'width' must be"),
         Case("tf1_dna.make_data --lengths 1", "tf1_dna.make_data", ["--out", "{tmp}/o.fasta", "--lengths", "1"], {}, 2,
              "'lengths' must be"),
-    ] + output_cases("tf1_dna.make_data", [], "--out")
+        Case("tf1_dna.translate --fasta missing", "tf1_dna.translate", ["--run-dir", "{tmp}/r", "--fasta",
+             "{tmp}/nope"], {}, 2, "nope: cannot read: No such file"),
+        Case("tf1_dna.probe --run-dir is a file", "tf1_dna.probe", ["--run-dir", "{tmp}/f"], {"f": b"x"}, 2,
+             "no config.yaml|not a directory"),
+        Case("tf1_dna.probe bad config.yaml", "tf1_dna.probe", ["--run-dir", "{tmp}/r"],
+             {"r/config.yaml": b"hidden: [1,\n"}, 2, "config.yaml.*not valid YAML"),
+        Case("tf1_dna.demo --run-dir is a file", "tf1_dna.demo", ["--run-dir", "{tmp}/f"], {"f": b"x"}, 2,
+             "not a directory"),
+        Case("tf1_dna.demo --run-dir under a file", "tf1_dna.demo", ["--run-dir", "{tmp}/f/run"], {"f": b"x"}, 2,
+             "cannot create run dir"),
+    ] + output_cases("tf1_dna.make_data", [], "--out") + schema_cases("tf1_dna.make_data", ["--out", "{tmp}/o.fasta"]) \
+        + argparse_cases("tf1_dna.unseen", ["--out-dir", "{tmp}/u"], _ints("--hidden", 1) + [
+            ("--seeds", "abc", "--seeds"), ("--seeds", "-1", "seed"), ("--activation", "bogus", "activation")]) \
+        + argparse_cases("tf1_dna.bench", [], _ints("--threads", 0) + _ints("--epochs", 1)
+                         + _ints("--translate-codons", 1, "translate[-_]codons")) \
+        + argparse_cases("tf1_dna.demo", ["--run-dir", "{tmp}/d"], [])
 
 
 def _gan_tools():
@@ -199,7 +236,17 @@ def _gan_tools():
         Case("tf1_gan.bench.towers --num-towers 0", "tf1_gan.bench.towers", ["--num-towers", "0"], {}, 2,
              "'num_towers' must hold integers >= 1"),
         Case("tf1_gan.bench.conv --repeats 0", "tf1_gan.bench.conv", ["--repeats", "0"], {}, 2, "'repeats' must be"),
-    ] + output_cases("tf1_gan.sample", ["--run-dir", "{tmp}/r"], "--out")
+        Case("tf1_gan.evaluate run dir missing", "tf1_gan.evaluate", ["{tmp}/nope"], {}, 2, "nope"),
+        Case("tf1_gan.evaluate --n abc", "tf1_gan.evaluate", ["{tmp}", "--n", "abc"], {}, 2, "--n"),
+        Case("tf1_gan.compare --out under a file", "tf1_gan.compare", ["{tmp}/r", "--out", "{tmp}/f/o"],
+             {"f": b"x"}, 2, "no config.yaml|is not a directory"),
+    ] + output_cases("tf1_gan.sample", ["--run-dir", "{tmp}/r"], "--out") \
+        + schema_cases("tf1_gan.sample", ["--run-dir", "{tmp}/r", "--out", "{tmp}/s.npy"]) \
+        + schema_cases("tf1_gan.diagnose", ["--variant", "linear"]) \
+        + schema_cases("tf1_gan.demo", []) \
+        + schema_cases("tf1_gan.cluster.demo", ["--run-dir", "{tmp}/c"]) \
+        + schema_cases("tf1_gan.bench.steps", []) + schema_cases("tf1_gan.bench.conv", []) \
+        + schema_cases("tf1_gan.bench.towers", [])
 DATES_INPUT = b"[WED] [JAN] [False] [180]\n[MON] [DEC] [True] [196]\n"
 
 
@@ -255,3 +302,72 @@ def _dates_tools():
         has_seed = "seed" in importlib.import_module(module).SCHEMA
         cases += [c for c in schema_cases(module, []) if has_seed or not c.id.endswith("--config wrong type")]
     return cases
+
+
+def _mnist_tools():
+    """course_check, bench, experiments, classifier, demo (report is a script without main())."""
+    experiments = ["--out-dir", "{tmp}/x", "--threads", "1"]
+    return argparse_cases("tf1_mnist.course_check", [], _ints("--threads", 0)) \
+        + argparse_cases("tf1_mnist.bench", [], []) + argparse_cases("tf1_mnist.demo", [], []) \
+        + argparse_cases("tf1_mnist.experiments", experiments, _ints("--epochs", 1) + _ints("--tuned-epochs", 1)
+                         + [("--learning-rates", v, "learning[-_]rates") for v in ("nan", "0", "-1", "abc")]
+                         + [("--regs", v, "regs") for v in ("nan", "-1")]
+                         + [("--grid-learning-rates", "0", "grid[-_]learning[-_]rates"),
+                            ("--grid-hidden-sizes", "0", "grid[-_]hidden[-_]sizes"),
+                            ("--grid-batch-sizes", "0", "grid[-_]batch[-_]sizes"),
+                            ("--threads", "-1", "threads"), ("--seeds", "abc", "seeds"),
+                            ("--data-source", "bogus", "data[-_]source")]) + [
+        Case("tf1_mnist.experiments --config bad YAML", "tf1_mnist.experiments",
+             experiments + ["--config", "{tmp}/c.yaml"], {"c.yaml": b"epochs: [1,\n"}, 2, "not valid YAML"),
+        Case("tf1_mnist.experiments --config duplicate key", "tf1_mnist.experiments",
+             experiments + ["--config", "{tmp}/c.yaml"], {"c.yaml": b"epochs: 1\nepochs: 2\n"}, 2,
+             "duplicate key 'epochs'"),
+        Case("tf1_mnist.experiments --out-dir under a file", "tf1_mnist.experiments",
+             ["--out-dir", "{tmp}/f/x", "--threads", "1", "--epochs", "1", "--no-search"], {"f": b"x"}, 2,
+             "not a directory"),
+        Case("tf1_mnist.classifier no run", "tf1_mnist.classifier", ["--run-dir", "{tmp}/r"], {}, 2,
+             "no config.yaml|no checkpoint"),
+        Case("tf1_mnist.classifier --data-source bogus", "tf1_mnist.classifier", ["--run-dir", "{tmp}/r",
+             "--data-source", "bogus"], {}, 2, "data[-_]source|no config.yaml"),
+        Case("tf1_mnist.classifier unknown flag", "tf1_mnist.classifier", ["--run-dir", "{tmp}/r", "--bogus", "1"],
+             {}, 2, "unrecognized arguments: --bogus"),
+        Case("tf1_mnist.cnn --eval-only no run", "tf1_mnist.cnn", ["--eval-only", "--run-dir", "{tmp}/r"], {}, 2,
+             "no config.yaml|no checkpoint"),
+    ]
+
+
+def _molecules_tools():
+    """demo (train's keys), bench, qm9 (the npz builder), qm9_report, exam."""
+    return [c for c in schema_cases("tf1_molecules.demo", ["--run-dir", "{tmp}/run", "--threads", "1"],
+                                "tf1_molecules.train")  # train's keys: the ones the demo overrides, and the YAML
+           if not c.id.startswith("tf1_molecules.demo --") or c.id.split()[1].split("=")[0] in (
+               "--steps", "--eval-every", "--ckpt-every", "--config", "--lr")] \
+        + argparse_cases("tf1_molecules.bench", [], _ints("--threads", 0) + _ints("--repeats", 1)
+                         + _ints("--batch-size", 1) + _ints("--width", 1) + _ints("--num-blocks", 1)
+                         + _ints("--table-size", 0) + [("--dataset", "bogus", "--dataset")]) \
+        + argparse_cases("tf1_molecules.exam", [], []) \
+        + argparse_cases("tf1_molecules.qm9_report", ["--runs", "{tmp}/runs", "--out", "{tmp}/o"],
+                         [("--baselines-only", "abc", "--baselines-only"),
+                          ("--baselines-only", "0", "SIZE must be >= 1"),
+                          ("--baselines-only", "-5", "SIZE must be >= 1")]) + [
+        Case("tf1_molecules.qm9_report no runs", "tf1_molecules.qm9_report", ["--runs", "{tmp}/runs", "--out",
+             "{tmp}/o"], {}, 2, "no finished QM9 runs"),
+        Case("tf1_molecules.qm9_report --data-path missing", "tf1_molecules.qm9_report", ["--runs", "{tmp}/runs",
+             "--data-path", "{tmp}/nope.npz", "--baselines-only", "100"], {}, 2, "nope.npz"),
+        Case("tf1_molecules.qm9_report --data-path garbage", "tf1_molecules.qm9_report", ["--runs", "{tmp}/runs",
+             "--data-path", "{tmp}/q.npz", "--baselines-only", "100"], {"q.npz": b"garbage"}, 2, "q.npz"),
+        Case("tf1_molecules.qm9 --wheel missing", "tf1_molecules.qm9", ["--wheel", "{tmp}/w.whl", "--out",
+             "{tmp}/o"], {}, 2, "w.whl"),
+        Case("tf1_molecules.qm9 --wheel garbage", "tf1_molecules.qm9", ["--wheel", "{tmp}/w.whl", "--out",
+             "{tmp}/o"], {"w.whl": b"garbage"}, 2, "w.whl"),
+        Case("tf1_molecules.qm9 --wheel dir", "tf1_molecules.qm9", ["--wheel", "{tmp}/w", "--out", "{tmp}/o"],
+             {"w": DIR}, 2, "w"),
+        Case("tf1_molecules.qm9 --expect abc", "tf1_molecules.qm9", ["--wheel", "{tmp}/w.whl", "--expect", "abc"],
+             {}, 2, "--expect"),
+        Case("tf1_molecules.qm9 --expect 0", "tf1_molecules.qm9", ["--wheel", "{tmp}/w.whl", "--out", "{tmp}/o",
+             "--expect", "0"], {}, 2, "expect"),
+        Case("tf1_molecules.train --dataset qm9 no npz", "tf1_molecules.train", TRAINING["tf1_molecules.train"]
+             + ["--dataset", "qm9", "--data-path", "{tmp}/nope.npz"], {}, 2, "nope.npz"),
+        Case("tf1_molecules.train --num-systems < batch", "tf1_molecules.train", TRAINING["tf1_molecules.train"]
+             + ["--num-systems", "3"], {}, 2, "num[-_]systems|batch[-_]size"),
+    ]

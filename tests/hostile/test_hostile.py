@@ -54,7 +54,12 @@ def test_hostile_case(case, tmp_path, capsys):
     tmp = str(tmp_path)
     before = materialise(tmp, case.files)
     module = importlib.import_module(case.module)
-    code = module.main(expand(case.argv, tmp))
+    try:
+        code = module.main(expand(case.argv, tmp))
+    except SystemExit as exit_:  # argparse's errors, as a subprocess would end
+        code = exit_.code if isinstance(exit_.code, int) else 1
+        if isinstance(exit_.code, str):
+            sys.stderr.write(exit_.code + "\n")
     out, err = capsys.readouterr()
     assert code == case.code, "exit %r, stderr: %s" % (code, err)
     assert "Traceback" not in out + err
