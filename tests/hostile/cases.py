@@ -368,6 +368,13 @@ def _molecules_tools():
              "--expect", "0"], {}, 2, "expect"),
         Case("tf1_molecules.train --dataset qm9 no npz", "tf1_molecules.train", TRAINING["tf1_molecules.train"]
              + ["--dataset", "qm9", "--data-path", "{tmp}/nope.npz"], {}, 2, "nope.npz"),
+        Case("tf1_molecules.train --dataset qm9 garbage npz", "tf1_molecules.train", TRAINING["tf1_molecules.train"]
+             + ["--dataset", "qm9", "--data-path", "{tmp}/q.npz"], {"q.npz": b"garbage"}, 2,
+             "q.npz: not an npz of `make qm9`"),
         Case("tf1_molecules.train --num-systems < batch", "tf1_molecules.train", TRAINING["tf1_molecules.train"]
              + ["--num-systems", "3"], {}, 2, "num[-_]systems|batch[-_]size"),
+        Case("tf1_molecules.train --num-systems 2", "tf1_molecules.train", TRAINING["tf1_molecules.train"]
+             + ["--num-systems", "2"], {}, 2, "leaves an empty split"),
+        Case("tf1_molecules.train --min-distance too large", "tf1_molecules.train", TRAINING["tf1_molecules.train"]
+             + ["--min-distance", "10"], {}, 2, "min_distance 10.00 do not fit"),
     ]
