@@ -51,8 +51,10 @@ def main(argv=None):
     cases = [c for c in hostile.all_cases() if args.filter in c.id]
     counts = collections.Counter()
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        for case, (outcome, proc) in zip(cases, pool.map(run, cases)):
+        for done, (case, (outcome, proc)) in enumerate(zip(cases, pool.map(run, cases)), 1):
             counts[outcome] += 1
+            if done % 100 == 0:
+                sys.stderr.write("%d/%d cases run, %d not clean\n" % (done, len(cases), done - counts["clean"]))
             if outcome != "clean":
                 last = (proc.stderr.strip().splitlines() or [""])[-1]
                 print("%-10s %s (exit %d): %s" % (outcome, case.id, proc.returncode, last[:160]), flush=True)
