@@ -84,6 +84,8 @@ def schema_cases(module_name, base_argv, schema_module=None):
         ("wrong type", b"seed: abc\n", "'seed' must be an integer"),
     ]
     for name, text, pattern in yaml_cases:
+        if name == "wrong type" and "seed" not in schema:
+            continue  # 'seed' is the unknown-key case there
         cases.append(Case("%s --config %s" % (module_name, name), module_name,
                           base_argv + ["--config", "{tmp}/c.yaml"], {"c.yaml": text}, 2, pattern))
     cases.append(Case("%s --config missing" % module_name, module_name, base_argv + ["--config", "{tmp}/none.yaml"],
@@ -299,8 +301,7 @@ def _dates_tools():
     cases += output_cases("tf1_dates.score", ["{tmp}/in.txt"], "--json", inputs=inputs)
     cases += output_cases("tf1_dates.evaluate_weights", [], "--json")
     for module in ("tf1_dates.evaluate_weights", "tf1_dates.bench", "tf1_dates.datagen", "tf1_dates.demo"):
-        has_seed = "seed" in importlib.import_module(module).SCHEMA
-        cases += [c for c in schema_cases(module, []) if has_seed or not c.id.endswith("--config wrong type")]
+        cases += schema_cases(module, [])
     return cases
 
 
@@ -324,7 +325,7 @@ def _mnist_tools():
              "duplicate key 'epochs'"),
         Case("tf1_mnist.experiments --out-dir under a file", "tf1_mnist.experiments",
              ["--out-dir", "{tmp}/f/x", "--threads", "1", "--epochs", "1", "--no-search"], {"f": b"x"}, 2,
-             "not a directory"),
+             "cannot create run dir .*: Not a directory"),
         Case("tf1_mnist.classifier no run", "tf1_mnist.classifier", ["--run-dir", "{tmp}/r"], {}, 2,
              "no config.yaml|no checkpoint"),
         Case("tf1_mnist.classifier --data-source bogus", "tf1_mnist.classifier", ["--run-dir", "{tmp}/r",
