@@ -6,7 +6,9 @@ import os
 import sys
 import time
 
-from tf1_mnist import cnn, main, utils
+from common import cli, config
+from tf1_mnist import cnn, utils
+from tf1_mnist import main as trainer
 
 OUT = os.path.join("runs", "tf1_mnist", "demo")
 
@@ -16,8 +18,8 @@ def run_demo(out=OUT):
     configs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs")
     lines = []
     for name, yaml_name in (("softmax", "config_softmax.yaml"), ("twolayer", "config_twolayer.yaml")):
-        cfg = main.SCHEMA.parse(["--config", os.path.join(configs, yaml_name), "--run-dir", os.path.join(out, name)])
-        metrics = main.train(cfg)
+        cfg = trainer.SCHEMA.parse(["--config", os.path.join(configs, yaml_name), "--run-dir", os.path.join(out, name)])
+        metrics = trainer.train(cfg)
         if metrics is None:
             return 130
         lines.append("%-9s test accuracy %.4f  -> %s" % (name, metrics["test_accuracy"], os.path.join(out, name)))
@@ -28,10 +30,15 @@ def run_demo(out=OUT):
     print("\n".join(["", "tf1_mnist demo done in %.0f s:" % (time.time() - began)] + lines))
     print("each dir holds metrics.json, learning_curves.png, config.yaml, checkpoints/, TensorBoard events")
     print("rerunning reuses the finished runs; delete %s to start over" % out)
+    return 0
+
+
+@cli.entry_point
+def main(argv=None):
+    config.arg_parser(__doc__.split("\n")[0], prog="python -m tf1_mnist.demo").parse_args(argv)  # --help; no options
+    utils.quiet_tensorflow()
+    return run_demo()
 
 
 if __name__ == "__main__":
-    import argparse
-    argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args()  # --help; no options
-    utils.quiet_tensorflow()
-    sys.exit(run_demo() or 0)
+    sys.exit(main())
