@@ -101,7 +101,7 @@ DEFAULT_ENGINE = os.path.join(documents.REPO_ROOT, ".tools-docs", "bin", "python
 TASKS = ("tf1_gan", "tf1_dates", "tf1_mnist", "tf1_molecules", "tf1_dna")
 _DESCRIPTIONS = {  # what each deliverable is, for the overview's lists
     "tf1_gan/Report.pdf": "the seed's Report.pdf: technical questions 1 (a-c) and 2, then the four variants' "
-                          "samples (middle and end of training) and results",
+                          "samples (middle and end of training) and results, beside SN in D only",
     "tf1_dates/dl_problem_report.pdf": "the dl_problem report (at most 5 pages): formulation, tokenization, loss, "
                                        "architecture, training curves, results, examples and failures",
     "tf1_dates/essay_answers.pdf": "the one-page answers to the two essay questions",
@@ -112,7 +112,8 @@ _DESCRIPTIONS = {  # what each deliverable is, for the overview's lists
 
 # One committed figure per task for its overview page (skipped if a task no longer has it).
 _FIGURES = {
-    "tf1_gan": ("tf1_gan/figures/variants/compare.png", "the four variants, samples at the middle and end of training"),
+    "tf1_gan": ("tf1_gan/figures/variants/compare.png",
+                "the four variants and SN in D only, samples at the middle and end of training"),
     "tf1_dates": ("tf1_dates/figures/final_heldout_loss_curves.png", "training curves of the held-out run"),
     "tf1_mnist": ("tf1_mnist/figures/tuned_vs_default.png", "two-layer net, default vs tuned hyper-parameters"),
     "tf1_dna": ("tf1_dna/figures/probe_proline.png", "predicted distributions of the four proline codons"),
