@@ -60,7 +60,7 @@ demo: $(STAMP) data  ## quick run of every task, then the report
 	@$(MAKE) --no-print-directory report
 	@echo "== demo done: runs in runs/, documents in reports/ (REPORT.pdf and reports/<task>/*.pdf)"
 
-test: $(STAMP) data lint-docker docs-engine  ## fast test suite (< 5 min)
+test: $(STAMP) data lint-docker docs-engine  ## fast test suite (~7 min on 2 idle cores)
 	$(PYTEST) -q -m "not slow"
 
 test-all: $(STAMP) data lint-docker docs-engine  ## every test, slow ones included
