@@ -497,3 +497,18 @@ def data_source(default="auto", choices=None, help="where the MNIST images come 
 
 def data_dir(help="directory (or file) of the data source (default: the source's usual place)"):  # pylint: disable=redefined-builtin
     return Key("data_dir", None, help, type=str)
+
+
+def at_least(low, kind=int):
+    """An argparse `type` for helper CLIs: a number of `kind` >= low (a bad value exits 2 naming the flag)."""
+    def convert(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError("must be %s >= %s, got %r" % (
+                "an integer" if kind is int else "a finite number", low, text))
+        if not value >= low or value != value or value in (float("inf"), float("-inf")):
+            raise argparse.ArgumentTypeError("must be >= %s, got %r" % (low, text))
+        return value
+    convert.__name__ = kind.__name__
+    return convert

@@ -16,7 +16,6 @@ import tensorflow as tf
 
 from common import cli, config, files, mnist, run, training
 from tf1_gan import model
-from tf1_gan import options
 from tf1_gan import sample
 
 CLASSIFIER_DIR = run.default_run_dir("tf1_gan", "classifier")
@@ -165,7 +164,7 @@ def main(argv=None):
     parser.add_argument("run_dirs", nargs="*", help="tf1_gan run dirs to evaluate (a finished run's metrics.json "
                         "is updated)")
     parser.add_argument("--train-classifier", action="store_true", help="(re)train and cache the classifier")
-    parser.add_argument("--n", type=options.at_least(2), default=2000, help="samples per evaluation")
+    parser.add_argument("--n", type=config.at_least(2), default=2000, help="samples per evaluation")
     args = parser.parse_args(argv)
     for run_dir in args.run_dirs:  # every run dir is checked before anything is computed
         config.load_run_config(run_dir)

@@ -5,7 +5,6 @@ demo all build their configs from the key groups below, so a default, a help tex
 one place. Cross-key rules (a global batch that splits over the towers, `--sn-scope` only for `dcgan_sn`,
 `--num-train` against the batch) are schema checks: a violation exits 2 naming the keys, like any bad value.
 """
-import argparse
 
 from common import config, mnist
 from tf1_gan import losses
@@ -121,18 +120,3 @@ CLUSTER = config.Schema(
 def train_config(**values):
     """A checked tf1_gan.train Config: the defaults with `values` applied (benchmarks, demo, tests)."""
     return TRAIN.make(**values)
-
-
-def at_least(low, kind=int):
-    """An argparse `type` for helper CLIs: a number of `kind` >= low (a bad value exits 2 naming the flag)."""
-    def convert(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError("must be %s >= %s, got %r" % (
-                "an integer" if kind is int else "a finite number", low, text))
-        if not value >= low or value != value or value in (float("inf"), float("-inf")):
-            raise argparse.ArgumentTypeError("must be >= %s, got %r" % (low, text))
-        return value
-    convert.__name__ = kind.__name__
-    return convert

@@ -16,7 +16,7 @@ import tempfile
 
 import numpy as np
 
-from common import mnist
+from common import config, mnist
 from tf1_mnist import utils
 
 COURSE_TRAIN = 48000
@@ -67,10 +67,8 @@ def check(model_type, batch_size, data, steps, threads):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--threads", type=int, default=2, help="TensorFlow threads per model")
+    parser.add_argument("--threads", type=config.at_least(0), default=2, help="TensorFlow threads per model")
     args = parser.parse_args(argv)
-    if args.threads < 0:  # TensorFlow aborts on a negative thread count
-        parser.error("argument --threads: must be >= 0 (0 = TensorFlow's choice), got %d" % args.threads)
     utils.quiet_tensorflow()
     rows = ["| data | train images | model, batch | SGD steps | train acc | test acc | both > 0.3 |",
             "|---|---|---|---|---|---|---|"]

@@ -15,7 +15,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from common import training
+from common import config, training
 from tf1_molecules import data, model
 
 
@@ -123,23 +123,18 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", choices=("synthetic", "qm9"), default="synthetic",
                         help="synthetic point clouds (default) or QM9 molecules")
-    parser.add_argument("--threads", type=int, default=2, help="TF intra/inter-op threads (default 2)")
-    parser.add_argument("--repeats", type=int, default=50, help="timed training steps (default 50)")
-    parser.add_argument("--batch-size", type=int, default=32, help="QM9 training batch (default 32)")
-    parser.add_argument("--width", type=int, default=64, help="QM9: feature width (default 64)")
-    parser.add_argument("--num-blocks", type=int, default=3, help="QM9: message passing blocks (default 3)")
+    parser.add_argument("--threads", type=config.at_least(0), default=2, help="TF intra/inter-op threads (default 2)")
+    parser.add_argument("--repeats", type=config.at_least(1), default=50, help="timed training steps (default 50)")
+    parser.add_argument("--batch-size", type=config.at_least(1), default=32, help="QM9 training batch (default 32)")
+    parser.add_argument("--width", type=config.at_least(1), default=64, help="QM9: feature width (default 64)")
+    parser.add_argument("--num-blocks", type=config.at_least(1), default=3, help="QM9: message passing blocks (default 3)")
     parser.add_argument("--expansion", choices=("gaussian", "none"), default="gaussian",
                         help="QM9: phi's input (default gaussian)")
     parser.add_argument("--profile", action="store_true", help="QM9: also print ms per step by TF op type")
     parser.add_argument("--no-shift", action="store_true", help="QM9: plain softplus instead of the shifted one")
-    parser.add_argument("--table-size", type=int, default=1024,
+    parser.add_argument("--table-size", type=config.at_least(0), default=1024,
                         help="QM9: phi tabulated at this many distances (0: phi on every pair; default 1024)")
     args = parser.parse_args(argv)
-    for flag, low in (("threads", 0), ("repeats", 1), ("batch_size", 1), ("width", 1), ("num_blocks", 1),
-                      ("table_size", 0)):
-        if getattr(args, flag) < low:  # TensorFlow aborts on negative threads; 0 repeats divides by zero
-            parser.error("argument --%s: must be an integer >= %d, got %d" % (flag.replace("_", "-"), low,
-                                                                           getattr(args, flag)))
     if args.dataset == "qm9":
         numbers = bench_qm9(args.threads, args.repeats, args.batch_size, profile=args.profile,
                             shifted=not args.no_shift, width=args.width,

@@ -22,7 +22,7 @@ import zipfile
 
 import numpy as np
 
-from common import files
+from common import config, files
 
 MAX_ATOMS = 29                           # QM9: at most 9 heavy atoms, 29 atoms with hydrogens
 ELEMENTS = ("H", "C", "N", "O", "F")     # feature index = position in this tuple (one-hot width 5)
@@ -502,10 +502,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Build data/qm9/qm9.npz from the qm9pack wheel.")
     parser.add_argument("--wheel", required=True, help="path of qm9pack-1.0.3-py3-none-any.whl")
     parser.add_argument("--out", default=os.path.join("data", "qm9"), help="output folder (default data/qm9)")
-    parser.add_argument("--expect", type=int, default=None, help="required number of molecules (e.g. 130831)")
+    parser.add_argument("--expect", type=config.at_least(1), default=None, help="required number of molecules (e.g. 130831)")
     args = parser.parse_args(argv)
-    if args.expect is not None and args.expect < 1:
-        parser.error("argument --expect: must be an integer >= 1, got %d" % args.expect)
     try:
         build(args.wheel, args.out, expect=args.expect)
     except DataError as err:
