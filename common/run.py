@@ -9,7 +9,7 @@
             start = r.restore_or_initialize(sess, init_op)   # newest readable checkpoint, else init_op
             writer = r.open_writer(graph)
             for step in r.steps(sess, start, total, cfg.ckpt_every):
-                ...sess.run(train_op)...
+                ...sess.run(train_op)...                # (common.loop.train spells this ritual for every task)
                 r.log(step, {"loss": loss})            # history.json rows + TensorBoard scalars
         if r.stopped:
             return None                               # entry point: exit 130, the same command resumes
@@ -305,6 +305,7 @@ class Run(object):
         self._created = False
         self._saved = False
         self._session_steps = int(cfg.get("session_steps", 0) or 0)
+        self.progress = None  # set by common.loop while its loop runs
 
     # -- entering: directory, lock, configuration ---------------------------------------------------------
 
@@ -396,30 +397,23 @@ class Run(object):
             self.writer.add_session_log(tf.SessionLog(status=tf.SessionLog.START), self.start)
         return self.writer
 
-    def steps(self, sess, start, total, every, desc="train", bar=True):
+    def steps(self, sess, start, total, every):
         """Yields step numbers start+1 .. total; after each step's body: checkpoint every `every` steps, at the
         end, and on a stop request (then `stopped` is True and the loop ends). `session_steps` (if the config
-        has it) stops the invocation after that many steps the same way.
+        has it) stops the invocation after that many steps the same way. Progress is the caller's
+        (`common.loop` draws it).
         """
-        progress = training.progress(total=total, initial=start, desc=desc) if bar else None
-        self.progress = progress
         done_here = 0
-        try:
-            for step in range(start + 1, total + 1):
-                yield step
-                done_here += 1
-                if progress is not None:
-                    progress.update(1)
-                stop = self._stop.requested or (self._session_steps and done_here >= self._session_steps)
-                if stop or step % every == 0 or step == total:
-                    self.save(sess, step)
-                if stop and step < total:
-                    self.stopped = True
-                    self.log_fn("stopped at step %d of %d; run the same command to resume" % (step, total))
-                    return
-        finally:
-            if progress is not None:
-                progress.close()
+        for step in range(start + 1, total + 1):
+            yield step
+            done_here += 1
+            stop = self._stop.requested or (self._session_steps and done_here >= self._session_steps)
+            if stop or step % every == 0 or step == total:
+                self.save(sess, step)
+            if stop and step < total:
+                self.stopped = True
+                self.log_fn("stopped at step %d of %d; run the same command to resume" % (step, total))
+                return
         if self._stop.requested:
             # The signal came during the last step: the run is complete and saved; finish it normally.
             self._stop.requested = False

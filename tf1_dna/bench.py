@@ -15,6 +15,7 @@ import numpy as np
 
 from common import cli, config
 from tf1_dna import data, infer, train
+from tf1_dna import task as dna_task
 
 TARGET_SECONDS = 60.0  # the target for 1000 epochs on 2 cores
 
@@ -39,7 +40,7 @@ def main(argv=None):
         pairs = data.read_pairs(cfg.fasta)
         steps = args.epochs * len(pairs)
         rng = np.random.RandomState(0)
-        dna = data.random_orf(rng, args.translate_codons, sorted(train.learned_code(pairs)))
+        dna = data.random_orf(rng, args.translate_codons, sorted(dna_task.learned_code(pairs)))
         with infer.Translator(tmp, threads=args.threads) as translator:
             translator.translate(dna[:300])  # warm-up
             t1 = time.time()

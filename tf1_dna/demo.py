@@ -11,6 +11,7 @@ import sys
 
 from common import cli, config, run
 from tf1_dna import data, probe, shapes, train, translate
+from tf1_dna import task as dna_task
 
 
 @cli.entry_point
@@ -30,8 +31,8 @@ def main(argv=None):
     metrics = train.train(train.SCHEMA.make(run_dir=run_dir))
 
     print("\n== 2. translate a fresh ORF made of seen codons, plus CCA and CCG (never seen) ==")
-    pairs = data.read_pairs(train.DEFAULT_FASTA)
-    orf = train.fresh_orfs(train.learned_code(pairs), 1, 12, seed=7)[0]
+    pairs = data.read_pairs(dna_task.DEFAULT_FASTA)
+    orf = dna_task.fresh_orfs(dna_task.learned_code(pairs), 1, 12, seed=7)[0]
     dna = orf.dna[:-3] + "CCACCG" + orf.dna[-3:]
     print("DNA:      %s\nstandard: %s" % (dna, data.translate_standard(dna)))
     translate.main(["--run-dir", run_dir, "--dna", dna])

@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from common import config, files
 from tf1_dna import data, probe, report, train, translate, unseen
+from tf1_dna import task as dna_task
 
 TINY = {"epochs": 3, "hidden": 8, "log_every": 1, "ckpt_every": 2, "eval_orfs": 2, "eval_orf_codons": 10,
         "threads": 1}
@@ -64,16 +65,16 @@ def test_resume_equals_straight_run(tmp_path):
 
 
 def test_fresh_orfs_use_only_seen_codons():
-    code = train.learned_code(data.read_pairs(train.DEFAULT_FASTA))
+    code = dna_task.learned_code(data.read_pairs(dna_task.DEFAULT_FASTA))
     assert len(code) == 62 and "CCA" not in code
-    orfs = train.fresh_orfs(code, 5, 40, seed=0)
+    orfs = dna_task.fresh_orfs(code, 5, 40, seed=0)
     for orf in orfs:
         assert set(data.split_codons(orf.dna)) <= set(code)
         assert orf.protein == data.translate_standard(orf.dna)
         assert len(orf.protein) == 40
     bad = [data.SeqPair("x", "ATGTAA", "MK"), data.SeqPair("y", "ATGTAA", "M*")]
     with pytest.raises(data.FastaError, match="codon TAA means"):
-        train.learned_code(bad)
+        dna_task.learned_code(bad)
 
 
 def test_train_cli_bad_fasta_is_a_clear_error(tmp_path, capsys):
@@ -93,7 +94,7 @@ def test_translate_cli(tiny_run, capsys):
     assert translate.main(["--run-dir", run_dir, "--dna", "ATGQ"]) == 2
     assert "'Q' at position 4" in capsys.readouterr().err
     assert translate.main(["--run-dir", run_dir, "--dna", "AT"]) == 1
-    assert translate.main(["--run-dir", run_dir, "--fasta", train.DEFAULT_FASTA]) == 0
+    assert translate.main(["--run-dir", run_dir, "--fasta", dna_task.DEFAULT_FASTA]) == 0
     captured = capsys.readouterr()
     assert captured.out.count(">") == 3 and "Sequence 3: codon accuracy" in captured.err
 

@@ -1,0 +1,179 @@
+"""The training ritual, written once: every task's `train` CLI is a `common.task.Trainer` run by `train`.
+
+    data = trainer.load(cfg)                         # bad data fails before anything is written
+    with run.Run(cfg, run_dir) as r:                 # lock; a changed configuration is refused
+        g = trainer.build(cfg, data)                 # the graph, not yet finalized
+        r.make_checkpointer(); graph.finalize()      # (+ the trainer's extra savers, e.g. an exporter)
+        with session:
+            start = r.restore_or_initialize(...)     # newest readable checkpoint, else init
+            trainer.begin(ctx); r.open_writer(...)
+            for step in r.steps(...):                # checkpoint every N, at the end and on a stop
+                scalars = trainer.step(ctx, step)    # None, or a log point: finite -> history, TensorBoard,
+                ...                                  #   progress; not finite -> DivergedError (exit 3)
+            trainer.end(ctx)
+            stopped -> None (exit 130); else result = trainer.evaluate(ctx)
+        metrics = trainer.finish(ctx, result); r.finish(metrics)   # strict JSON
+    the end-of-run table of trainer.summary(metrics)
+
+The order is the contract of `common.run` (checkpointer before finalize, writer after the restore, `stopped`
+before any metrics); tasks cannot get it wrong because they no longer spell it. The GAN cluster chief keeps
+its own loop: it runs on TF's `SessionManager` across processes (tf1_gan/cluster/train.py says so).
+"""
+import math
+import time
+
+import tensorflow as tf
+
+from common import errors, progress, run
+
+
+class Context(object):
+    """What a trainer's hooks see: the config, the data, the graph, the session, the run and the progress."""
+
+    def __init__(self, trainer, cfg, data, g, r, log):
+        self.trainer = trainer
+        self.cfg = cfg
+        self.data = data
+        self.g = g
+        self.run = r
+        self.log = log
+        self.sess = None
+        self.start = 0
+        self.total = 0
+        self.progress = None
+        self.writer = None
+        self.extra = None          # what trainer.extra_savers returned
+        self.steps_run = 0         # loop iterations of this invocation
+        self.seconds = 0.0         # their wall time
+        self.state = {}            # the trainer's own per-invocation state
+
+    @property
+    def paths(self):
+        return self.run.paths
+
+    @property
+    def history(self):
+        return self.run.history
+
+
+def check_finite(scalars, step, cfg=None):
+    """Raises DivergedError when a logged scalar is NaN or infinite."""
+    bad = sorted(k for k, v in scalars.items() if isinstance(v, (int, float)) and not math.isfinite(v))
+    if bad:
+        hint = ""
+        if cfg is not None and "lr" in cfg:
+            hint = " (learning rate %g: try a smaller --lr)" % cfg.lr
+        elif cfg is not None and "learning_rate" in cfg:
+            hint = " (learning rate %g: try a smaller --learning-rate)" % cfg.learning_rate
+        raise errors.DivergedError(
+            "training diverged at step %d: %s %s not finite%s; the run's last checkpoint is kept, no metrics "
+            "were written" % (step, ", ".join("%s=%r" % (k, scalars[k]) for k in bad),
+                              "is" if len(bad) == 1 else "are", hint))
+
+
+def _log_function(ctx_holder, log):
+    """Messages through the progress bar while one is drawn, else through `log`."""
+    def write(message):
+        bar = ctx_holder[0]
+        if bar is not None and log is print:
+            bar.write(message)
+        else:
+            log(message)
+    return write
+
+
+def train(trainer, cfg, log=print):
+    """Trains (or resumes) `trainer`'s run for `cfg`.
+
+    Returns:
+      The metrics dict also written to metrics.json, or None when the run stopped early (the same command
+      resumes it).
+
+    Raises:
+      errors.UserError: bad data or configuration, a locked or incompatible run dir (exit 2).
+      errors.DivergedError: a logged loss or metric became non-finite (exit 3).
+    """
+    bar_holder = [None]
+    say = _log_function(bar_holder, log)
+    data = trainer.load(cfg)
+    run_dir = trainer.run_dir(cfg)
+    with run.Run(cfg, run_dir, restart=cfg.get("restart", False), log=say) as r:
+        ctx = Context(trainer, cfg, data, None, r, say)
+        ctx.g = _build(trainer, cfg, data, r, ctx)
+        owned = getattr(ctx.g, "session", None)
+        sess = owned or tf.Session(graph=ctx.g.graph, config=trainer.session_config(cfg))
+        try:
+            ctx.sess = sess
+            result = _run_session(trainer, ctx, bar_holder)
+        finally:
+            sess.close()
+        if r.stopped:
+            return None
+        metrics = trainer.finish(ctx, result)
+        r.finish(metrics)
+    rows = trainer.summary(metrics)
+    if rows:
+        say(summary_table(rows, run_dir))
+    return metrics
+
+
+def _build(trainer, cfg, data, r, ctx):
+    g = trainer.build(cfg, data)
+    with g.graph.as_default():
+        r.make_checkpointer(var_list=getattr(g, "checkpoint_vars", None))
+        ctx.extra = trainer.extra_savers(g)
+    g.graph.finalize()
+    return g
+
+
+def _run_session(trainer, ctx, bar_holder):
+    """Restore, the loop, and (for a finished run) the evaluation; returns the evaluation's result."""
+    r, cfg = ctx.run, ctx.cfg
+    ctx.start = r.restore_or_initialize(ctx.sess, ctx.g.init_op)
+    ctx.total = trainer.total(cfg, ctx.g)
+    trainer.begin(ctx)
+    ctx.writer = r.open_writer(trainer.writer_graph(ctx))
+    ctx.progress = progress.Progress(ctx.total, ctx.start, desc="%s %s" % (trainer.task, trainer.module.rsplit(".", 1)[-1]),
+                                     unit=trainer.step_unit)
+    bar_holder[0] = ctx.progress if ctx.progress._bar is not None else None  # pylint: disable=protected-access
+    r.progress = ctx.progress
+    t0 = time.time()
+    try:
+        for step in r.steps(ctx.sess, ctx.start, ctx.total, trainer.ckpt_every(cfg)):
+            scalars = trainer.step(ctx, step)
+            ctx.steps_run += 1
+            if scalars:
+                check_finite(scalars, step, cfg)
+                ctx.progress.set_metrics(**{k: v for k, v in scalars.items() if _headline_key(k)})
+            ctx.progress.update(1)
+    finally:
+        ctx.seconds = time.time() - t0
+        ctx.progress.close()
+        bar_holder[0] = None
+    trainer.end(ctx)
+    if r.stopped:
+        return None
+    return trainer.evaluate(ctx)
+
+
+def _headline_key(key):
+    return "loss" in key or key.startswith(("val", "d_", "g_")) or "accuracy" in key or "mae" in key
+
+
+def summary_table(rows, run_dir=None):
+    """An aligned table of (label, value, unit) rows; floats rounded to 4 significant digits."""
+    shown = []
+    for label, value, unit in rows:
+        if isinstance(value, float):
+            text = "%.4g" % value
+        elif value is None:
+            text = "-"
+        else:
+            text = str(value)
+        shown.append((label, text, unit or ""))
+    width = max(len(label) for label, _, _ in shown)
+    vwidth = max(len(text) for _, text, _ in shown)
+    lines = ["%-*s  %*s %s" % (width, label, vwidth, text, unit) for label, text, unit in shown]
+    if run_dir:
+        lines.append("%-*s  %s (metrics.json holds the full record)" % (width, "run dir", run_dir))
+    return "\n".join(line.rstrip() for line in lines)
