@@ -354,14 +354,22 @@ class Schema(object):
         """argv (default sys.argv[1:]) -> Config; raises ConfigError (exit 2 in entry points)."""
         return self.from_namespace(self.parser(description, epilog, prog).parse_args(argv))
 
-    def load_saved(self, run_dir):
-        """The Config recorded in `run_dir/config.yaml` by `save`, checked against this schema."""
+    def load_saved(self, run_dir, complete=False):
+        """The Config recorded in `run_dir/config.yaml` by `save`, checked against this schema.
+
+        With `complete`, every key of the schema must be there (a hand-edited file that lost a key is an
+        error, not silently the default).
+        """
         path = os.path.join(run_dir, "config.yaml")
         if not os.path.isfile(path):
             raise ConfigError("no config.yaml in %s (not a run dir, or the run never started)" % run_dir)
         data = read_yaml(path) or {}
         if not isinstance(data, dict):
             raise ConfigError("%s must hold a mapping of key: value" % path)
+        missing = [name for name in self.keys if name not in data] if complete else []
+        if missing:
+            raise ConfigError("%s: key %s missing (the file was edited or written by another version)"
+                              % (path, ", ".join(repr(m) for m in missing)))
         return self.validate(data, where="%s: " % path)
 
 

@@ -58,12 +58,12 @@ def default_run_dir(task, name):
 
 
 class RunPaths(object):
-    """The layout of one run dir (nothing is created here)."""
+    """The layout of one run dir (nothing is created here); `checkpoints` may place the checkpoints elsewhere."""
 
-    def __init__(self, run_dir):
+    def __init__(self, run_dir, checkpoints=None):
         self.root = run_dir
         self.events = run_dir
-        self.checkpoints = os.path.join(run_dir, "checkpoints")
+        self.checkpoints = checkpoints or os.path.join(run_dir, "checkpoints")
         self.samples = os.path.join(run_dir, "samples")
         self.metrics = os.path.join(run_dir, "metrics.json")
         self.config = os.path.join(run_dir, "config.yaml")

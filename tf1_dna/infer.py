@@ -1,29 +1,29 @@
-"""Restores a trained run for inference: one graph built once, BN on its moving statistics."""
-import os
+"""Restores a trained run for inference (`Translator`): one graph built once, BN on its moving statistics.
+
+A library module: `python -m tf1_dna.translate` is its command line.
+"""
+import sys
 
 import numpy as np
-import tensorflow as tf
 
-from common import config, run, training
+from common import inference
 from tf1_dna import data, model
+from tf1_dna import task as dna_task
 
 
 class Translator(object):
     """Loads `run_dir`'s config and newest checkpoint; `probs(dna)` / `translate(dna)` run the network.
 
-    Use as a context manager (closes the session). Raises FileNotFoundError without a checkpoint.
+    Use as a context manager (closes the session). Raises config.ConfigError for a missing or hand-broken
+    config.yaml and run.RunError without a readable checkpoint.
     """
 
     def __init__(self, run_dir, threads=1):
         self.run_dir = run_dir
-        self.config = config.load_run_config(run_dir)
-        self.graph = tf.Graph()
-        with self.graph.as_default():
-            self.net = model.build_inference_graph(self.config["hidden"], self.config["activation"])
-            self._ckpt = run.Checkpointer(os.path.join(run_dir, "checkpoints"))
-        self.graph.finalize()
-        self.session = tf.Session(graph=self.graph, config=training.session_config(threads))
-        self.epoch = self._ckpt.restore(self.session)
+        restored = inference.restore(run_dir, lambda cfg: model.build_inference_graph(cfg.hidden, cfg.activation),
+                                     schema=dna_task.SCHEMA, threads=threads)
+        self.config, self.graph, self.net = restored.config, restored.graph, restored.outputs
+        self.session, self.epoch = restored.session, restored.step
 
     def probs(self, dna):
         """(21, len(dna) // 3) float array of amino-acid distributions for a DNA string."""
@@ -50,3 +50,8 @@ class Translator(object):
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+if __name__ == "__main__":
+    sys.stderr.write("tf1_dna.infer is a library module; translate DNA with: python -m tf1_dna.translate --help\n")
+    sys.exit(2)
