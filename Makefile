@@ -7,7 +7,6 @@ PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 TF_CHECK  := import tensorflow as tf, yaml, tqdm, matplotlib; assert tf.__version__[:4] == '1.15'
 TOOLS     ?= .tools
-TASKS     := tf1_mnist tf1_dna tf1_molecules tf1_dates tf1_gan
 PYTEST    := $(PY) -m pytest
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
@@ -16,7 +15,11 @@ export PYTHONHASHSEED ?= 0
 PYTHON36 ?= $(shell for c in python3.6 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.6*/bin/python3.6 2>/dev/null | sort -V | tail -n 1); do \
 	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 6)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 
-.PHONY: help setup constraints hostile demo test test-all bench report tensorboard docker-build cluster-demo setup-onednn test-onednn bench-onednn bench-compare gan-results submission data qm9 lint-docker docs-engine fashion-mnist clean
+.PHONY: help tasks setup constraints hostile demo test test-all bench report tensorboard docker-build cluster-demo setup-onednn test-onednn bench-onednn bench-compare gan-results submission data qm9 lint-docker docs-engine fashion-mnist clean
+
+tasks: $(STAMP)  ## list the registered tasks and their training CLIs (common/task.py)
+	@$(PY) -m common.task list
+	@$(PY) -m common.task trainers
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -55,8 +58,7 @@ data/qm9/qm9.npz: | $(STAMP) $(QM9_WHEEL)
 	$(PY) -m tf1_molecules.qm9 --wheel $(QM9_WHEEL) --out data/qm9 --expect 130831
 
 demo: $(STAMP) data  ## quick run of every task, then the report
-	@set -e; for t in $(TASKS); do \
-	  if [ -f $$t/demo.py ]; then echo "== demo: $$t"; $(PY) -m $$t.demo; fi; done
+	@set -e; for m in $$($(PY) -m common.task demos); do echo "== demo: $$m"; $(PY) -m $$m; done
 	@$(MAKE) --no-print-directory report
 	@echo "== demo done: runs in runs/, documents in reports/ (REPORT.pdf and reports/<task>/*.pdf)"
 
@@ -67,8 +69,7 @@ test-all: $(STAMP) data lint-docker docs-engine  ## every test, slow ones includ
 	$(PYTEST) -q
 
 bench: $(STAMP) data  ## speed benchmarks (prints numbers)
-	@set -e; for t in $(TASKS); do \
-	  if [ -f $$t/bench.py ] || [ -f $$t/bench/__main__.py ]; then echo "== bench: $$t"; $(PY) -m $$t.bench; fi; done
+	@set -e; for m in $$($(PY) -m common.task benches); do echo "== bench: $$m"; $(PY) -m $$m; done
 
 cluster-demo: $(STAMP)  ## tf1_gan on TF's distributed runtime: 1 ps + 2 workers on loopback, a few steps
 	$(PY) -m tf1_gan.cluster.demo

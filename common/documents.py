@@ -18,25 +18,19 @@ Markdown, written under reports/, still points at the same files.
 
 Stdlib only and Python 3.6 compatible: the 3.6 venv resolves the sources, the engine's venv renders them.
 """
-import collections
 import os
 import re
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# (task, output path under reports/, source under the repo root, page limit or None). The order is the
-# order of the overview's "documents" lists.
-Deliverable = collections.namedtuple("Deliverable", "task output source max_pages seed")
-DELIVERABLES = (
-    Deliverable("tf1_gan", "tf1_gan/Report.pdf", "docs/deliverables/tf1_gan_report.md", None, "000"),
-    Deliverable("tf1_dates", "tf1_dates/dl_problem_report.pdf", "docs/deliverables/tf1_dates_dl_problem.md", 5, "001"),
-    Deliverable("tf1_dates", "tf1_dates/essay_answers.pdf", "docs/deliverables/tf1_dates_essay_answers.md", 1, "001"),
-    Deliverable("tf1_mnist", "tf1_mnist/assignment1_writeup.pdf", "docs/deliverables/tf1_mnist_assignment1_writeup.md",
-                None, "002"),
-    Deliverable("tf1_molecules", "tf1_molecules/exam_answers.pdf", "docs/deliverables/tf1_molecules_exam_answers.md",
-                None, "003"),
-    Deliverable("tf1_dna", "tf1_dna/workshop_answers.pdf", "docs/deliverables/tf1_dna_workshop_answers.md", None, "004"),
-)
+
+
+def deliverables():
+    """Every task's deliverable documents (`common.task.Deliverable`: task, output path under reports/, source
+    under the repo root, page limit or None, seed, description), in registry order: the tasks declare them."""
+    from common import task  # pylint: disable=import-outside-toplevel  (imports the task packages)
+    return task.deliverables()
+
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")

@@ -1,12 +1,12 @@
 """`make report`: the seeds' deliverable documents and the overview, as Markdown and PDF under reports/.
 
-1. Each deliverable of `common.documents.DELIVERABLES` (sources in docs/deliverables/, which include
+1. Each deliverable a task declares (common/task.py registry; sources in docs/deliverables/, which include
    sections of the task pages) is resolved into reports/<task>/<name>.md.
 2. reports/REPORT.md is the overview: a cover page, one page per task (what it does, the README's
    headline numbers, where its documents are) and an appendix with the runs present under runs/.
-   A task can shape its appendix section with `<task>/report.py`, `section(task_runs_dir) -> str`
-   (Markdown; image paths relative to the repository root); otherwise each run gets a row of its scalar
-   metrics and its top-level PNG figures.
+   A task can shape its appendix section with its `report_section` ("module:function", `function(task_runs_dir)
+   -> str`, Markdown with image paths relative to the repository root); otherwise each run gets a row of its
+   scalar metrics and its top-level PNG figures.
 3. If the document engine is installed (`make docs-engine`: pandoc + Typst in .tools-docs), every
    Markdown file is typeset to the PDF beside it (`common.typeset`); if not, `make report` says so and
    the Markdown is still there.
@@ -20,7 +20,7 @@ import re
 import subprocess
 import sys
 
-from common import documents, files
+from common import documents, files, task as task_registry
 
 MAX_COLUMNS = 10
 
@@ -84,12 +84,12 @@ def generic_section(task_dir, repo_root):
 
 
 def task_section(task, task_dir, repo_root):
-    """The task's own section if it has `<task>/report.py`, else the generic one (repo-relative images)."""
-    try:
-        module = importlib.import_module(task + ".report")
-    except ImportError:
+    """The task's own section if it declares `report_section`, else the generic one (repo-relative images)."""
+    spec = task_registry.load(task).report_section if task in task_registry.REGISTRY else None
+    if not spec:
         return generic_section(task_dir, repo_root)
-    return module.section(task_dir)
+    module, function = spec.split(":")
+    return getattr(importlib.import_module(module), function)(task_dir)
 
 
 def relink(markdown, prefix="../"):
@@ -98,28 +98,6 @@ def relink(markdown, prefix="../"):
 
 
 DEFAULT_ENGINE = os.path.join(documents.REPO_ROOT, ".tools-docs", "bin", "python")
-TASKS = ("tf1_gan", "tf1_dates", "tf1_mnist", "tf1_molecules", "tf1_dna")
-_DESCRIPTIONS = {  # what each deliverable is, for the overview's lists
-    "tf1_gan/Report.pdf": "the seed's Report.pdf: technical questions 1 (a-c) and 2, then the four variants' "
-                          "samples (middle and end of training) and results, beside SN in D only",
-    "tf1_dates/dl_problem_report.pdf": "the dl_problem report (at most 5 pages): formulation, tokenization, loss, "
-                                       "architecture, training curves, results, examples and failures",
-    "tf1_dates/essay_answers.pdf": "the one-page answers to the two essay questions",
-    "tf1_mnist/assignment1_writeup.pdf": "the CS7643 writeup: theory problems, paper review, experiment report",
-    "tf1_molecules/exam_answers.pdf": "answers to exam parts I-V, with the PyTorch code of part V",
-    "tf1_dna/workshop_answers.pdf": "answers to workshop questions 1-3 and 4 (a-e), with the proline probe figure",
-}
-
-# One committed figure per task for its overview page (skipped if a task no longer has it).
-_FIGURES = {
-    "tf1_gan": ("tf1_gan/figures/variants/compare.png",
-                "the four variants and SN in D only, samples at the middle and end of training"),
-    "tf1_dates": ("tf1_dates/figures/final_heldout_loss_curves.png", "training curves of the held-out run"),
-    "tf1_mnist": ("tf1_mnist/figures/tuned_vs_default.png", "two-layer net, default vs tuned hyper-parameters"),
-    "tf1_dna": ("tf1_dna/figures/probe_proline.png", "predicted distributions of the four proline codons"),
-}
-
-
 def _read_lines(path):
     with open(path, encoding="utf-8") as handle:
         return handle.read().split("\n")
@@ -167,17 +145,17 @@ def overview_markdown(sections, runs_dir, out_dir, built):
              "`%s/`. Each following page is one task: what it does, its headline numbers and where its "
              "documents are; the appendix shows the runs found in this checkout." % (stamp, runs_dir), "",
              "| task | seed | documents (under `reports/`) |", "|---|---|---|"]
-    for task in TASKS:
-        outputs = [d for d in documents.DELIVERABLES if d.task == task]
-        seeds = sorted({d.seed for d in outputs}) or ["-"]
-        if task == "tf1_mnist":
-            seeds.append("004 (Q1-3)")
+    for t in task_registry.tasks():
+        task = t.name
+        outputs = list(t.deliverables)
+        seeds = list(t.seeds) or ["-"]
         parts.append("| `%s` | %s | %s |" % (task, ", ".join(seeds), ", ".join("`%s`" % d.output for d in outputs)))
     parts.append("")
-    for task in TASKS:
+    for t in task_registry.tasks():
+        task = t.name
         title, intro = task_page_summary(task, out_dir)
         parts += ["## `%s`: %s" % (task, title), "", intro, ""]
-        figure = _FIGURES.get(task)
+        figure = t.figure
         if figure and os.path.exists(os.path.join(documents.REPO_ROOT, figure[0])):
             rel = os.path.relpath(os.path.join(documents.REPO_ROOT, figure[0]), out_dir).replace(os.sep, "/")
             parts += ["![%s (from docs/%s.md)](%s)" % (figure[1], task, rel), ""]
@@ -186,11 +164,11 @@ def overview_markdown(sections, runs_dir, out_dir, built):
         for label, headline, command in headline_rows(task):
             parts.append("- %s: %s (%s)" % (label, headline, command))
         parts += ["", "**Documents:**", ""]
-        for deliverable in documents.DELIVERABLES:
+        for deliverable in t.deliverables:
             if deliverable.task == task:
                 state = built.get(deliverable.output, "")
                 parts.append("- `reports/%s`: %s; source `%s`%s" % (
-                    deliverable.output, _DESCRIPTIONS.get(deliverable.output, ""), deliverable.source,
+                    deliverable.output, deliverable.description, deliverable.source,
                     " (%s)" % state if state else ""))
         parts.append("- the task page `docs/%s.md` (formulation, results, figures, every command), the code in "
                      "`%s/` and its tests in `tests/%s/`" % (task, task, task))
@@ -232,7 +210,7 @@ def _commit():
 def write_deliverables(out_dir):
     """Resolves every deliverable into out_dir/<task>/<name>.md; returns (jobs, problems)."""
     jobs, problems, commit = [], [], _commit()
-    for deliverable in documents.DELIVERABLES:
+    for deliverable in documents.deliverables():
         md_path = os.path.join(out_dir, os.path.splitext(deliverable.output)[0] + ".md")
         source = os.path.join(documents.REPO_ROOT, deliverable.source)
         missing = []

@@ -135,11 +135,14 @@ class Task(object):
       deliverables: its `Deliverable` documents (`make report` renders them).
       figure: (path, caption) of the committed figure on its overview page, or None.
       demo, bench: modules run by `make demo` / `make bench` (None: none).
-      clis: its other command-line modules (sample, predict, ...) for the vocabulary and docs tests.
+      clis: its other command-line modules (sample, predict, ...) for the docs and hostile tests.
+      run_clis: CLIs that own a run dir without the shared loop (the GAN cluster chief on TF's SessionManager);
+        they follow the same flag vocabulary.
+      report_section: "module:function" giving the Markdown of its runs in the report's appendix.
     """
 
     def __init__(self, name, title, seeds, trainers, deliverables=(), figure=None, demo=None, bench=None,
-                 clis=(), report_section=None):
+                 clis=(), run_clis=(), report_section=None):
         self.name = name
         self.title = title
         self.seeds = tuple(seeds)
@@ -151,6 +154,7 @@ class Task(object):
         self.demo = demo
         self.bench = bench
         self.clis = tuple(clis)
+        self.run_clis = tuple(run_clis)
         self.report_section = report_section  # "module:function" -> Markdown for the report's appendix
 
     def trainer(self, module):

@@ -11,9 +11,15 @@ import re
 
 import pytest
 
-# Every training CLI of the suite; a task joins this list when its train is declared as a common.config.Schema.
-TRAINING_CLIS = ["tf1_dna.train", "tf1_gan.train", "tf1_gan.cluster.train", "tf1_mnist.main", "tf1_mnist.cnn",
-                 "tf1_molecules.train", "tf1_dates.train"]
+from common import task
+
+
+def training_clis():
+    """Every training CLI of the suite, from the registry: each task's trainers and its run CLIs."""
+    return [name for t in task.tasks() for name in [tr.module for tr in t.trainers] + list(t.run_clis)]
+
+
+TRAINING_CLIS = training_clis()
 # Synonyms that were in use for one concept; the vocabulary keeps the first name of each line.
 SYNONYMS = {
     "--lr": ["--learning-rate"],

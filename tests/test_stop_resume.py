@@ -15,21 +15,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import invariants  # noqa: E402  pylint: disable=wrong-import-position
 
-# module, argv (a run long enough to be caught mid-way, checkpointing often), step to wait for
-TASKS = {
-    "dna": ("tf1_dna.train", ["--epochs", "300", "--ckpt-every", "1", "--threads", "1", "--eval-orfs", "2"], 5),
-    "gan": ("tf1_gan.train", ["--variant", "linear_bn", "--epochs", "20", "--num-train", "640", "--ckpt-every", "1",
-                              "--log-every", "1", "--threads", "1", "--no-eval"], 5),
-    "dates": ("tf1_dates.train", ["--steps", "300", "--eval-every", "1", "--hidden", "16", "--threads", "1",
-                                  "--repeats", "1"], 5),
-    # one checkpoint per epoch (the only cadence of the two MNIST CLIs): many short epochs
-    "mnist": ("tf1_mnist.main", ["--epochs", "40", "--data-source", "embedded", "--threads", "1"], 5),
-    "mnist_cnn": ("tf1_mnist.cnn", ["--epochs", "40", "--data-source", "embedded", "--num-train", "256",
-                                    "--threads", "1"], 5),
-    "molecules": ("tf1_molecules.train", ["--num-systems", "200", "--steps", "300", "--ckpt-every", "1",
-                                          "--eval-every", "5", "--width", "8", "--hidden", "16", "--num-blocks", "1",
-                                          "--batch-size", "16", "--threads", "1"], 5),
-}
+from common import task as task_registry  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def _tasks():
+    """{trainer module: (module, argv of a run long enough to be caught mid-way, step to wait for)}, from the
+    registry: every trainer that declares `resume_args` is in the matrix."""
+    return {t.module: (t.module, list(t.resume_args), t.resume_step)
+            for t in task_registry.trainers() if t.resume_args}
+
+
+TASKS = _tasks()
 
 
 def _start(module, argv, run_dir):

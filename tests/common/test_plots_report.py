@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from common import documents, files, plots, report
+from common import task as common_task
 
 
 def test_image_grid_layout_and_range():
@@ -56,9 +57,9 @@ def test_report_without_engine_says_so_and_writes_every_markdown(tmp_path, capsy
     assert pdf is None and count == 0
     assert "PDFs not written: no document engine" in capsys.readouterr().err
     text = open(md).read()
-    for task in report.TASKS:  # one overview section per task, with its documents listed
+    for task in common_task.REGISTRY:  # one overview section per task, with its documents listed
         assert "## `%s`:" % task in text
-    for deliverable in documents.DELIVERABLES:
+    for deliverable in documents.deliverables():
         assert "reports/%s" % deliverable.output in text
         written = tmp_path / "reports" / (os.path.splitext(deliverable.output)[0] + ".md")
         assert written.read_text(encoding="utf-8").startswith("# ")

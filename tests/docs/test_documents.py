@@ -12,6 +12,7 @@ import subprocess
 import pytest
 
 from common import documents, report
+from common import task as common_task
 
 ROOT = documents.REPO_ROOT
 ENGINE = report.DEFAULT_ENGINE
@@ -129,7 +130,7 @@ def test_include_code_from_a_file_and_missing_or_unreadable_code(tmp_path):
 
 
 def test_every_deliverable_resolves_and_its_figures_exist(tmp_path):
-    for deliverable in documents.DELIVERABLES:
+    for deliverable in documents.deliverables():
         out = tmp_path / os.path.dirname(deliverable.output)
         lines = documents.resolve(os.path.join(ROOT, deliverable.source), str(out), missing=[])
         assert lines[0].startswith("# "), deliverable.source
@@ -195,14 +196,14 @@ def _pages(pdf):
     return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
 
 
-OUTPUTS = [d.output for d in documents.DELIVERABLES] + ["REPORT.pdf"]
+OUTPUTS = [d.output for d in documents.deliverables()] + ["REPORT.pdf"]
 
 
 @pytest.mark.parametrize("output", OUTPUTS)
 def test_pdf_pages_and_required_text(built, output):
     pdf = os.path.join(built, output)
     assert open(pdf, "rb").read(5) == b"%PDF-"
-    limit = {d.output: d.max_pages for d in documents.DELIVERABLES}.get(output)
+    limit = {d.output: d.max_pages for d in documents.deliverables()}.get(output)
     pages = _pages(pdf)
     assert pages >= 1 and (limit is None or pages <= limit), "%s: %d pages (limit %s)" % (output, pages, limit)
     text = " ".join(_pdftotext(pdf).split())
@@ -214,7 +215,7 @@ def test_pdf_pages_and_required_text(built, output):
 
 def test_overview_has_one_page_per_task(built):
     pdf = os.path.join(built, "REPORT.pdf")
-    tasks = [t for t in report.TASKS]
+    tasks = list(common_task.REGISTRY)
     for number, task in enumerate(tasks, 2):
         page = " ".join(_pdftotext(pdf, "-f", str(number), "-l", str(number)).split())
         assert page.startswith("tf1-suite: overview tf1-suite %s:" % task), (number, page[:80])

@@ -14,36 +14,20 @@ Case = collections.namedtuple("Case", "id module argv files code pattern")
 FIFO, DIR = "<fifo>", "<dir>"
 GOOD_YAML = b"seed: 1\n"
 
-# Training CLIs and the argv that keeps any accidental run inside the case's temp dir.
-TRAINING = {
-    "tf1_dna.train": ["--run-dir", "{tmp}/run", "--epochs", "2"],
-    "tf1_mnist.main": ["--run-dir", "{tmp}/run", "--epochs", "1", "--data-source", "embedded"],
-    "tf1_mnist.cnn": ["--run-dir", "{tmp}/run", "--epochs", "1", "--data-source", "embedded", "--num-train", "64"],
-    "tf1_gan.train": ["--run-dir", "{tmp}/run", "--variant", "linear", "--epochs", "1", "--num-train", "64",
-                      "--no-eval", "--threads", "1"],
-    "tf1_dates.train": ["--run-dir", "{tmp}/run", "--steps", "2", "--eval-every", "1", "--hidden", "8", "--repeats", "1"],
-    "tf1_molecules.train": ["--run-dir", "{tmp}/run", "--steps", "2", "--num-systems", "20", "--eval-every", "1",
-                            "--width", "4", "--hidden", "8", "--num-blocks", "1", "--batch-size", "4",
-                            "--threads", "1"],
-}
-# Files a task's data flag can be pointed at, and what must be said about them.
-DATA_FILES = {
-    "tf1_dna.train": ("--fasta", [
-        ("empty", b"", "no FASTA records"),
-        ("binary", b"\x00\xff\xfe\x00garbage", "is not UTF-8 text"),
-        ("bom_only", b"\xef\xbb\xbf", "no FASTA records"),
-        ("no_header", b"ATGTAA\n", "before the first '>' header"),
-        ("bad_letter", b">s DNA\nATGXAA\n>s PROTEIN\nM*\n", "letter 'X'"),
-        ("length", b">s DNA\nATGA\n>s PROTEIN\nM\n", "DNA length 4"),
-    ]),
-    "tf1_dates.train": ("--data", [
-        ("empty", b"", "holds no data lines"),
-        ("binary", b"\x00\xff\xfe\x00garbage", "data:1: not UTF-8 text"),
-        ("bom_only", b"\xef\xbb\xbf", "holds no data lines"),
-        ("wrong_weekday", b"[THU] [JAN] [False] [180] 1-1-1800\n", "data:1: .*not a valid data line"),
-        ("form_feed", b"[WED] [JAN] [False]\x0c[180] 1-1-1800\n", "data:1: .*not a valid data line"),
-    ]),
-}
+
+def _registry():
+    """From the task registry: {training CLI: argv keeping any accidental run inside the case's temp dir} and
+    {training CLI: (data flag, [(case, bytes, message regex)])}: a new task's trainer joins the matrix."""
+    from common import task  # pylint: disable=import-outside-toplevel
+    training, data_files = {}, {}
+    for trainer in task.trainers():
+        training[trainer.module] = list(trainer.smoke_args)
+        if trainer.data_flag:
+            data_files[trainer.module] = (trainer.data_flag, list(trainer.bad_data))
+    return training, data_files
+
+
+TRAINING, DATA_FILES = _registry()
 
 
 def _bad_values(key):
