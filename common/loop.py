@@ -171,7 +171,7 @@ def summary_table(rows, run_dir=None):
         else:
             text = str(value)
         shown.append((label, text, unit or ""))
-    width = max(len(label) for label, _, _ in shown)
+    width = max([len(label) for label, _, _ in shown] + [len("run dir") if run_dir else 0])
     vwidth = max(len(text) for _, text, _ in shown)
     lines = ["%-*s  %*s %s" % (width, label, vwidth, text, unit) for label, text, unit in shown]
     if run_dir:

@@ -62,7 +62,12 @@ def _options(text):
 
 @pytest.mark.parametrize("module_name", TRAINING_CLIS)
 def test_training_cli_follows_the_vocabulary(module_name, capsys):
-    options = _options(_help(module_name, capsys))
+    check_vocabulary(module_name, _help(module_name, capsys))
+
+
+def check_vocabulary(module_name, help_text):
+    """Asserts the vocabulary rules on one CLI's `--help` text."""
+    options = _options(help_text)
     flags = {spelling for spellings, _, _ in options.values() for spelling in spellings}
     assert EVERY_RUN <= flags, "missing: %s" % sorted(EVERY_RUN - flags)
     for primary, (spellings, value, text) in options.items():

@@ -15,6 +15,9 @@ FIFO, DIR = "<fifo>", "<dir>"
 GOOD_YAML = b"seed: 1\n"
 
 
+_SCHEMAS = {}  # training CLI -> its trainer's Schema
+
+
 def _registry():
     """From the task registry: {training CLI: argv keeping any accidental run inside the case's temp dir} and
     {training CLI: (data flag, [(case, bytes, message regex)])}: a new task's trainer joins the matrix."""
@@ -22,6 +25,7 @@ def _registry():
     training, data_files = {}, {}
     for trainer in task.trainers():
         training[trainer.module] = list(trainer.smoke_args)
+        _SCHEMAS[trainer.module] = trainer.schema
         if trainer.data_flag:
             data_files[trainer.module] = (trainer.data_flag, list(trainer.bad_data))
     return training, data_files
@@ -51,7 +55,8 @@ def _bad_values(key):
 def schema_cases(module_name, base_argv, schema_module=None):
     """One case per (numeric or enumerated key, bad value), plus the YAML cases, from the CLI's declared Schema
     (that of `schema_module` when the CLI parses another module's)."""
-    schema = importlib.import_module(schema_module or module_name).SCHEMA
+    schema = _SCHEMAS.get(module_name) if schema_module is None else None
+    schema = schema or importlib.import_module(schema_module or module_name).SCHEMA
     cases = []
     for key in schema.keys.values():
         if key.type is bool or key.type is tuple or key.type is str and key.choices is None:
