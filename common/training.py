@@ -1,6 +1,8 @@
-"""What every training loop in the suite shares: seeds, sessions, run dirs, checkpoints, stopping.
+"""Graph-side helpers every task shares: seeds, session configs, summaries and step-keyed randomness.
 
-The loops themselves stay in each task's `train.py`; they only call `session.run` on ops built once.
+The training loop itself is written once, in `common.loop`; the run dir contract is `common.run`.
+`progress` is the plain tqdm bar of the short tools (benchmarks, the seed sweep); training loops report
+through `common.progress`, which also logs off a terminal.
 """
 import os
 import random
