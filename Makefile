@@ -111,8 +111,14 @@ submission:  ## tf1_mnist/assignment_1_submission.zip: the CS7643 A1 code in the
 report: $(STAMP) docs-engine  ## the seeds' deliverable PDFs (docs/deliverables/) + reports/REPORT.md/.pdf from runs/
 	$(PY) -m common.report --engine $(DOCS_TOOLS)/bin/python
 
-tensorboard: $(STAMP)  ## TensorBoard on runs/ (port 6006)
-	$(VENV)/bin/tensorboard --logdir runs --port 6006 --bind_all
+# TensorBoard 1.15 has --host (--bind_all came with 2.0). It has no authentication, so it listens on loopback
+# by default; `make tensorboard HOST=0.0.0.0` serves every interface (a remote machine without an SSH tunnel).
+# Plain `=`: only the command line overrides these, not a HOST or PORT that the shell happens to export.
+LOGDIR = runs
+PORT   = 6006
+HOST   = 127.0.0.1
+tensorboard: $(STAMP)  ## TensorBoard on LOGDIR=runs at http://HOST:PORT (127.0.0.1:6006)
+	$(VENV)/bin/tensorboard --logdir $(LOGDIR) --host $(HOST) --port $(PORT)
 
 docker-build:  ## build the GPU image (needs a Docker engine)
 	docker build -t tf1-suite .
