@@ -19,7 +19,7 @@ PYTHON36 ?= $(shell for c in python3.6 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/ve
 .PHONY: help setup constraints hostile demo test test-all bench report tensorboard docker-build cluster-demo setup-onednn test-onednn bench-onednn bench-compare gan-results submission data qm9 lint-docker docs-engine fashion-mnist clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 setup: $(STAMP)  ## create .venv (Python 3.6 + TF 1.15.5 CPU + pinned deps); an existing VENV=... not made here is used as is
 

@@ -145,6 +145,28 @@ def test_readme_commands_match_makefile_and_image():
     assert "make test" in _read(".ci/run")
 
 
+def _phony_targets():
+    makefile = _read("Makefile")
+    lines = re.findall(r"^\.PHONY:(.*)$", makefile, re.M)
+    assert lines, "the Makefile declares no .PHONY targets"
+    targets = " ".join(lines).split()
+    for target in targets:
+        assert re.search(r"^%s:" % re.escape(target), makefile, re.M), ".PHONY names an undefined target " + target
+    return targets
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_help_and_the_readme_list_every_phony_target():
+    result = _make("help")
+    assert result.returncode == 0, result.stdout
+    listed = re.findall(r"^  make (\S+) +\S", result.stdout, re.M)
+    readme = set(re.findall(r"`make ([a-z0-9][\w-]*)", _read("README.md")))
+    targets = _phony_targets()
+    assert len(targets) == len(set(targets)) >= 20
+    assert sorted(listed) == sorted(targets), "make help differs from .PHONY"
+    assert sorted(set(targets) - readme) == [], "targets the README does not name"
+
+
 def _hadolint():
     for candidate in (os.path.join(ROOT, ".tools", "bin", "hadolint"), shutil.which("hadolint")):
         if candidate and os.access(candidate, os.X_OK):
