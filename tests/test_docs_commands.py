@@ -3,6 +3,7 @@ modules run `--help` (exit 0) and take the flags the documents give them, script
 targets are rules; TensorBoard lines use only flags TensorBoard 1.15 has."""
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -98,3 +99,49 @@ def test_readme_tensorboard_in_docker_listens_on_every_interface_published_on_lo
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
         lines = [line for line in handle if line.startswith("docker run") and " tensorboard " in line]
     assert len(lines) == 1 and "--host 0.0.0.0" in lines[0] and "-p 127.0.0.1:6006:6006" in lines[0], lines
+
+
+def _readme_dates_commands():
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
+        rows = [line for line in handle if line.startswith("| `tf1_dates/` |")]
+    assert len(rows) == 1, rows
+    return [span for span in re.findall(r"`([^`]+)`", rows[0].split("|")[3])
+            if span.startswith("make ") or "python" in span]
+
+
+def test_readme_dates_example_runs_on_a_fresh_clone(tmp_path):
+    """The README's tf1_dates commands, in order, in a copy of the files git tracks (what a fresh clone holds:
+    no generated data), as they are in the working tree."""
+    make, predict = _readme_dates_commands()
+    assert make == "make data" and predict.startswith(".venv/bin/python tf1_dates/predict.py -i data/dates/")
+    clone = str(tmp_path / "clone")
+    tracked = subprocess.run(["git", "-C", ROOT, "ls-files", "-z"], stdout=subprocess.PIPE, check=True,
+                             timeout=60).stdout.decode("utf-8").split("\0")
+    for name in filter(None, tracked):
+        if os.path.isfile(os.path.join(ROOT, name)):  # a file deleted but not yet committed is skipped
+            os.makedirs(os.path.dirname(os.path.join(clone, name)), exist_ok=True)
+            shutil.copy2(os.path.join(ROOT, name), os.path.join(clone, name))
+    assert os.path.isfile(os.path.join(clone, "tf1_dates", "predict.py"))
+    assert not os.path.exists(os.path.join(clone, "data", "dates"))
+    argv = [sys.executable] + predict.split()[1:]
+
+    def run(command):
+        return subprocess.run(command, cwd=clone, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              universal_newlines=True, timeout=300)
+
+    skipped = run(argv)  # the predict line without `make data` first: refused with the hint
+    assert skipped.returncode == 2, skipped.stdout
+    assert "run `make data` (or python -m tf1_dates.datagen) first" in skipped.stdout
+    assert "Traceback" not in skipped.stdout
+    # `make data` with this interpreter's venv, never rebuilding it (-o: its stamp counts as up to date)
+    venv = os.path.dirname(os.path.dirname(sys.executable))
+    made = run(make.split() + ["VENV=%s" % venv, "-o", os.path.join(venv, ".installed")])
+    assert made.returncode == 0, made.stdout
+    done = run(argv)
+    assert done.returncode == 0, done.stdout
+    with open(os.path.join(clone, "data", "dates", "example_input.txt"), encoding="utf-8") as handle:
+        inputs = handle.read().splitlines()
+    with open(os.path.join(clone, argv[-1]), encoding="utf-8") as handle:
+        outputs = handle.read().splitlines()
+    assert len(outputs) == len(inputs) > 10
+    assert all(out.startswith(condition + " ") for condition, out in zip(inputs, outputs))
