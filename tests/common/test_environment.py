@@ -110,12 +110,79 @@ def test_make_refuses_a_foreign_prefix_without_tensorflow_and_keeps_it(tmp_path)
     assert _tree(prefix) == before and (prefix / "conda-meta" / "history").read_text() == "precious\n"
 
 
-def test_dockerignore_leaves_out_local_environments_and_outputs():
-    patterns = [line.strip() for line in _read(".dockerignore").splitlines() if line.strip() and not line.startswith("#")]
-    for path in (".venv", ".venv-onednn", ".venv-torch", ".tools", "runs", "reports", "data/dates", "data/qm9",
-                 ".git", "tf1_mnist/tests"):
-        assert any(fnmatch.fnmatch(path, p) for p in patterns), path
-    assert not any(fnmatch.fnmatch("data/mnist10k", p) for p in patterns)
+def _patterns(name):
+    return [line.strip() for line in _read(name).splitlines() if line.strip() and not line.startswith("#")]
+
+
+def _docker_regex(pattern):
+    """Docker's .dockerignore match (moby patternmatcher): relative to the root, `*` and `?` stay inside one
+    path element, `**` spans any number; a trailing slash is dropped (filepath.Clean)."""
+    out, i, pattern = "", 0, pattern.strip("/")
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        else:
+            out += {"*": "[^/]*", "?": "[^/]"}.get(pattern[i], re.escape(pattern[i]))
+            i += 1
+    return re.compile("^%s$" % out)
+
+
+def _docker_excludes(patterns, path):
+    """True if the build context leaves `path` out: it or a parent folder matches; `!` lines re-include."""
+    prefixes = ["/".join(path.split("/")[:n]) for n in range(1, path.count("/") + 2)]
+    excluded = False
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        regex = _docker_regex(pattern[1:] if negate else pattern)
+        if any(regex.match(prefix) for prefix in prefixes):
+            excluded = not negate
+    return excluded
+
+
+def _git_examples(pattern):
+    """Paths a .gitignore pattern ignores: at the root and, for a pattern with no inner slash, one level down."""
+    name = pattern.rstrip("/").replace("**/", "").replace("*", "x").replace("?", "x")
+    if "/" in pattern.rstrip("/"):
+        return [name.lstrip("/")]
+    return [name, "tf1_dna/" + name]
+
+
+def _makefile_paths():
+    """Folders and files the Makefile creates in the tree: its ?= path variables, mkdir -p and --out targets."""
+    makefile = _read("Makefile")
+    variables = dict(re.findall(r"^([A-Z_0-9]+)\s*\?=\s*(\.[\w./-]+)\s*$", makefile, re.M))
+    made = re.findall(r"mkdir -p (\S+)", makefile) + re.findall(r"--out (\S+)", makefile)
+    made = [re.sub(r"\$\((\w+)\)", lambda m: variables.get(m.group(1), m.group(0)), path) for path in made]
+    return sorted(set(variables.values()) | {path for path in made if "$" not in path and path.count(".") < 2})
+
+
+def test_docker_ignore_regex_follows_docker_not_git():
+    assert _docker_excludes(["__pycache__"], "__pycache__/a.pyc")
+    assert not _docker_excludes(["__pycache__"], "tf1_dna/__pycache__/a.pyc")  # root only, unlike git
+    assert _docker_excludes(["**/__pycache__"], "tf1_dna/__pycache__/a.pyc")
+    assert _docker_excludes([".venv*"], ".venv-torch/bin/python") and not _docker_excludes([".venv*"], "a/.venv")
+    assert not _docker_excludes(["runs", "!runs"], "runs/x")
+
+
+def test_dockerignore_holds_every_gitignore_pattern_and_every_tool_folder():
+    ignored = _patterns(".dockerignore")
+    for pattern in _patterns(".gitignore"):
+        for path in _git_examples(pattern):
+            assert _docker_excludes(ignored, path), ".gitignore's %s: %s reaches the image" % (pattern, path)
+    made = _makefile_paths()
+    assert {".venv", ".venv-onednn", ".venv-torch", ".tools", ".tools-docs", ".cache/qm9", "reports",
+            "data/qm9"} <= set(made), made
+    others = [".git", ".setup.lock", "handin", "runs", "tf1_mnist/data/x.csv", "tf1_mnist/assignment_1_submission.zip",
+              "tf1_mnist/tests/test_network.py", "tf1_dates/__pycache__/model.cpython-36.pyc", "x.egg-info/PKG-INFO"]
+    for path in made + others:
+        assert _docker_excludes(ignored, path), path + " reaches the image"
+    tracked = subprocess.run(["git", "-C", ROOT, "ls-files"], stdout=subprocess.PIPE, universal_newlines=True,
+                             check=True, timeout=60).stdout.split()
+    assert {"data/mnist10k/PROVENANCE.md", "tf1_dna/data/w5.fasta", "Dockerfile", "constraints.txt"} <= set(tracked)
+    left_out = [path for path in tracked if _docker_excludes(ignored, path)]
+    assert left_out == [], "committed files left out of the image"
 
 
 def test_dockerfile_base_image_and_no_second_tensorflow():
