@@ -7,7 +7,7 @@ code spans (an inline span may run over a line break, as Markdown allows) and fi
 
 - `python -m MODULE ...`: MODULE must run `--help` with exit 0 and print a usage, and every `--flag` the
   document gives it must be one of that usage's flags (`pytest`/`unittest` are the test runners: their test paths
-  must exist instead);
+  must exist instead; `pip` is not checked);
 - `python PATH.py ...`: the file must exist, relative to the root, to the document's folder, to a `cd DIR` earlier
   in the same command, or (a bare name, the course's layouts) to exactly one task package;
 - `make TARGET ...`: TARGET must be a rule of the Makefile.
@@ -26,7 +26,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from io import StringIO
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RUNNERS = ("pytest", "unittest")
+RUNNERS = ("pytest", "unittest", "pip")  # third-party tools: their own --help is not the suite's
 FENCE = re.compile(r"^\s*(```|~~~)")
 PYTHON = re.compile(r"(?:^|\s)(?:\S*/)?python(?:3(?:\.\d+)?)?\s+(\S.*)$")
 FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z0-9_-]*)")
