@@ -2,8 +2,9 @@
 
     python tools/doc_commands.py            # list each command found, then the broken ones; exit 1 if any
 
-Reads README.md, common/README.md, every tf1_*/README.md and docs/*.md; takes fenced and indented code and inline
-code spans (an inline span may run over a line break, as Markdown allows) and finds in them:
+Reads README.md, common/README.md, every tf1_*/README.md, docs/*.md and docs/deliverables/*.md; takes fenced and
+indented code and inline code spans (an inline span may run over a line break, as Markdown allows) and finds in
+them:
 
 - `python -m MODULE ...`: MODULE must run `--help` with exit 0 and print a usage, and every `--flag` the
   document gives it must be one of that usage's flags (`pytest`/`unittest` are the test runners: their test paths
@@ -36,7 +37,7 @@ SEPARATORS = re.compile(r"\s*(?:&&|\|\||;|\|)\s*")
 def documents():
     """The Markdown files whose commands a user is told to type (relative paths, sorted)."""
     names = ["README.md", "common/README.md"] + glob.glob(os.path.join(REPO, "tf1_*", "README.md")) + \
-        glob.glob(os.path.join(REPO, "docs", "*.md"))
+        glob.glob(os.path.join(REPO, "docs", "*.md")) + glob.glob(os.path.join(REPO, "docs", "deliverables", "*.md"))
     return sorted({os.path.relpath(os.path.join(REPO, name), REPO) for name in names
                    if os.path.exists(os.path.join(REPO, name))})
 
