@@ -139,6 +139,10 @@ docs-engine:  ## install the PDF engine for `make report` into .tools-docs (best
 	@$(MAKE) --no-print-directory $(DOCS_TOOLS)/.installed >/dev/null 2>&1 \
 	  || echo "note: the document engine (requirements-docs.txt) could not be installed; make report writes Markdown only"
 
+.PHONY: handin
+handin: $(STAMP) data docs-engine  ## the hand-ins in handin/, one folder per exercise: make handin NAME="Full Name" (or name: in handin.yaml)
+	$(PY) -m common.handin $(if $(filter undefined,$(origin NAME)),,--name "$(NAME)") --engine $(DOCS_TOOLS)/bin/python
+
 clean:  ## remove outputs (runs/, reports/, generated data); keeps .venv
 	rm -rf runs reports data/dates data/qm9 .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

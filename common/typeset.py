@@ -7,7 +7,7 @@ Runs in that environment (Python >= 3.9), not in the TF 1.15 venv; stdlib only b
     .tools-docs/bin/python -m common.typeset MANIFEST.json
 
 where the manifest lists {"markdown", "pdf", "title", "note", "font_size", "break_before_level",
-"max_figure_height", "float_tall"} per document. For each one
+"max_figure_height", "float_tall", "author", "header", "title_block"} per document. For each one
 the Markdown goes through `pandoc -f gfm+implicit_figures -t typst`; the Typst body gets image widths
 from the pictures' pixel sizes (readable, never wider than the text or taller than 70 % of it)
 and loses links to repository files (they point nowhere in a PDF); `typeset_template.typ` supplies the
@@ -94,12 +94,15 @@ def postprocess(body, base_dir, text_width_mm, max_height_mm, float_tall=True):
 
 
 def to_typst(markdown_path, pdf_path, title, note="", font_size="10.5pt", margin_x_mm=22.0,
-             break_before_level=None, max_figure_height=0.7, float_tall=True):
+             break_before_level=None, max_figure_height=0.7, float_tall=True, author="", header="tf1-suite",
+             title_block=""):
     """Writes pdf_path from markdown_path; returns the list of Typst warnings (strings).
 
     break_before_level: start every heading of that level on a new page (the overview's one page per task).
     max_figure_height: tallest picture, as a fraction of the text height.
     float_tall: let figures taller than 30 % of the text height float to a page's top or bottom.
+    author: a line under the title naming the author (a hand-in); header: the right side of the page header;
+    title_block: Typst source set before the body (a hand-in's cover page).
     """
     pandoc, typst = engines()
     with open(markdown_path, encoding="utf-8") as handle:
@@ -114,16 +117,21 @@ def to_typst(markdown_path, pdf_path, title, note="", font_size="10.5pt", margin
                        float_tall)
     if break_before_level:
         body = re.sub(r"^(=%s )" % ("=" * (break_before_level - 1)), r"#pagebreak(weak: true)\n\1", body, flags=re.M)
+    lines = ""
+    if author:
+        lines += '#block(above: 0pt, below: 0.9em, text(11.5pt)[#"%s"])\n' % _escape(author)
     if note:
         # The provenance line goes right under the title (the first level-1 heading).
-        line = '#block(above: 0pt, below: 1.1em, text(8.5pt, fill: luma(100))[%s])\n' % (
+        lines += '#block(above: 0pt, below: 1.1em, text(8.5pt, fill: luma(100))[%s])\n' % (
             note.replace("[", "\\[").replace("]", "\\]"))
-        body = re.sub(r"^(= .*\n(?:<[^>\n]*>\n)?)", lambda m: m.group(1) + line, body, count=1, flags=re.M)
+    if lines:
+        body = re.sub(r"^(= .*\n(?:<[^>\n]*>\n)?)", lambda m: m.group(1) + lines, body, count=1, flags=re.M)
     with open(TEMPLATE, encoding="utf-8") as handle:
         template = handle.read()
     table_size = "%.1fpt" % (float(font_size.rstrip("pt")) * 0.82)
     fields = {"%%TITLE%%": _escape(title), "%%NOTE%%": _escape(note), "%%FONT_SIZE%%": font_size,
-              "%%TABLE_SIZE%%": table_size, "%%MARGIN_X%%": "%.1fmm" % margin_x_mm, "%%TITLE_BLOCK%%": ""}
+              "%%TABLE_SIZE%%": table_size, "%%MARGIN_X%%": "%.1fmm" % margin_x_mm, "%%TITLE_BLOCK%%": title_block,
+              "%%HEADER%%": _escape(header)}
     for key, value in fields.items():
         template = template.replace(key, value)
     source = template.replace("%%BODY%%", body)
@@ -176,7 +184,8 @@ def main(argv=None):
         try:
             warnings = to_typst(job["markdown"], job["pdf"], job["title"], job.get("note", ""),
                                 job.get("font_size", "10.5pt"), job.get("margin_x_mm", 22.0),
-                                job.get("break_before_level"), job.get("max_figure_height", 0.7), job.get("float_tall", True))
+                                job.get("break_before_level"), job.get("max_figure_height", 0.7), job.get("float_tall", True),
+                                job.get("author", ""), job.get("header", "tf1-suite"), job.get("title_block", ""))
         except EngineError as err:
             print("error: %s" % err, file=sys.stderr)
             failed += 1
