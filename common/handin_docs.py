@@ -82,6 +82,8 @@ def typeset(jobs, settings, engine, work_dir):
         title = next((l.lstrip("# ").strip() for l in lines if l.startswith("# ")), output)
         manifest.append({"markdown": os.path.abspath(md_path), "pdf": os.path.abspath(pdf), "title": title,
                          "author": settings.name, "header": settings.name,
+                         # figures stay where the text puts them (never inside a paragraph), tables in one piece
+                         "float_tall": False, "tables_breakable": False,
                          "title_block": COVERS[cover](settings) if cover else ""})
     path = os.path.join(work_dir, "typeset.json")
     files.write_json(path, manifest)
