@@ -23,12 +23,12 @@ def test_closure_follows_lazy_imports_and_adds_parent_packages(tmp_path):
 
 
 def test_rewrite_flattens_the_package_and_keeps_common():
-    source = ('"""Usage: python -m tf1_x.run or python tf1_x/run.py"""\nimport os\nimport sys\n\n'
+    source = ('"""Usage: python -m tf1_x.run or python tf1_x/run.py; weights in tf1_x/weights/, runs in runs/tf1_x/a"""\nimport os\nimport sys\n\n'
               'if __package__ in (None, ""):  # script form\n    sys.path.insert(0, "..")\n\n'
               "import tf1_x\nfrom common import cli\nfrom tf1_x import a, b as bee  # noqa: E402\n"
               "from tf1_x.c import (d,\n                     e)\n\ndef f():\n    from tf1_x import g\n")
     out = vendor.rewrite(source, "tf1_x")
-    assert "python run.py or python run.py" in out
+    assert "python run.py or python run.py; weights in weights/, runs in runs/tf1_x/a" in out
     assert "__package__" not in out and "sys.path.insert" not in out
     assert "\nimport common\nfrom common import cli\nimport a, b as bee  # noqa: E402\nfrom c import d, e\n" in out
     assert "    import g\n" in out
