@@ -108,7 +108,8 @@ def environment_files(folder, extra_note=""):
         handle.write("# Python 3.6, CPU. Every package pinned (pip install -r requirements.txt).%s\n" % extra_note)
         handle.write("\n".join(pins) + "\n")
     with open(os.path.join(folder, "environment.yml"), "w", encoding="utf-8") as handle:
-        handle.write("# conda env create -f environment.yml && conda activate dl-handin   (Ubuntu 18.04/20.04, x86-64)\n"
+        handle.write("# conda env create -f environment.yml && conda activate dl-handin"
+                     "   (Ubuntu 18.04/20.04, x86-64)\n"
                      "name: dl-handin\nchannels:\n  - defaults\ndependencies:\n  - python=3.6\n  - pip\n"
                      "  - pip:\n      - -r requirements.txt\n")
 
@@ -159,8 +160,8 @@ One command per version; each trains 10 epochs of the 8,000-image MNIST subset i
 ```bash
 %(commands)s```
 
-Every command takes `--help`. Samples of a finished run: `python -m tf1_gan.sample --run-dir runs/tf1_gan/dcgan_sn_s0 --n 64 --out s.npy`.
-The spectral normalization is ours (`tf1_gan/spectral_norm.py`, Algorithm 1 of Miyato et al.); the networks
+Every command takes `--help`. Samples of a finished run:
+`python -m tf1_gan.sample --run-dir runs/tf1_gan/dcgan_sn_s0 --n 64 --out s.npy`. The spectral normalization is ours (`tf1_gan/spectral_norm.py`, Algorithm 1 of Miyato et al.); the networks
 are in `tf1_gan/model.py`, the training step in `tf1_gan/train_step.py`. `Report.pdf` has the figures.
 """
 
@@ -191,7 +192,7 @@ python predict.py -i ../data/example_input.txt -o out.txt             # the trai
 python score.py out.txt --input ../data/example_input.txt             # evaluation: pass rates, all-four, diversity
 python evaluate_weights.py                                           # every satisfiable combination x 5, scored
 python train.py --data ../data/data.txt --run-dir runs/full --val-frac 0 --test-frac 0 --threads 1   # the weights' run
-python train.py --data ../data/data.txt --run-dir runs/heldout --threads 1   # held-out combinations: the report's curves
+python train.py --data ../data/data.txt --run-dir runs/heldout --threads 1   # held-out combinations: the curves
 cd ../data && python datagen.py --out-dir .                           # regenerates data.txt and example_input.txt
 ```
 

@@ -12,7 +12,8 @@ document. For each one
 the Markdown goes through `pandoc -f gfm+implicit_figures -t typst`; the Typst body gets image widths
 from the pictures' pixel sizes (readable, never wider than the text or taller than 70 % of it)
 and loses links to repository files (they point nowhere in a PDF); an image path ending in `#crop=0.4-1` (or
-`#crop=0-1,0-0.5`: height band, width band) shows only that part of the picture (one panel group of a tall figure, at a readable size); `typeset_template.typ` supplies the
+`#crop=0-1,0-0.5`: height band, width band) shows only that part of the picture (one panel group of a
+tall figure, at a readable size); `typeset_template.typ` supplies the
 page style (A4, Libertinus Serif, page numbers, table rules). The .typ file is written beside the
 Markdown, so image paths resolve the same way for both (and removed once the PDF is written).
 
@@ -200,7 +201,8 @@ def main(argv=None):
         try:
             warnings = to_typst(job["markdown"], job["pdf"], job["title"], job.get("note", ""),
                                 job.get("font_size", "10.5pt"), job.get("margin_x_mm", 22.0),
-                                job.get("break_before_level"), job.get("max_figure_height", 0.7), job.get("float_tall", True),
+                                job.get("break_before_level"), job.get("max_figure_height", 0.7),
+                                job.get("float_tall", True),
                                 job.get("author", ""), job.get("header", "tf1-suite"), job.get("title_block", ""),
                                 job.get("tables_breakable", True))
         except EngineError as err:

@@ -14,7 +14,8 @@ rewritten (`from tf1_dates import model, score` -> `import model, score`; `from 
 `from x import y`; `import tf1_dates` -> `import common`, which is all that package's `__init__` does).
 Other packages keep their folders, so `from common import cli` still resolves inside the bundle. The
 "make the repository importable" preamble of script-form modules is dropped (the script's folder is the
-bundle), usage lines `python -m tf1_dates.x` become `python x.py` and paths `tf1_dates/x` become `x`. An import the rewrite cannot express
+bundle), usage lines `python -m tf1_dates.x` become `python x.py` and paths `tf1_dates/x` become `x`.
+An import the rewrite cannot express
 (`import tf1_dates.x`, a relative import) is a VendorError naming the file and line.
 
 Stdlib only, Python 3.6 compatible (no `end_lineno`: a statement's extent is found by its brackets).

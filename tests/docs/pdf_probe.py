@@ -2,8 +2,8 @@
 
     .tools-docs/bin/python tests/docs/pdf_probe.py A.pdf [B.pdf ...]   ->  {"A.pdf": {...}, ...}
 
-Per file: "pages" (count), "text" (each page's extracted text), "images" (how many pictures each page draws), "image_digests" (their PDF object numbers: one
-picture drawn twice has one number),
+Per file: "pages" (count), "text" (each page's extracted text), "images" (how many pictures each page
+draws), "image_digests" (their PDF object numbers: one picture drawn twice has one number),
 "size" ([width, height] of each page in points) and "outside" ([page, text, x, y] of every text run whose
 origin lies off its page). The tests call it through `pdfs.probe` (tests/docs/pdfs.py): pypdf is installed
 with the engine (requirements-docs.txt), not in the TensorFlow venv, and no system tool (poppler) is needed.

@@ -23,7 +23,8 @@ def test_closure_follows_lazy_imports_and_adds_parent_packages(tmp_path):
 
 
 def test_rewrite_flattens_the_package_and_keeps_common():
-    source = ('"""Usage: python -m tf1_x.run or python tf1_x/run.py; weights in tf1_x/weights/, runs in runs/tf1_x/a"""\nimport os\nimport sys\n\n'
+    source = ('"""Usage: python -m tf1_x.run or python tf1_x/run.py; weights in tf1_x/weights/, runs in runs/tf1_x/a"""\n'
+              'import os\nimport sys\n\n'
               'if __package__ in (None, ""):  # script form\n    sys.path.insert(0, "..")\n\n'
               "import tf1_x\nfrom common import cli\nfrom tf1_x import a, b as bee  # noqa: E402\n"
               "from tf1_x.c import (d,\n                     e)\n\ndef f():\n    from tf1_x import g\n")
