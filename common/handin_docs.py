@@ -71,7 +71,7 @@ def typeset(jobs, settings, engine, work_dir):
     """jobs: [(deliverable output, target pdf path, cover name or None)]; every PDF written or an error."""
     if not engine or not os.path.exists(engine):
         raise errors.UserError("no document engine at %s: run `make docs-engine`" % engine)
-    by_output = {d.output: d for d in documents.DELIVERABLES}
+    by_output = {d.output: d for d in documents.deliverables()}
     manifest = []
     for output, pdf, cover in jobs:
         deliverable = by_output[output]
