@@ -13,7 +13,7 @@ import pytest
 
 # Every training CLI of the suite; a task joins this list when its train is declared as a common.config.Schema.
 TRAINING_CLIS = ["tf1_dna.train", "tf1_gan.train", "tf1_gan.cluster.train", "tf1_mnist.main", "tf1_mnist.cnn",
-                 "tf1_molecules.train", "tf1_dates.train"]
+                 "tf1_molecules.train", "tf1_molecules.qm9_train", "tf1_dates.train"]
 # Synonyms that were in use for one concept; the vocabulary keeps the first name of each line.
 SYNONYMS = {
     "--lr": ["--learning-rate"],

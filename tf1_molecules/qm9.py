@@ -22,13 +22,20 @@ import zipfile
 
 import numpy as np
 
-from common import config, files
+from common import config, errors, files
 
 MAX_ATOMS = 29                           # QM9: at most 9 heavy atoms, 29 atoms with hydrogens
 ELEMENTS = ("H", "C", "N", "O", "F")     # feature index = position in this tuple (one-hot width 5)
 ATOMIC_NUMBERS = (1, 6, 7, 8, 9)
 CSV_MEMBERS = ("qm9pack/data/qm9_part1.csv", "qm9pack/data/qm9_part2.csv", "qm9pack/data/qm9_part3.csv")
 EXPECTED_MOLECULES = 130831
+
+# The fixed split of the molecules (one seeded permutation, `split_indices`): the first NUM_TRAIN train, the
+# next num_val (default NUM_VAL, at most MAX_NUM_VAL: at least 831 of the 130,831 stay for testing) validate,
+# the rest test. A smaller training set is a prefix of the NUM_TRAIN, so validation and test never change.
+NUM_TRAIN = 110000
+NUM_VAL = 10000
+MAX_NUM_VAL = 20000
 
 # Unit conversions (CODATA, as in REFERENCES.md): the CSV's energies are in Hartree.
 HARTREE_TO_EV = 27.211386
@@ -63,8 +70,8 @@ TARGETS = collections.OrderedDict([
 ])
 
 
-class DataError(ValueError):
-    """The QM9 input is missing or malformed; the message names the file, row and field."""
+class DataError(errors.DataError):
+    """The QM9 input is missing or malformed; the message names the file, row and field (exit 2 in every CLI)."""
 
 
 Molecules = collections.namedtuple("Molecules", "index, atomic_numbers, types, positions, mask, num_atoms, props")
@@ -347,7 +354,7 @@ def target_values(molecules, target):
 Split = collections.namedtuple("Split", "train, val, test")
 
 
-def split_indices(num_molecules, num_train=110000, num_val=10000, seed=0, train_size=None):
+def split_indices(num_molecules, num_train=NUM_TRAIN, num_val=NUM_VAL, seed=0, train_size=None):
     """Fixed-seed split of whole molecules: a permutation, cut into train / val / the rest (test).
 
     `train_size` (<= num_train) keeps the first `train_size` of the training part, so every smaller

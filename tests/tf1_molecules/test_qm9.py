@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from common import config, run
-from tf1_molecules import model, qm9, train
+from tf1_molecules import model, qm9, qm9_train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 QM9_NPZ = os.path.join(ROOT, "data", "qm9", "qm9.npz")
@@ -197,18 +197,17 @@ def test_qm9_file_and_a_20_step_smoke_run(tmp_path):
     assert len(molecules.index) == qm9.EXPECTED_MOLECULES and molecules.num_atoms.max() == 29
     np.testing.assert_allclose(qm9.target_values(qm9.subset(molecules, np.arange(1)), "u0_atomization"),
                                [-0.631066 * 627.5095], rtol=1e-6)   # row 1 is methane
-    cfg = train.SCHEMA.make(
-        dataset="qm9", data_path=QM9_NPZ, run_dir=str(tmp_path / "run"), num_train=200, width=16, num_blocks=1,
+    cfg = qm9_train.SCHEMA.make(
+        data_path=QM9_NPZ, run_dir=str(tmp_path / "run"), num_train=200, width=16, num_blocks=1,
         hidden=32, batch_size=16, steps=20, eval_every=10, ckpt_every=10, threads=1, expansion="gaussian",
         cutoff=5.0, table_size=256, num_val=10000, eval_molecules=100, shifted_softplus=True)
-    from tf1_molecules import qm9_run
-    metrics = qm9_run.run(cfg, log=lambda *a: None)
+    metrics = qm9_train.train(cfg, log=lambda *a: None)
     assert metrics["steps"] == 20 and metrics["num_train"] == 200 and metrics["num_test"] == 10831
     assert np.isfinite(metrics["test"]["mae_kcal_mol"]) and metrics["baseline_test_mean"]["mae_kcal_mol"] > 150
     for name in ("metrics.json", "history.json", "loss_curve.png", "test_scatter.png", "checkpoints/ckpt-20.index"):
         assert os.path.exists(str(tmp_path / "run" / name)), name
     logs = []
     with pytest.raises(run.RunError, match="another configuration"):   # a changed config is refused
-        qm9_run.run(cfg.replace(steps=25), log=logs.append)
+        qm9_train.train(cfg.replace(steps=25), log=logs.append)
     with pytest.raises(config.ConfigError, match="cutoff > 0"):
-        train.SCHEMA.make(dataset="qm9", expansion="gaussian")
+        qm9_train.SCHEMA.make(expansion="gaussian", cutoff=0.0)
