@@ -19,10 +19,12 @@ import os
 import sys
 import time
 import zipfile
+import zlib
 
 import numpy as np
 
-from common import config, errors, files
+from common import cli, config, errors, files
+from tf1_molecules import data
 
 MAX_ATOMS = 29                           # QM9: at most 9 heavy atoms, 29 atoms with hydrogens
 ELEMENTS = ("H", "C", "N", "O", "F")     # feature index = position in this tuple (one-hot width 5)
@@ -297,26 +299,70 @@ DEFAULT_PATH = os.path.join("data", "qm9", "qm9.npz")
 
 
 def load(path=DEFAULT_PATH):
-    """Reads the npz written by `build` into Molecules."""
+    """Reads the npz written by `build` into Molecules.
+
+    Raises:
+      DataError: naming the file and the fault: missing, not a regular file, not an npz, a missing array, an
+        array of the wrong shape, an unknown atomic number, a mask or atom count that disagrees with the atomic
+        numbers, a non-finite position or property.
+    """
+    if os.path.isdir(path):
+        raise DataError("%s is a directory, not a file" % path)
+    if not os.path.exists(path):
+        raise DataError("%s: cannot read: No such file or directory; build it with `make qm9`" % path)
     if not os.path.isfile(path):
-        raise DataError("%s: no such file; build it with `make qm9`" % path)
+        raise DataError("%s: cannot read: not a regular file" % path)
     try:
-        npz = np.load(path)
-        if not isinstance(npz, np.lib.npyio.NpzFile):
-            raise ValueError("a single array, not an npz archive")
-    except (OSError, ValueError) as err:  # not an npz at all (np.load says 'pickled data' or 'Failed to interpret')
+        with open(path, "rb") as handle:
+            is_zip = zipfile.is_zipfile(handle)  # checked first: np.load on a damaged zip leaks a warning
+    except OSError as err:
+        raise DataError("%s: cannot read: %s" % (path, err.strerror or err))
+    if not is_zip:
+        raise DataError("%s: not an npz of `make qm9` (not a zip archive)" % path)
+    keys = ("index", "atomic_numbers", "positions", "mask", "num_atoms") + tuple(PROPERTY_COLUMNS.values())
+    try:
+        with np.load(path) as npz:
+            missing = [k for k in keys if k not in npz.files]
+            if missing:
+                raise DataError("%s: not an npz of `make qm9` (no %s)" % (path, ", ".join(missing)))
+            arrays = {k: npz[k] for k in keys}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+        if isinstance(err, DataError):
+            raise
+        # a damaged member fails on read (bad CRC, zlib), an object array asks for pickle
         raise DataError("%s: not an npz of `make qm9` (%s)" % (path, err))
-    with npz:
-        missing = [k for k in ("atomic_numbers", "index", "positions", "mask", "num_atoms")
-                   + tuple(PROPERTY_COLUMNS.values()) if k not in npz.files]
-        if missing:
-            raise DataError("%s: not an npz of `make qm9` (no %s)" % (path, ", ".join(missing)))
-        z = npz["atomic_numbers"]
-        types = np.full(z.shape, -1, np.int8)
-        for t, number in enumerate(ATOMIC_NUMBERS):
-            types[z == number] = t
-        props = {key: npz[key] for key in PROPERTY_COLUMNS.values()}
-        return Molecules(npz["index"], z, types, npz["positions"], npz["mask"], npz["num_atoms"], props)
+    _check_arrays(path, arrays)
+    z = arrays["atomic_numbers"]
+    types = np.full(z.shape, -1, np.int8)
+    for t, number in enumerate(ATOMIC_NUMBERS):
+        types[z == number] = t
+    return Molecules(arrays["index"], z, types, arrays["positions"], arrays["mask"], arrays["num_atoms"],
+                     {key: arrays[key] for key in PROPERTY_COLUMNS.values()})
+
+
+def _check_arrays(path, arrays):
+    """Raises DataError unless `arrays` have the shapes and contents `build` writes."""
+    count = len(arrays["index"]) if arrays["index"].ndim == 1 else -1
+    shapes = {"index": (count,), "atomic_numbers": (count, MAX_ATOMS), "positions": (count, MAX_ATOMS, 3),
+              "mask": (count, MAX_ATOMS), "num_atoms": (count,)}
+    for key, value in arrays.items():
+        shape = shapes.get(key, (count,))
+        if value.shape != shape or value.dtype.kind not in "biuf" or count < 1:
+            raise DataError("%s: not an npz of `make qm9` (%s has shape %s and dtype %s, expected %s numbers)"
+                            % (path, key, value.shape, value.dtype, "(M, %s)" % ", ".join(map(str, shape[1:]))
+                               if len(shape) > 1 else "(M,)"))
+    z = arrays["atomic_numbers"]
+    known = np.isin(z, (0,) + ATOMIC_NUMBERS)
+    faults = [("an atomic number that is not 0 (padding) or one of %s" % (ATOMIC_NUMBERS,), ~known.all(axis=1)),
+              ("a mask that is not atomic_numbers > 0", (arrays["mask"].astype(bool) != (z > 0)).any(axis=1)),
+              ("num_atoms that is not the number of atoms, or 0", (arrays["num_atoms"] != (z > 0).sum(axis=1))
+               | (arrays["num_atoms"] < 1)),
+              ("a non-finite position", ~np.isfinite(arrays["positions"]).all(axis=(1, 2)))]
+    faults += [("a non-finite %s" % key, ~np.isfinite(arrays[key])) for key in PROPERTY_COLUMNS.values()]
+    for what, bad in faults:
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise DataError("%s: molecule %d (QM9 index %s) has %s" % (path, row, arrays["index"][row], what))
 
 
 def subset(molecules, idx):
@@ -423,37 +469,24 @@ def baselines(train, test, y_train, y_test, bins=120, max_distance=12.0):
 
 # ----------------------------------------------------------------------------------------------- batching
 
-class SizeBatches(object):
+class SizeBatches(data.EpochBatches):
     """Training batches of molecules of similar size, a pure function of (seed, step).
 
-    Each epoch: a seeded permutation picks the epoch's `per_epoch * batch_size` molecules (the few left over
-    change every epoch), sorts them by atom count (ties in the permuted order), cuts them into batches and
-    shuffles the batches. A batch is then padded only to its own largest molecule, almost always within
-    one atom of its smallest, instead of to 29: the N x N x F filter tensor shrinks by (29 / n)^2.
-    Because the batch depends only on (seed, step), a resumed run sees the batches an uninterrupted run sees.
+    Each epoch: the seeded permutation of `data.EpochBatches` picks the epoch's `per_epoch * batch_size`
+    molecules (the few left over change every epoch), sorts them by atom count (ties in the permuted order),
+    cuts them into batches and shuffles the batches (the same generator's next draw). A batch is then padded
+    only to its own largest molecule, almost always within one atom of its smallest, instead of to 29: the
+    N x N x F filter tensor shrinks by (29 / n)^2.
     """
 
     def __init__(self, num_atoms, batch_size, seed):
-        if batch_size > len(num_atoms):
-            raise ValueError("batch_size %d exceeds the %d training molecules" % (batch_size, len(num_atoms)))
+        super(SizeBatches, self).__init__(len(num_atoms), batch_size, seed)
         self.num_atoms = np.asarray(num_atoms)
-        self.batch_size, self.seed = batch_size, seed
-        self.per_epoch = len(num_atoms) // batch_size
-        self._epoch, self._batches = None, None
 
-    def epoch_batches(self, epoch):
-        """(per_epoch, batch_size) int array of molecule positions."""
-        rng = np.random.RandomState([self.seed, epoch])
-        chosen = rng.permutation(len(self.num_atoms))[:self.per_epoch * self.batch_size]
+    def arrange(self, rng, chosen):
         chosen = chosen[np.argsort(self.num_atoms[chosen], kind="stable")]
         batches = chosen.reshape(self.per_epoch, self.batch_size)
         return batches[rng.permutation(self.per_epoch)]
-
-    def __call__(self, step):
-        epoch, position = divmod(int(step), self.per_epoch)
-        if epoch != self._epoch:  # a memo of the current epoch; the result does not depend on it
-            self._epoch, self._batches = epoch, self.epoch_batches(epoch)
-        return self._batches[position]
 
 
 def batch_arrays(molecules, idx):
@@ -505,17 +538,14 @@ class Standardiser(object):
                 "scale": self.scale}
 
 
+@cli.entry_point
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Build data/qm9/qm9.npz from the qm9pack wheel.")
     parser.add_argument("--wheel", required=True, help="path of qm9pack-1.0.3-py3-none-any.whl")
     parser.add_argument("--out", default=os.path.join("data", "qm9"), help="output folder (default data/qm9)")
     parser.add_argument("--expect", type=config.at_least(1), default=None, help="required number of molecules (e.g. 130831)")
     args = parser.parse_args(argv)
-    try:
-        build(args.wheel, args.out, expect=args.expect)
-    except DataError as err:
-        sys.stderr.write("error: %s\n" % err)
-        return 2
+    build(args.wheel, args.out, expect=args.expect)
     return 0
 
 

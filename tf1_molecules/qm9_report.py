@@ -11,8 +11,7 @@ import glob
 import os
 import sys
 
-
-from common import files, plots
+from common import cli, files, plots
 from tf1_molecules import qm9
 
 # SchNet's published QM9 U0 test MAE (kcal/mol) by training-set size: Schütt et al., "SchNet: a
@@ -99,6 +98,7 @@ def figure(path, runs, base, target="u0_atomization"):
     plots.save_figure(fig, path, dpi=110)
 
 
+@cli.entry_point
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", default=os.path.join("runs", "tf1_molecules"), help="QM9 run dirs live here")
@@ -109,11 +109,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.baselines_only and min(args.baselines_only) < 1:
         parser.error("argument --baselines-only: every SIZE must be >= 1, got %d" % min(args.baselines_only))
-    try:
-        return _report(args)
-    except qm9.DataError as err:
-        sys.stderr.write("error: %s\n" % err)
-        return 2
+    return _report(args)
 
 
 def _report(args):

@@ -7,6 +7,7 @@ molecules>): config.yaml, checkpoints/, events.*, history.json, metrics.json (te
 kcal/mol and meV, baselines, CPU seconds), test_predictions.npz, loss_curve.png, test_scatter.png.
 """
 import collections
+import io
 import time
 
 import numpy as np
@@ -91,6 +92,19 @@ def errors_in_units(target, predicted, true):
             "rmse_meV": rmse * to_mev}
 
 
+def _npz_bytes(**changes):
+    """The bytes of a one-molecule npz in `make qm9`'s layout (methane), with `changes` applied: bad data."""
+    z = np.zeros((1, qm9.MAX_ATOMS), np.uint8)
+    z[0, :5] = (6, 1, 1, 1, 1)
+    arrays = {"index": np.ones(1, np.int32), "atomic_numbers": z, "positions": np.zeros((1, qm9.MAX_ATOMS, 3),
+              np.float32), "mask": z > 0, "num_atoms": np.full(1, 5, np.int32)}
+    arrays.update({key: np.zeros(1) for key in qm9.PROPERTY_COLUMNS.values()})
+    arrays.update(changes)
+    buffer = io.BytesIO()
+    np.savez(buffer, **{k: v for k, v in arrays.items() if v is not None})
+    return buffer.getvalue()
+
+
 def headline_key(unit):
     """The metrics key of the MAE in the target's own unit."""
     return "mae_kcal_mol" if unit == "kcal/mol" else "mae_meV"
@@ -106,6 +120,18 @@ class Qm9Trainer(task.Trainer):
     smoke_args = ("--run-dir", "{tmp}/run", "--steps", "2", "--num-train", "64", "--eval-every", "1",
                   "--eval-molecules", "8", "--width", "4", "--hidden", "8", "--num-blocks", "1",
                   "--batch-size", "4", "--table-size", "64")
+    data_flag = "--data-path"
+    bad_data = (
+        ("empty", b"", r"data: not an npz of `make qm9` \(not a zip archive\)"),
+        ("binary", b"\x00\xff\xfe\x00garbage", "not a zip archive"),
+        ("no_positions", _npz_bytes(positions=None), r"\(no positions\)"),
+        ("flat_positions", _npz_bytes(positions=np.zeros((1, qm9.MAX_ATOMS), np.float32)),
+         r"positions has shape \(1, 29\)"),
+        ("nan_position", _npz_bytes(positions=np.full((1, qm9.MAX_ATOMS, 3), np.nan, np.float32)),
+         r"molecule 0 \(QM9 index 1\) has a non-finite position"),
+        ("chlorine", _npz_bytes(atomic_numbers=np.full((1, qm9.MAX_ATOMS), 17, np.uint8)),
+         "an atomic number that is not 0"),
+    )
 
     def load(self, cfg):
         (train, val, test), (y_train, y_val, y_test), standardiser = prepare(cfg)

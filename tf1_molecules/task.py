@@ -44,7 +44,7 @@ SCHEMA = config.Schema([
 
 Graph = collections.namedtuple(
     "Graph", "graph, global_step, indices, train_op, loss, lr, val_energy, val_mae, val_rmse, init_op")
-Data = collections.namedtuple("Data", "train, val, baselines")
+Data = collections.namedtuple("Data", "train, val, baselines, batches")
 
 
 def make_data(cfg):
@@ -58,7 +58,7 @@ def build_graph(cfg, train, val):
     """Builds the whole training graph once (the caller adds the checkpointer and finalizes it).
 
     The data sets live in the graph as constants; the loop feeds only the (B,) batch indices, which
-    are a pure function of the step (see `data.batch_indices`), so resumed runs see the same batches.
+    are a pure function of the step (see `data.EpochBatches`), so resumed runs see the same batches.
     """
     graph = tf.Graph()
     with graph.as_default():
@@ -127,7 +127,7 @@ class SyntheticTrainer(task.Trainer):
         base = baseline(train, val)
         # Reference: linear least squares on pair-distance histograms, the target's true functional form.
         base["histogram_regression_val_mae"] = data.histogram_regression_mae(train, val, cfg.num_types)
-        return Data(train, val, base)
+        return Data(train, val, base, data.EpochBatches(len(train.energy), cfg.batch_size, cfg.seed))
 
     def build(self, cfg, d):
         return build_graph(cfg, d.train, d.val)
@@ -137,8 +137,7 @@ class SyntheticTrainer(task.Trainer):
 
     def step(self, ctx, step):
         g, cfg, losses = ctx.g, ctx.cfg, ctx.state["losses"]
-        idx = data.batch_indices(step - 1, len(ctx.data.train.energy), cfg.batch_size, cfg.seed)
-        _, loss = ctx.sess.run([g.train_op, g.loss], {g.indices: idx})
+        _, loss = ctx.sess.run([g.train_op, g.loss], {g.indices: ctx.data.batches(step - 1)})
         if not np.isfinite(loss):
             return {"loss/batch": float(loss)}  # checked every step: the loop stops the run as diverged
         losses.append(loss)

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from common import run
+from common import errors, run
 from tf1_molecules import data, train
 
 def test_morse_pair_energy_known_values():
@@ -48,11 +48,25 @@ def test_split_and_batches_are_deterministic_and_disjoint():
     train_set, val_set = data.split(systems, 0.2, seed=1)
     assert len(train_set.energy) == 80 and len(val_set.energy) == 20
     assert not set(map(float, train_set.energy)) & set(map(float, val_set.energy))
-    epoch0 = np.concatenate([data.batch_indices(s, 80, 16, seed=2) for s in range(5)])
+    batches = data.EpochBatches(80, 16, seed=2)
+    epoch0 = np.concatenate([batches(s) for s in range(5)])
     assert sorted(epoch0) == list(range(80))  # one epoch visits every system once
-    np.testing.assert_array_equal(data.batch_indices(7, 80, 16, seed=2), data.batch_indices(7, 80, 16, seed=2))
+    np.testing.assert_array_equal(data.EpochBatches(80, 16, seed=2)(7), batches(7))  # the step alone decides
     with pytest.raises(ValueError):
         data.split(systems, 1.5)
+    with pytest.raises(ValueError, match="batch_size 81 exceeds the 80"):
+        data.EpochBatches(80, 81, seed=2)
+
+
+def test_epoch_batches_draw_what_the_recorded_runs_drew():
+    """The draws of the synthetic runs (and of the molecules invariant): RandomState([seed, epoch])'s
+    permutation, batch k of an epoch its k-th slice, the ragged tail left out."""
+    batches = data.EpochBatches(83, 16, seed=5)
+    for step in (0, 4, 5, 13, 101):
+        epoch, position = divmod(step, 83 // 16)
+        order = np.random.RandomState([5, epoch]).permutation(83)
+        np.testing.assert_array_equal(batches(step), order[position * 16:(position + 1) * 16])
+        assert batches(step).dtype == np.int32
 
 
 def _tiny_cfg(run_dir, steps, **extra):
@@ -89,6 +103,17 @@ def test_resumed_run_matches_uninterrupted_run(tmp_path):
     assert os.path.exists(str(tmp_path / "b" / "checkpoints" / "ckpt-2.index"))
     resumed = train.train(_tiny_cfg(str(tmp_path / "b"), 4), log=lambda *a: None)
     np.testing.assert_allclose(resumed["val_mae"], straight["val_mae"], rtol=1e-6)
+
+
+def test_a_diverging_run_stops_with_exit_3_and_no_metrics(tmp_path, capsys):
+    cfg = _tiny_cfg(str(tmp_path / "run"), 20, lr=1e30)
+    with pytest.raises(errors.DivergedError, match=r"training diverged at step \d+: loss/batch=(inf|nan)"):
+        train.train(cfg, log=lambda *a: None)
+    assert not os.path.exists(str(tmp_path / "run" / "metrics.json"))
+    assert train.main(["--run-dir", str(tmp_path / "cli"), "--num-systems", "120", "--num-particles", "4",
+                       "--width", "8", "--num-blocks", "1", "--hidden", "16", "--batch-size", "16",
+                       "--steps", "20", "--lr", "1e30", "--threads", "1"]) == 3
+    assert "try a smaller --lr" in capsys.readouterr().err
 
 
 def test_cli_help_and_bad_config_exit_codes(tmp_path, capsys):

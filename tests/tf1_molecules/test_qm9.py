@@ -1,14 +1,15 @@
 """tf1_molecules QM9: the CSV loader on a fixture made here, masks, targets, batching, and a smoke run on data/qm9."""
 import io
 import os
+import re
 import zipfile
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import config, run
-from tf1_molecules import model, qm9, qm9_train
+from common import config, errors, run
+from tf1_molecules import data, model, qm9, qm9_train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 QM9_NPZ = os.path.join(ROOT, "data", "qm9", "qm9.npz")
@@ -79,6 +80,23 @@ def test_build_reads_the_wheel_and_writes_provenance(tmp_path):
         qm9.build(wheel, str(tmp_path / "out2"), expect=5, log=lambda *a: None)
 
 
+def test_load_names_the_file_and_the_fault_of_a_damaged_npz(tmp_path):
+    from tf1_molecules import qm9_task
+    for name, content, pattern in qm9_task.TRAINER.bad_data:
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(errors.DataError, match=re.escape(str(path)) + ".*" + pattern.replace("data: ", "")):
+            qm9.load(str(path))
+    with pytest.raises(errors.DataError, match="nope.npz: cannot read: No such file.*make qm9"):
+        qm9.load(str(tmp_path / "nope.npz"))
+    with pytest.raises(errors.DataError, match="is a directory"):
+        qm9.load(str(tmp_path))
+    good = tmp_path / "one.npz"
+    good.write_bytes(qm9_task._npz_bytes())  # pylint: disable=protected-access
+    molecules = qm9.load(str(good))
+    assert molecules.num_atoms.tolist() == [5] and molecules.types[0, :6].tolist() == [1, 0, 0, 0, 0, -1]
+
+
 def test_atomization_energy_of_methane_and_water():
     arrays = qm9.assemble(_parse(METHANE, WATER))
     types = np.full((2, 29), -1, np.int8)
@@ -114,6 +132,13 @@ def test_size_batches_are_deterministic_epochs_of_similar_sizes():
     assert max(spreads) <= 2                                    # sorted by size: little padding
     np.testing.assert_array_equal(qm9.SizeBatches(sizes, 20, seed=3)(37), batches(37))
     assert not np.array_equal(batches(3), batches(28))          # epochs differ
+    # The epoch's molecules are data.EpochBatches's draw for the same seed (510 = 25 batches + 10 left out),
+    # only arranged by size.
+    sized, plain = qm9.SizeBatches(np.arange(510) % 7 + 3, 20, seed=4), data.EpochBatches(510, 20, seed=4)
+    for epoch in (0, 1):
+        steps = range(25 * epoch, 25 * epoch + 25)
+        chosen = set(np.concatenate([sized(s) for s in steps]))
+        assert len(chosen) == 500 and chosen == set(np.concatenate([plain(s) for s in steps]))
 
 
 def _random_molecules(rng, batch, n, real):
