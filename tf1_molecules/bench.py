@@ -5,7 +5,7 @@ per second at batch 64 and inference systems per second at batch 1000, after war
 
 QM9 (`--dataset qm9`, needs `make qm9`): the QM9 configuration (the defaults of `tf1_molecules.qm9_train`
 unless flags change them) on real training batches: training molecules/s and inference molecules/s, with batches of
-similar size (`qm9.SizeBatches`, the training default) and, to show what that saves, with random batches.
+similar size (`qm9_data.SizeBatches`, the training default) and, to show what that saves, with random batches.
 """
 import argparse
 import os
@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from common import config, training
-from tf1_molecules import data, model, qm9, qm9_graph, qm9_task
+from tf1_molecules import data, model, qm9, qm9_data, qm9_graph, qm9_task
 
 
 def _time(sess, fetch, feed, repeats):
@@ -79,17 +79,17 @@ def bench_qm9(threads=2, steps=60, train_batch=32, infer_batch=256, data_path=No
               profile=False, **predictor_args):
     """Training and inference molecules/s on QM9 batches (wall clock, after warm-up steps)."""
     molecules = qm9.load(data_path or qm9.DEFAULT_PATH)
-    y = qm9.target_values(molecules, "u0_atomization")
-    split = qm9.split_indices(len(y))
-    train = qm9.subset(molecules, split.train)
-    target = qm9.Standardiser("dressed", train, y[split.train]).forward(train, y[split.train])
+    y = qm9_data.target_values(molecules, "u0_atomization")
+    split = qm9_data.split_indices(len(y))
+    train = qm9_data.subset(molecules, split.train)
+    target = qm9_data.Standardiser("dressed", train, y[split.train]).forward(train, y[split.train])
     g = qm9_graph.build_graph(0, 1000, 5e-4, **predictor_args)
     g.graph.finalize()
     out = {"threads": threads, "parameters": g.num_parameters, "train_batch": train_batch,
            "infer_batch": infer_batch}
     with tf.Session(graph=g.graph, config=training.session_config(threads)) as sess:
         sess.run(g.init_op)
-        kinds = [("sorted", qm9.SizeBatches(train.num_atoms, train_batch, 0))]
+        kinds = [("sorted", qm9_data.SizeBatches(train.num_atoms, train_batch, 0))]
         if random_batches:
             rng = np.random.RandomState(0)
             kinds.append(("random", lambda step: rng.choice(len(train.num_atoms), train_batch, replace=False)))
@@ -108,8 +108,8 @@ def bench_qm9(threads=2, steps=60, train_batch=32, infer_batch=256, data_path=No
             out["mean_padded_atoms_%s_batches" % kind] = float(np.mean([fd[g.mask].shape[1] for fd in feeds]))
         if profile:
             out.update(_profile(sess, g, feeds[5:15]))
-        val = qm9.subset(molecules, split.val[:max(infer_batch * 8, 2048)])
-        qm9_graph.predict(sess, g, qm9.subset(val, np.arange(infer_batch)), infer_batch)  # warm-up
+        val = qm9_data.subset(molecules, split.val[:max(infer_batch * 8, 2048)])
+        qm9_graph.predict(sess, g, qm9_data.subset(val, np.arange(infer_batch)), infer_batch)  # warm-up
         start, cpu_start = time.time(), time.process_time()
         qm9_graph.predict(sess, g, val, infer_batch)
         out["inference_molecules_per_sec"] = len(val.num_atoms) / (time.time() - start)

@@ -125,7 +125,7 @@ class EpochBatches(object):
 
     Epoch e draws one permutation with `RandomState([seed, e])` and cuts its first `per_epoch * batch_size`
     examples into `per_epoch = num_examples // batch_size` batches (the ragged tail, different every epoch, is
-    left out so every batch is full); `qm9.SizeBatches` arranges the same draw by molecule size instead. It is
+    left out so every batch is full); `qm9_data.SizeBatches` arranges the same draw by molecule size instead. It is
     common.training.batch_indices's schedule drawn on the host with NumPy rather than in the graph with TF's
     stateless ops, and must stay so: the synthetic runs and their checkpoint fingerprints were made with these
     draws, and size-sorted batches need the epoch's examples on the host.

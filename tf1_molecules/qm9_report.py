@@ -12,7 +12,7 @@ import os
 import sys
 
 from common import cli, files, plots
-from tf1_molecules import qm9
+from tf1_molecules import qm9, qm9_data
 
 # SchNet's published QM9 U0 test MAE (kcal/mol) by training-set size: Schütt et al., "SchNet: a
 # continuous-filter convolutional neural network for modeling quantum interactions", NeurIPS 2017, Table 1.
@@ -25,10 +25,10 @@ def baselines(target, sizes, data_path=qm9.DEFAULT_PATH, cache_path=None, log=pr
     missing = [s for s in sizes if "%s/%d" % (target, s) not in cache]
     if missing:
         molecules = qm9.load(data_path)
-        y = qm9.target_values(molecules, target)
+        y = qm9_data.target_values(molecules, target)
         for size in missing:
-            split = qm9.split_indices(len(y), train_size=size)
-            result = qm9.baselines(qm9.subset(molecules, split.train), qm9.subset(molecules, split.test),
+            split = qm9_data.split_indices(len(y), train_size=size)
+            result = qm9_data.baselines(qm9_data.subset(molecules, split.train), qm9_data.subset(molecules, split.test),
                                    y[split.train], y[split.test])
             cache["%s/%d" % (target, size)] = result
             log("baselines %s %d: %s" % (target, size, dict(result)))
@@ -52,7 +52,7 @@ def table(runs, base):
     lines = ["| target | training molecules | steps | CPU h | network test MAE | dressed atoms | pair histograms "
              "| predict the mean | SchNet (paper) |", "|---|---|---|---|---|---|---|---|---|"]
     for (target, size, _), m in sorted(runs.items()):
-        unit = qm9.TARGETS[target].unit
+        unit = qm9_data.TARGETS[target].unit
         key = "mae_kcal_mol" if unit == "kcal/mol" else "mae_meV"
         b = base[target][size]
         net = m["test"][key]
@@ -115,7 +115,7 @@ def main(argv=None):
 def _report(args):
     cache = os.path.join(args.runs, "qm9_baselines.json")
     if args.baselines_only is not None:
-        for target in qm9.TARGETS:
+        for target in qm9_data.TARGETS:
             baselines(target, args.baselines_only, args.data_path, cache)
         return 0
     runs = collect(args.runs)

@@ -13,16 +13,16 @@ import time
 import numpy as np
 
 from common import config, plots, task
-from tf1_molecules import qm9, qm9_graph, report
+from tf1_molecules import qm9, qm9_data, qm9_graph, report
 
 SCHEMA = config.Schema([
     config.Key("data_path", qm9.DEFAULT_PATH, "the npz written by `make qm9`"),
     config.Key("target", "u0_atomization", "U0 atomization energy (kcal/mol) or the HOMO-LUMO gap (meV)",
-               choices=tuple(qm9.TARGETS)),
+               choices=tuple(qm9_data.TARGETS)),
     config.num_train(0, "use only the first N molecules of the fixed {:,}-molecule training split (0 = all)"
-                     .format(qm9.NUM_TRAIN)),
-    config.Key("num_val", qm9.NUM_VAL, "validation molecules (test: the molecules after train {:,} + these)"
-               .format(qm9.NUM_TRAIN), ge=1, le=qm9.MAX_NUM_VAL),
+                     .format(qm9_data.NUM_TRAIN)),
+    config.Key("num_val", qm9_data.NUM_VAL, "validation molecules (test: the molecules after train {:,} + these)"
+               .format(qm9_data.NUM_TRAIN), ge=1, le=qm9_data.MAX_NUM_VAL),
     config.Key("split_seed", 0, "seed of the train / validation / test permutation", ge=0),
     config.seed(1, "seed of initialisation and batch order"),
     config.Key("width", 64, "feature width inside the network", ge=1),
@@ -50,8 +50,8 @@ SCHEMA = config.Schema([
     config.session_steps(),
     config.restart(),
 ], checks=[
-    lambda cfg: config.require(cfg.num_train <= qm9.NUM_TRAIN, "num_train must be <= %d (the training split), "
-                               "got %d" % (qm9.NUM_TRAIN, cfg.num_train)),
+    lambda cfg: config.require(cfg.num_train <= qm9_data.NUM_TRAIN, "num_train must be <= %d (the training split), "
+                               "got %d" % (qm9_data.NUM_TRAIN, cfg.num_train)),
     lambda cfg: config.require(not (cfg.expansion == "gaussian" or cfg.table_size) or cfg.cutoff > 0,
                                "expansion 'gaussian' and table_size need cutoff > 0"),
     lambda cfg: config.require(cfg.table_size != 1, "table_size must be 0 or >= 2"),
@@ -63,32 +63,32 @@ Data = collections.namedtuple("Data", "train, val, test, y_train, y_val, y_test,
 
 def train_size(cfg):
     """Training molecules of the run: num_train, 0 meaning the whole training split."""
-    return cfg.num_train or qm9.NUM_TRAIN
+    return cfg.num_train or qm9_data.NUM_TRAIN
 
 
 def prepare(cfg):
     """Loads QM9 and returns ((train, val, test), (y_train, y_val, y_test), standardiser) for cfg."""
     molecules = qm9.load(cfg.data_path)
     try:
-        split = qm9.split_indices(len(molecules.num_atoms), qm9.NUM_TRAIN, cfg.num_val, cfg.split_seed,
+        split = qm9_data.split_indices(len(molecules.num_atoms), qm9_data.NUM_TRAIN, cfg.num_val, cfg.split_seed,
                                   train_size(cfg))
     except ValueError as err:
         raise config.ConfigError(str(err))
-    y = qm9.target_values(molecules, cfg.target)
-    parts = [qm9.subset(molecules, idx) for idx in split]
+    y = qm9_data.target_values(molecules, cfg.target)
+    parts = [qm9_data.subset(molecules, idx) for idx in split]
     ys = [y[idx] for idx in split]
-    standardiser = qm9.Standardiser(qm9.TARGETS[cfg.target].standardise, parts[0], ys[0])
+    standardiser = qm9_data.Standardiser(qm9_data.TARGETS[cfg.target].standardise, parts[0], ys[0])
     return parts, ys, standardiser
 
 
 def errors_in_units(target, predicted, true):
     """MAE / RMSE in the target's unit plus the other common units (kcal/mol and meV for energies)."""
     err = np.asarray(predicted, np.float64) - true
-    unit = qm9.TARGETS[target].unit
+    unit = qm9_data.TARGETS[target].unit
     mae, rmse = float(np.abs(err).mean()), float(np.sqrt((err ** 2).mean()))
-    to_mev = {"kcal/mol": 1000.0 * qm9.HARTREE_TO_EV / qm9.HARTREE_TO_KCAL_MOL, "meV": 1.0}[unit]
-    return {"mae_meV": mae * to_mev, "mae_kcal_mol": mae * to_mev / (1000.0 * qm9.HARTREE_TO_EV /
-                                                                     qm9.HARTREE_TO_KCAL_MOL),
+    to_mev = {"kcal/mol": 1000.0 * qm9_data.HARTREE_TO_EV / qm9_data.HARTREE_TO_KCAL_MOL, "meV": 1.0}[unit]
+    return {"mae_meV": mae * to_mev, "mae_kcal_mol": mae * to_mev / (1000.0 * qm9_data.HARTREE_TO_EV /
+                                                                     qm9_data.HARTREE_TO_KCAL_MOL),
             "rmse_meV": rmse * to_mev}
 
 
@@ -137,9 +137,9 @@ class Qm9Trainer(task.Trainer):
         (train, val, test), (y_train, y_val, y_test), standardiser = prepare(cfg)
         config.require(cfg.batch_size <= len(y_train), "batch_size %d exceeds the %d training molecules"
                        % (cfg.batch_size, len(y_train)))
-        val_probe = qm9.subset(val, np.arange(min(cfg.eval_molecules, len(y_val))))
+        val_probe = qm9_data.subset(val, np.arange(min(cfg.eval_molecules, len(y_val))))
         return Data(train, val, test, y_train, y_val, y_test, standardiser, standardiser.forward(train, y_train),
-                    qm9.SizeBatches(train.num_atoms, cfg.batch_size, cfg.seed), val_probe,
+                    qm9_data.SizeBatches(train.num_atoms, cfg.batch_size, cfg.seed), val_probe,
                     y_val[:len(val_probe.num_atoms)])
 
     def run_dir(self, cfg):
@@ -175,7 +175,7 @@ class Qm9Trainer(task.Trainer):
             del losses[:]
             ctx.log("step %d  train loss %.4f  val MAE (%d molecules) %.3f %s"
                     % (step, scalars["loss/train_standardised"], len(d.val_probe.num_atoms), mae,
-                       qm9.TARGETS[cfg.target].unit))
+                       qm9_data.TARGETS[cfg.target].unit))
             return scalars
         return {"loss/batch": float(loss)}
 
@@ -191,16 +191,17 @@ class Qm9Trainer(task.Trainer):
     def finish(self, ctx, result):
         cfg, d, final_step = ctx.cfg, ctx.data, ctx.total
         val_pred, test_pred, infer_seconds = result
-        unit = qm9.TARGETS[cfg.target].unit
+        unit = qm9_data.TARGETS[cfg.target].unit
         key = headline_key(unit)
-        w, b = qm9.dressed_atom_fit(qm9.element_counts(d.train), d.y_train)
+        w, b = qm9_data.dressed_atom_fit(qm9_data.element_counts(d.train), d.y_train)
+        dressed = qm9_data.element_counts(d.test) @ w + b
         metrics = {
             "dataset": "qm9", "target": cfg.target, "unit": unit, "steps": final_step,
             "num_train": len(d.y_train), "num_val": len(d.y_val), "num_test": len(d.y_test),
             "test": errors_in_units(cfg.target, test_pred, d.y_test),
             "val": errors_in_units(cfg.target, val_pred, d.y_val),
             "baseline_test_mean": errors_in_units(cfg.target, np.full(len(d.y_test), d.y_train.mean()), d.y_test),
-            "baseline_test_dressed_atom": errors_in_units(cfg.target, qm9.element_counts(d.test) @ w + b, d.y_test),
+            "baseline_test_dressed_atom": errors_in_units(cfg.target, dressed, d.y_test),
             "standardiser": d.standardiser.to_dict(), "parameters": ctx.g.num_parameters,
             "cpu_seconds_training": ctx.state["cpu_seconds"], "threads": cfg.threads, "batch_size": cfg.batch_size,
             "train_wall_seconds_this_session": ctx.seconds,

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from common import config, errors, run
-from tf1_molecules import data, model, qm9, qm9_train
+from tf1_molecules import data, model, qm9, qm9_data, qm9_train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 QM9_NPZ = os.path.join(ROOT, "data", "qm9", "qm9.npz")
@@ -104,37 +104,37 @@ def test_atomization_energy_of_methane_and_water():
         types[arrays["atomic_numbers"] == number] = t
     molecules = qm9.Molecules(arrays["index"], arrays["atomic_numbers"], types, arrays["positions"], arrays["mask"],
                               arrays["num_atoms"], {k: arrays[k] for k in qm9.PROPERTY_COLUMNS.values()})
-    y = qm9.target_values(molecules, "u0_atomization")
+    y = qm9_data.target_values(molecules, "u0_atomization")
     # By hand: CH4: -40.47893 - (-37.846772 + 4 * -0.500273) = -0.631066 Ha; H2O: -76.404702 - (-75.064579 +
     # 2 * -0.500273) = -0.339577 Ha; times 627.5095 kcal/mol per Hartree.
     np.testing.assert_allclose(y, [-0.631066 * 627.5095, -0.339577 * 627.5095], rtol=1e-9)
-    np.testing.assert_allclose(qm9.target_values(molecules, "gap"), [0.5048 * 27211.386, 0.3615 * 27211.386])
+    np.testing.assert_allclose(qm9_data.target_values(molecules, "gap"), [0.5048 * 27211.386, 0.3615 * 27211.386])
 
 
 def test_split_is_fixed_disjoint_and_nested():
-    full = qm9.split_indices(1000, 700, 100, seed=0)
-    small = qm9.split_indices(1000, 700, 100, seed=0, train_size=50)
+    full = qm9_data.split_indices(1000, 700, 100, seed=0)
+    small = qm9_data.split_indices(1000, 700, 100, seed=0, train_size=50)
     assert len(full.train) == 700 and len(full.val) == 100 and len(full.test) == 200
     assert not set(full.train) & set(full.val) and not set(full.train) & set(full.test)
     assert set(small.train) <= set(full.train)
     np.testing.assert_array_equal(small.test, full.test)
-    np.testing.assert_array_equal(qm9.split_indices(1000, 700, 100, seed=0).val, full.val)
+    np.testing.assert_array_equal(qm9_data.split_indices(1000, 700, 100, seed=0).val, full.val)
     with pytest.raises(ValueError):
-        qm9.split_indices(1000, 700, 100, train_size=701)
+        qm9_data.split_indices(1000, 700, 100, train_size=701)
 
 
 def test_size_batches_are_deterministic_epochs_of_similar_sizes():
     sizes = np.random.RandomState(0).randint(3, 30, size=500)
-    batches = qm9.SizeBatches(sizes, 20, seed=3)
+    batches = qm9_data.SizeBatches(sizes, 20, seed=3)
     epoch = np.concatenate([batches(s) for s in range(25)])
     assert len(set(epoch)) == 500                               # one epoch visits every molecule once
     spreads = [np.ptp(sizes[batches(s)]) for s in range(25)]
     assert max(spreads) <= 2                                    # sorted by size: little padding
-    np.testing.assert_array_equal(qm9.SizeBatches(sizes, 20, seed=3)(37), batches(37))
+    np.testing.assert_array_equal(qm9_data.SizeBatches(sizes, 20, seed=3)(37), batches(37))
     assert not np.array_equal(batches(3), batches(28))          # epochs differ
     # The epoch's molecules are data.EpochBatches's draw for the same seed (510 = 25 batches + 10 left out),
     # only arranged by size.
-    sized, plain = qm9.SizeBatches(np.arange(510) % 7 + 3, 20, seed=4), data.EpochBatches(510, 20, seed=4)
+    sized, plain = qm9_data.SizeBatches(np.arange(510) % 7 + 3, 20, seed=4), data.EpochBatches(510, 20, seed=4)
     for epoch in (0, 1):
         steps = range(25 * epoch, 25 * epoch + 25)
         chosen = set(np.concatenate([sized(s) for s in steps]))
@@ -147,7 +147,7 @@ def _random_molecules(rng, batch, n, real):
     types = rng.randint(0, 5, size=(batch, n))
     types[:, real:] = -1
     r[:, real:] = 0.0
-    return r, qm9.features(types), (types >= 0).astype(np.float32)
+    return r, qm9_data.features(types), (types >= 0).astype(np.float32)
 
 
 @pytest.mark.parametrize("options", [
@@ -207,9 +207,9 @@ def test_standardiser_round_trip_and_dressed_offsets():
     types = rng.randint(-1, 5, size=(200, 29)).astype(np.int8)
     zeros = np.zeros((200, 29, 3), np.float32)
     mols = qm9.Molecules(np.arange(200), types, types, zeros, types >= 0, (types >= 0).sum(1), {})
-    counts = qm9.element_counts(mols)
+    counts = qm9_data.element_counts(mols)
     y = counts @ np.array([-1.0, -2.0, -3.0, -4.0, -5.0]) + 0.1 * rng.normal(size=200)
-    std = qm9.Standardiser("dressed", mols, y)
+    std = qm9_data.Standardiser("dressed", mols, y)
     np.testing.assert_allclose(std.weights, [-1, -2, -3, -4, -5], atol=0.05)
     z = std.forward(mols, y)
     assert abs(z.mean()) < 1e-4 and abs(z.std() - 1.0) < 1e-4
@@ -220,7 +220,7 @@ def test_standardiser_round_trip_and_dressed_offsets():
 def test_qm9_file_and_a_20_step_smoke_run(tmp_path):
     molecules = qm9.load(QM9_NPZ)
     assert len(molecules.index) == qm9.EXPECTED_MOLECULES and molecules.num_atoms.max() == 29
-    np.testing.assert_allclose(qm9.target_values(qm9.subset(molecules, np.arange(1)), "u0_atomization"),
+    np.testing.assert_allclose(qm9_data.target_values(qm9_data.subset(molecules, np.arange(1)), "u0_atomization"),
                                [-0.631066 * 627.5095], rtol=1e-6)   # row 1 is methane
     cfg = qm9_train.SCHEMA.make(
         data_path=QM9_NPZ, run_dir=str(tmp_path / "run"), num_train=200, width=16, num_blocks=1,
