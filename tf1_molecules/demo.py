@@ -14,8 +14,9 @@ DEMO_OVERRIDES = {"steps": 2500, "eval_every": 250, "ckpt_every": 500}
 
 @cli.entry_point
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)  # the flags given, so the demo's values never override them
     cfg = task.SCHEMA.parse(argv, description=__doc__.split("\n")[0])
-    given = set(task.SCHEMA.parser().parse_args(argv or []).__dict__)
+    given = set(task.SCHEMA.parser().parse_args(argv).__dict__)
     changes = {k: v for k, v in DEMO_OVERRIDES.items() if k not in given}
     if not cfg.run_dir:
         changes["run_dir"] = run.default_run_dir(task.TASK.name, "demo")

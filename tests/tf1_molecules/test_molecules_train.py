@@ -151,3 +151,16 @@ def test_training_beats_the_mean_baseline_by_far(tmp_path):
                             ckpt_every=1500)
     metrics = train.train(cfg, log=lambda *a: None)
     assert metrics["val_mae"] < 0.5 * metrics["baseline_val_mae"]
+
+
+def test_demo_keeps_the_flags_given_on_the_command_line(tmp_path, monkeypatch):
+    from tf1_molecules import demo
+    run_dir = str(tmp_path / "demo")
+    monkeypatch.setattr("sys.argv", ["demo", "--run-dir", run_dir, "--steps", "2", "--eval-every", "1",
+                                     "--num-systems", "120", "--num-particles", "4", "--width", "8", "--num-blocks",
+                                     "1", "--hidden", "16", "--batch-size", "16", "--threads", "1"])
+    assert demo.main() == 0  # argv from sys.argv, as `python -m tf1_molecules.demo` calls it
+    with open(os.path.join(run_dir, "metrics.json")) as handle:
+        assert json.load(handle)["steps"] == 2  # not the demo's 2500
+    with open(os.path.join(run_dir, "history.json")) as handle:
+        assert len(json.load(handle)) == 2  # --eval-every 1, not the demo's 250
