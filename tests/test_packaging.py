@@ -17,7 +17,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGING = ("pyproject.toml", "setup.cfg", "setup.py", "README.md", "LICENSE")
 DATA = ("common/typeset_template.typ", "tf1_dates/weights/hparams.json", "tf1_dna/data/w5.fasta",
-        "tf1_mnist/configs/config_twolayer.yaml", "tf1_molecules/configs/qm9.yaml")
+        "tf1_mnist/configs/config_twolayer.yaml")
 
 
 def _project_files():

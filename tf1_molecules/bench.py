@@ -3,9 +3,9 @@
 Synthetic (default): the default PropertyPredictor (N=8, F=2, width 32, 2 blocks) on CPU, training steps
 per second at batch 64 and inference systems per second at batch 1000, after warm-up runs.
 
-QM9 (`--dataset qm9`, needs `make qm9`): the QM9 configuration (`tf1_molecules/configs/qm9.yaml` unless
-flags change it) on real training batches: training molecules/s and inference molecules/s, with batches of
-similar size (`qm9.SizeBatches`, the training default) and, to show what that saves, with random batches.
+QM9 (`--dataset qm9`, needs `make qm9`): the QM9 configuration (the defaults of `tf1_molecules.qm9_train`
+unless flags change them) on real training batches: training molecules/s and inference molecules/s, with batches of
+similar size (`qm9_data.SizeBatches`, the training default) and, to show what that saves, with random batches.
 """
 import argparse
 import os
@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from common import config, training
-from tf1_molecules import data, model
+from tf1_molecules import data, model, qm9, qm9_data, qm9_graph, qm9_task
 
 
 def _time(sess, fetch, feed, repeats):
@@ -78,19 +78,18 @@ def _profile(sess, g, feeds):
 def bench_qm9(threads=2, steps=60, train_batch=32, infer_batch=256, data_path=None, random_batches=True,
               profile=False, **predictor_args):
     """Training and inference molecules/s on QM9 batches (wall clock, after warm-up steps)."""
-    from tf1_molecules import qm9, qm9_graph
     molecules = qm9.load(data_path or qm9.DEFAULT_PATH)
-    y = qm9.target_values(molecules, "u0_atomization")
-    split = qm9.split_indices(len(y))
-    train = qm9.subset(molecules, split.train)
-    target = qm9.Standardiser("dressed", train, y[split.train]).forward(train, y[split.train])
+    y = qm9_data.target_values(molecules, "u0_atomization")
+    split = qm9_data.split_indices(len(y))
+    train = qm9_data.subset(molecules, split.train)
+    target = qm9_data.Standardiser("dressed", train, y[split.train]).forward(train, y[split.train])
     g = qm9_graph.build_graph(0, 1000, 5e-4, **predictor_args)
     g.graph.finalize()
     out = {"threads": threads, "parameters": g.num_parameters, "train_batch": train_batch,
            "infer_batch": infer_batch}
     with tf.Session(graph=g.graph, config=training.session_config(threads)) as sess:
         sess.run(g.init_op)
-        kinds = [("sorted", qm9.SizeBatches(train.num_atoms, train_batch, 0))]
+        kinds = [("sorted", qm9_data.SizeBatches(train.num_atoms, train_batch, 0))]
         if random_batches:
             rng = np.random.RandomState(0)
             kinds.append(("random", lambda step: rng.choice(len(train.num_atoms), train_batch, replace=False)))
@@ -109,8 +108,8 @@ def bench_qm9(threads=2, steps=60, train_batch=32, infer_batch=256, data_path=No
             out["mean_padded_atoms_%s_batches" % kind] = float(np.mean([fd[g.mask].shape[1] for fd in feeds]))
         if profile:
             out.update(_profile(sess, g, feeds[5:15]))
-        val = qm9.subset(molecules, split.val[:max(infer_batch * 8, 2048)])
-        qm9_graph.predict(sess, g, qm9.subset(val, np.arange(infer_batch)), infer_batch)  # warm-up
+        val = qm9_data.subset(molecules, split.val[:max(infer_batch * 8, 2048)])
+        qm9_graph.predict(sess, g, qm9_data.subset(val, np.arange(infer_batch)), infer_batch)  # warm-up
         start, cpu_start = time.time(), time.process_time()
         qm9_graph.predict(sess, g, val, infer_batch)
         out["inference_molecules_per_sec"] = len(val.num_atoms) / (time.time() - start)
@@ -125,20 +124,27 @@ def main(argv=None):
                         help="synthetic point clouds (default) or QM9 molecules")
     parser.add_argument("--threads", type=config.at_least(0), default=2, help="TF intra/inter-op threads (default 2)")
     parser.add_argument("--repeats", type=config.at_least(1), default=50, help="timed training steps (default 50)")
-    parser.add_argument("--batch-size", type=config.at_least(1), default=32, help="QM9 training batch (default 32)")
-    parser.add_argument("--width", type=config.at_least(1), default=64, help="QM9: feature width (default 64)")
-    parser.add_argument("--num-blocks", type=config.at_least(1), default=3, help="QM9: message passing blocks (default 3)")
-    parser.add_argument("--expansion", choices=("gaussian", "none"), default="gaussian",
-                        help="QM9: phi's input (default gaussian)")
+    qm9_default = {name: key.default for name, key in qm9_task.SCHEMA.keys.items()}  # the trainer's defaults
+    parser.add_argument("--batch-size", type=config.at_least(1), default=qm9_default["batch_size"],
+                        help="QM9 training batch (default %d)" % qm9_default["batch_size"])
+    parser.add_argument("--width", type=config.at_least(1), default=qm9_default["width"],
+                        help="QM9: feature width (default %d)" % qm9_default["width"])
+    parser.add_argument("--num-blocks", type=config.at_least(1), default=qm9_default["num_blocks"],
+                        help="QM9: message passing blocks (default %d)" % qm9_default["num_blocks"])
+    parser.add_argument("--expansion", choices=("gaussian", "none"), default=qm9_default["expansion"],
+                        help="QM9: phi's input (default %s)" % qm9_default["expansion"])
     parser.add_argument("--profile", action="store_true", help="QM9: also print ms per step by TF op type")
     parser.add_argument("--no-shift", action="store_true", help="QM9: plain softplus instead of the shifted one")
-    parser.add_argument("--table-size", type=config.at_least(0), default=1024,
-                        help="QM9: phi tabulated at this many distances (0: phi on every pair; default 1024)")
+    parser.add_argument("--table-size", type=config.at_least(0), default=qm9_default["table_size"],
+                        help="QM9: phi tabulated at this many distances (0: phi on every pair; default %d)"
+                        % qm9_default["table_size"])
     args = parser.parse_args(argv)
     if args.dataset == "qm9":
         numbers = bench_qm9(args.threads, args.repeats, args.batch_size, profile=args.profile,
-                            shifted=not args.no_shift, width=args.width,
+                            shifted=qm9_default["shifted_softplus"] and not args.no_shift, width=args.width,
                             num_blocks=args.num_blocks, table_size=args.table_size or None,
+                            hidden_units=qm9_default["hidden"], cutoff=qm9_default["cutoff"],
+                            num_centres=qm9_default["num_centres"],
                             expansion=None if args.expansion == "none" else args.expansion)
     else:
         numbers = bench(args.threads, args.repeats)

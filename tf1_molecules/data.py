@@ -119,18 +119,40 @@ def split(systems, val_fraction, seed=0):
     return take(order[num_val:]), take(order[:num_val])
 
 
-def batch_indices(step, num_examples, batch_size, seed):
-    """Indices of the batch used at `step`: epoch-wise permutations that depend only on (seed, epoch).
+class EpochBatches(object):
+    """Training batches as a pure function of (seed, step), so a resumed run sees the batches an uninterrupted
+    run sees.
 
-    Because the batch is a pure function of the step, a run resumed from a checkpoint sees exactly the
-    batches an uninterrupted run would have seen.
+    Epoch e draws one permutation with `RandomState([seed, e])` and cuts its first `per_epoch * batch_size`
+    examples into `per_epoch = num_examples // batch_size` batches (the ragged tail, different every epoch, is
+    left out so every batch is full); `qm9_data.SizeBatches` arranges the same draw by molecule size instead. It is
+    common.training.batch_indices's schedule drawn on the host with NumPy rather than in the graph with TF's
+    stateless ops, and must stay so: the synthetic runs and their checkpoint fingerprints were made with these
+    draws, and size-sorted batches need the epoch's examples on the host.
     """
-    if batch_size > num_examples:
-        raise ValueError("batch_size %d exceeds the %d training systems" % (batch_size, num_examples))
-    per_epoch = num_examples // batch_size  # drop the ragged tail so every batch has batch_size systems
-    epoch, position = divmod(step, per_epoch)
-    order = np.random.RandomState([seed, epoch]).permutation(num_examples)
-    return order[position * batch_size:(position + 1) * batch_size].astype(np.int32)
+
+    def __init__(self, num_examples, batch_size, seed):
+        if batch_size > num_examples:
+            raise ValueError("batch_size %d exceeds the %d training examples" % (batch_size, num_examples))
+        self.num_examples, self.batch_size, self.seed = int(num_examples), int(batch_size), seed
+        self.per_epoch = self.num_examples // self.batch_size
+        self._epoch, self._batches = None, None
+
+    def epoch_batches(self, epoch):
+        """(per_epoch, batch_size) int array of example positions."""
+        rng = np.random.RandomState([self.seed, epoch])
+        return self.arrange(rng, rng.permutation(self.num_examples)[:self.per_epoch * self.batch_size])
+
+    def arrange(self, rng, chosen):  # pylint: disable=unused-argument
+        """The epoch's chosen examples as batches: here in the order drawn."""
+        return chosen.reshape(self.per_epoch, self.batch_size).astype(np.int32)
+
+    def __call__(self, step):
+        """The batch of (0-based) `step`."""
+        epoch, position = divmod(int(step), self.per_epoch)
+        if epoch != self._epoch:  # a memo of the current epoch; the result does not depend on it
+            self._epoch, self._batches = epoch, self.epoch_batches(epoch)
+        return self._batches[position]
 
 
 def pair_histogram_features(systems, num_types, bins=40, max_distance=None):

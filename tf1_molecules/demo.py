@@ -6,21 +6,22 @@ Running it again resumes (and, if already finished, just re-evaluates the last c
 """
 import sys
 
-from common import cli
-from tf1_molecules import train
+from common import cli, run
+from tf1_molecules import task
 
 DEMO_OVERRIDES = {"steps": 2500, "eval_every": 250, "ckpt_every": 500}
 
 
 @cli.entry_point
 def main(argv=None):
-    cfg = train.SCHEMA.parse(argv, description=__doc__.split("\n")[0])
-    given = set(train.SCHEMA.parser().parse_args(argv or []).__dict__)
+    argv = sys.argv[1:] if argv is None else list(argv)  # the flags given, so the demo's values never override them
+    cfg = task.SCHEMA.parse(argv, description=__doc__.split("\n")[0])
+    given = set(task.SCHEMA.parser().parse_args(argv).__dict__)
     changes = {k: v for k, v in DEMO_OVERRIDES.items() if k not in given}
     if not cfg.run_dir:
-        changes["run_dir"] = train.run_lib.default_run_dir(train.TASK, "demo")
-    cfg = train.SCHEMA.validate(dict(cfg, **changes))
-    metrics = train.run(cfg)
+        changes["run_dir"] = run.default_run_dir(task.TASK.name, "demo")
+    cfg = task.SCHEMA.validate(dict(cfg, **changes))
+    metrics = task.train(cfg)
     if metrics is not None:
         print("demo: val MAE %.3f is %.0f%% of the predict-the-mean baseline %.3f"
               % (metrics["val_mae"], 100.0 * metrics["val_mae_over_baseline"], metrics["baseline_val_mae"]))

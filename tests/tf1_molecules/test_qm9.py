@@ -1,14 +1,15 @@
 """tf1_molecules QM9: the CSV loader on a fixture made here, masks, targets, batching, and a smoke run on data/qm9."""
 import io
 import os
+import re
 import zipfile
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import config, run
-from tf1_molecules import model, qm9, train
+from common import config, errors, run
+from tf1_molecules import data, model, qm9, qm9_data, qm9_train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 QM9_NPZ = os.path.join(ROOT, "data", "qm9", "qm9.npz")
@@ -79,6 +80,23 @@ def test_build_reads_the_wheel_and_writes_provenance(tmp_path):
         qm9.build(wheel, str(tmp_path / "out2"), expect=5, log=lambda *a: None)
 
 
+def test_load_names_the_file_and_the_fault_of_a_damaged_npz(tmp_path):
+    from tf1_molecules import qm9_task
+    for name, content, pattern in qm9_task.TRAINER.bad_data:
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(errors.DataError, match=re.escape(str(path)) + ".*" + pattern.replace("data: ", "")):
+            qm9.load(str(path))
+    with pytest.raises(errors.DataError, match="nope.npz: cannot read: No such file.*make qm9"):
+        qm9.load(str(tmp_path / "nope.npz"))
+    with pytest.raises(errors.DataError, match="is a directory"):
+        qm9.load(str(tmp_path))
+    good = tmp_path / "one.npz"
+    good.write_bytes(qm9_task._npz_bytes())  # pylint: disable=protected-access
+    molecules = qm9.load(str(good))
+    assert molecules.num_atoms.tolist() == [5] and molecules.types[0, :6].tolist() == [1, 0, 0, 0, 0, -1]
+
+
 def test_atomization_energy_of_methane_and_water():
     arrays = qm9.assemble(_parse(METHANE, WATER))
     types = np.full((2, 29), -1, np.int8)
@@ -86,34 +104,41 @@ def test_atomization_energy_of_methane_and_water():
         types[arrays["atomic_numbers"] == number] = t
     molecules = qm9.Molecules(arrays["index"], arrays["atomic_numbers"], types, arrays["positions"], arrays["mask"],
                               arrays["num_atoms"], {k: arrays[k] for k in qm9.PROPERTY_COLUMNS.values()})
-    y = qm9.target_values(molecules, "u0_atomization")
+    y = qm9_data.target_values(molecules, "u0_atomization")
     # By hand: CH4: -40.47893 - (-37.846772 + 4 * -0.500273) = -0.631066 Ha; H2O: -76.404702 - (-75.064579 +
     # 2 * -0.500273) = -0.339577 Ha; times 627.5095 kcal/mol per Hartree.
     np.testing.assert_allclose(y, [-0.631066 * 627.5095, -0.339577 * 627.5095], rtol=1e-9)
-    np.testing.assert_allclose(qm9.target_values(molecules, "gap"), [0.5048 * 27211.386, 0.3615 * 27211.386])
+    np.testing.assert_allclose(qm9_data.target_values(molecules, "gap"), [0.5048 * 27211.386, 0.3615 * 27211.386])
 
 
 def test_split_is_fixed_disjoint_and_nested():
-    full = qm9.split_indices(1000, 700, 100, seed=0)
-    small = qm9.split_indices(1000, 700, 100, seed=0, train_size=50)
+    full = qm9_data.split_indices(1000, 700, 100, seed=0)
+    small = qm9_data.split_indices(1000, 700, 100, seed=0, train_size=50)
     assert len(full.train) == 700 and len(full.val) == 100 and len(full.test) == 200
     assert not set(full.train) & set(full.val) and not set(full.train) & set(full.test)
     assert set(small.train) <= set(full.train)
     np.testing.assert_array_equal(small.test, full.test)
-    np.testing.assert_array_equal(qm9.split_indices(1000, 700, 100, seed=0).val, full.val)
+    np.testing.assert_array_equal(qm9_data.split_indices(1000, 700, 100, seed=0).val, full.val)
     with pytest.raises(ValueError):
-        qm9.split_indices(1000, 700, 100, train_size=701)
+        qm9_data.split_indices(1000, 700, 100, train_size=701)
 
 
 def test_size_batches_are_deterministic_epochs_of_similar_sizes():
     sizes = np.random.RandomState(0).randint(3, 30, size=500)
-    batches = qm9.SizeBatches(sizes, 20, seed=3)
+    batches = qm9_data.SizeBatches(sizes, 20, seed=3)
     epoch = np.concatenate([batches(s) for s in range(25)])
     assert len(set(epoch)) == 500                               # one epoch visits every molecule once
     spreads = [np.ptp(sizes[batches(s)]) for s in range(25)]
     assert max(spreads) <= 2                                    # sorted by size: little padding
-    np.testing.assert_array_equal(qm9.SizeBatches(sizes, 20, seed=3)(37), batches(37))
+    np.testing.assert_array_equal(qm9_data.SizeBatches(sizes, 20, seed=3)(37), batches(37))
     assert not np.array_equal(batches(3), batches(28))          # epochs differ
+    # The epoch's molecules are data.EpochBatches's draw for the same seed (510 = 25 batches + 10 left out),
+    # only arranged by size.
+    sized, plain = qm9_data.SizeBatches(np.arange(510) % 7 + 3, 20, seed=4), data.EpochBatches(510, 20, seed=4)
+    for epoch in (0, 1):
+        steps = range(25 * epoch, 25 * epoch + 25)
+        chosen = set(np.concatenate([sized(s) for s in steps]))
+        assert len(chosen) == 500 and chosen == set(np.concatenate([plain(s) for s in steps]))
 
 
 def _random_molecules(rng, batch, n, real):
@@ -122,7 +147,7 @@ def _random_molecules(rng, batch, n, real):
     types = rng.randint(0, 5, size=(batch, n))
     types[:, real:] = -1
     r[:, real:] = 0.0
-    return r, qm9.features(types), (types >= 0).astype(np.float32)
+    return r, qm9_data.features(types), (types >= 0).astype(np.float32)
 
 
 @pytest.mark.parametrize("options", [
@@ -182,9 +207,9 @@ def test_standardiser_round_trip_and_dressed_offsets():
     types = rng.randint(-1, 5, size=(200, 29)).astype(np.int8)
     zeros = np.zeros((200, 29, 3), np.float32)
     mols = qm9.Molecules(np.arange(200), types, types, zeros, types >= 0, (types >= 0).sum(1), {})
-    counts = qm9.element_counts(mols)
+    counts = qm9_data.element_counts(mols)
     y = counts @ np.array([-1.0, -2.0, -3.0, -4.0, -5.0]) + 0.1 * rng.normal(size=200)
-    std = qm9.Standardiser("dressed", mols, y)
+    std = qm9_data.Standardiser("dressed", mols, y)
     np.testing.assert_allclose(std.weights, [-1, -2, -3, -4, -5], atol=0.05)
     z = std.forward(mols, y)
     assert abs(z.mean()) < 1e-4 and abs(z.std() - 1.0) < 1e-4
@@ -195,20 +220,19 @@ def test_standardiser_round_trip_and_dressed_offsets():
 def test_qm9_file_and_a_20_step_smoke_run(tmp_path):
     molecules = qm9.load(QM9_NPZ)
     assert len(molecules.index) == qm9.EXPECTED_MOLECULES and molecules.num_atoms.max() == 29
-    np.testing.assert_allclose(qm9.target_values(qm9.subset(molecules, np.arange(1)), "u0_atomization"),
+    np.testing.assert_allclose(qm9_data.target_values(qm9_data.subset(molecules, np.arange(1)), "u0_atomization"),
                                [-0.631066 * 627.5095], rtol=1e-6)   # row 1 is methane
-    cfg = train.SCHEMA.make(
-        dataset="qm9", data_path=QM9_NPZ, run_dir=str(tmp_path / "run"), num_train=200, width=16, num_blocks=1,
+    cfg = qm9_train.SCHEMA.make(
+        data_path=QM9_NPZ, run_dir=str(tmp_path / "run"), num_train=200, width=16, num_blocks=1,
         hidden=32, batch_size=16, steps=20, eval_every=10, ckpt_every=10, threads=1, expansion="gaussian",
         cutoff=5.0, table_size=256, num_val=10000, eval_molecules=100, shifted_softplus=True)
-    from tf1_molecules import qm9_run
-    metrics = qm9_run.run(cfg, log=lambda *a: None)
+    metrics = qm9_train.train(cfg, log=lambda *a: None)
     assert metrics["steps"] == 20 and metrics["num_train"] == 200 and metrics["num_test"] == 10831
     assert np.isfinite(metrics["test"]["mae_kcal_mol"]) and metrics["baseline_test_mean"]["mae_kcal_mol"] > 150
     for name in ("metrics.json", "history.json", "loss_curve.png", "test_scatter.png", "checkpoints/ckpt-20.index"):
         assert os.path.exists(str(tmp_path / "run" / name)), name
     logs = []
     with pytest.raises(run.RunError, match="another configuration"):   # a changed config is refused
-        qm9_run.run(cfg.replace(steps=25), log=logs.append)
+        qm9_train.train(cfg.replace(steps=25), log=logs.append)
     with pytest.raises(config.ConfigError, match="cutoff > 0"):
-        train.SCHEMA.make(dataset="qm9", expansion="gaussian")
+        qm9_train.SCHEMA.make(expansion="gaussian", cutoff=0.0)
