@@ -55,7 +55,8 @@ class Trainer(object):
       `smoke_args`: argv of a tiny run (`{tmp}` = a temp dir); `resume_args`, `resume_step`: a run long enough
       to be stopped after checkpoint `resume_step`; `invariants`: {case: argv with `{run}`} fingerprinted by
       tools/invariants.py (`invariants_fast`: the cases of the fast suite); `data_flag`, `bad_data`: the flag
-      naming a data file and [(case, bytes, message regex)] it must refuse.
+      naming a data file and [(case, bytes, message regex)] it must refuse; `requires`: repo-relative files its
+      default run needs (`make qm9`): the tests that run it with its default data skip, saying so, without them.
     """
 
     module = None          # the CLI, `python -m <module>`
@@ -72,6 +73,7 @@ class Trainer(object):
     invariants_fast = ()
     data_flag = None
     bad_data = ()
+    requires = ()
 
     # -- hooks (defaults do nothing) ------------------------------------------------------------------------
     def load(self, cfg):  # pylint: disable=unused-argument

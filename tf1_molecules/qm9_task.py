@@ -120,6 +120,7 @@ class Qm9Trainer(task.Trainer):
     smoke_args = ("--run-dir", "{tmp}/run", "--steps", "2", "--num-train", "64", "--eval-every", "1",
                   "--eval-molecules", "8", "--width", "4", "--hidden", "8", "--num-blocks", "1",
                   "--batch-size", "4", "--table-size", "64")
+    requires = (qm9.DEFAULT_PATH,)
     data_flag = "--data-path"
     bad_data = (
         ("empty", b"", r"data: not an npz of `make qm9` \(not a zip archive\)"),

@@ -9,6 +9,7 @@ A case's argv and files may use `{tmp}`, the case's own empty temp directory. Fi
 """
 import collections
 import importlib
+import os
 
 Case = collections.namedtuple("Case", "id module argv files code pattern")
 FIFO, DIR = "<fifo>", "<dir>"
@@ -16,6 +17,17 @@ GOOD_YAML = b"seed: 1\n"
 
 
 _SCHEMAS = {}  # training CLI -> its trainer's Schema
+_TRAINERS = {}  # training CLI -> its Trainer
+
+
+def missing_requirements(case):
+    """The files a case's trainer needs with its default data that are absent (none when the case names its own
+    data file)."""
+    trainer = _TRAINERS.get(case.module)
+    if trainer is None or (trainer.data_flag and trainer.data_flag in case.argv):
+        return []
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return [path for path in trainer.requires if not os.path.exists(os.path.join(root, path))]
 
 
 def _registry():
@@ -26,6 +38,7 @@ def _registry():
     for trainer in task.trainers():
         training[trainer.module] = list(trainer.smoke_args)
         _SCHEMAS[trainer.module] = trainer.schema
+        _TRAINERS[trainer.module] = trainer
         if trainer.data_flag:
             data_files[trainer.module] = (trainer.data_flag, list(trainer.bad_data))
     return training, data_files

@@ -54,6 +54,9 @@ def test_hostile_case(case, tmp_path, capsys):
     tmp = str(tmp_path)
     before = materialise(tmp, case.files)
     module = importlib.import_module(case.module)
+    missing = hostile.missing_requirements(case)
+    if missing:
+        pytest.skip("%s needs %s (make qm9) for this case" % (case.module, ", ".join(missing)))
     if not callable(getattr(module, "main", None)):
         pytest.skip("%s has no main(argv) (a script block only); tools/hostile.py runs it" % case.module)
     try:
