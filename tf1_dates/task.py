@@ -18,7 +18,7 @@ import shutil
 import numpy as np
 import tensorflow as tf
 
-from common import config, plots, task, training
+from common import config, task, training
 from tf1_dates import calendar_facts, data, datagen, model, sampling
 
 DEFAULT_DATA = os.path.join("data", "dates", "data.txt")
@@ -100,6 +100,7 @@ def evaluate_splits(sess, graph, splits, cfg, counts, names, step):
 
 def plot_curves(paths, history):
     """loss_curves.png: loss above its floor, all-four and diversity of the training probe and validation."""
+    from common import plots  # deferred: predict.py reads this module's SCHEMA and needs no matplotlib
     curves = {}
     series = {split: history.series("loss_excess/" + split) for split in ("train", "val")}
     series = {split: tuple(s) for split, s in series.items() if s[0]}
