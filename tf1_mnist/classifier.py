@@ -64,7 +64,6 @@ class Classifier(object):
 
 
 def main(argv=None):
-    utils.quiet_tensorflow()
     parser = argparse.ArgumentParser(description="Accuracy of a trained ConvNet run on the test split.")
     parser.add_argument("--run-dir", dest="run_dir", required=True, help="run dir written by python -m tf1_mnist.cnn")
     parser.add_argument("--data-source", dest="data_source", default="auto", help="as in main.py")

@@ -21,7 +21,6 @@ import yaml
 
 from common import cli, config, files, mnist, plots
 from tf1_mnist import main as trainer
-from tf1_mnist import utils
 
 SCHEMA = config.Schema([
     config.epochs(10, "epochs of the default runs and the lr/reg studies"),
@@ -184,7 +183,6 @@ def run(cfg):
 
 @cli.entry_point
 def main(argv=None):
-    utils.quiet_tensorflow()
     cfg = SCHEMA.parse(argv, description=__doc__.split("\n")[0])
     try:
         _, summary, seconds = run(cfg)

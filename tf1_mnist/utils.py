@@ -187,12 +187,3 @@ def plot_curves(train_loss_history, train_acc_history, valid_loss_history, valid
                "accuracy": {"train": (epochs, train_acc_history), "validation": (epochs, valid_acc_history)}}
     return plots.save_learning_curves(path, history, title=title)
 
-
-def quiet_tensorflow():
-    """Hides TF's C++ and deprecation logs (entry points call this before building graphs)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf  # pylint: disable=import-outside-toplevel
-    tf.get_logger().setLevel("ERROR")
-    if not sys.warnoptions:
-        import warnings  # pylint: disable=import-outside-toplevel
-        warnings.simplefilter("ignore", category=FutureWarning)
