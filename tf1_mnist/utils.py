@@ -110,6 +110,10 @@ def load_mnist_test(source="auto", data_dir=None):
 def generate_batched_data(data, label, batch_size=32, shuffle=False, seed=None):
     """Splits (data, label) into batches; the last batch keeps the remainder (may be smaller).
 
+    The course fixes this name and API, and its semantics differ from `common.training.batch_indices` (an
+    in-graph, step-keyed index tensor that drops the last partial batch), so it stays: it returns NumPy batches
+    of one NumPy-shuffled pass and keeps the remainder, and main.py's and cnn.py's runs depend on its stream.
+
     Args:
       data: (N, ...) array or list of images.
       label: (N,) array or list of labels.
