@@ -13,6 +13,10 @@ Two faces, one engine:
     `model.weights` and `model.gradients` are dicts of float64 NumPy arrays (`ParamDict`) backed by the
     variables: what a caller assigns into them (or edits in place) is what the next graph call uses, and what
     a graph call writes is what they show afterwards.
+
+The file is longer than the suite's 400-line limit on purpose: the course's layout fixes the files of `models/`
+(the submission zip holds exactly the skeleton's), so the skeleton's helpers, `ParamDict` and the base class
+cannot move to a module of their own.
 """
 import collections
 import collections.abc
