@@ -9,7 +9,7 @@
   * "download":      full MNIST through `tf.keras.datasets.mnist` (needs the network once, then cached)
   * "auto":          full MNIST if found locally (data/full, data/, ~/.keras/datasets), else "embedded";
                      the choice is printed once per process.
-Corrupt input raises `DataError` naming the file and what is wrong with it.
+Corrupt input raises `DataError` (a `common.errors.DataError`) naming the file and what is wrong with it.
 """
 import csv
 import gzip
@@ -18,6 +18,8 @@ import struct
 import sys
 
 import numpy as np
+
+from common import errors
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EMBEDDED_DIR = os.path.join(REPO_ROOT, "data", "mnist10k")
@@ -31,8 +33,8 @@ IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049
 _ANNOUNCED = set()
 
 
-class DataError(ValueError):
-    """A data file is missing, corrupt or inconsistent; the message names the file."""
+class DataError(errors.DataError):
+    """A data file is missing, corrupt or inconsistent; the message names the file (exit 2 in every CLI)."""
 
 
 def _check_split(split):

@@ -21,7 +21,7 @@ import time
 import tensorflow as tf
 
 from common import cli, config, training
-from tf1_dates import calendar_facts, data, datagen, model, predict, sampling, tokenizer
+from tf1_dates import calendar_facts, data, datagen, generator, model, predict, sampling, tokenizer
 
 PREDICT_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "predict.py")
 SCHEMA = config.Schema([
@@ -50,7 +50,7 @@ def bench_predict(weights: str, threads: int, repeats: int = 5) -> float:
 
 
 def bench_train(weights: str, threads: int, steps: int = 100) -> float:
-    hp = dict(sampling.load_hparams(weights))
+    hp = dict(generator.load_hparams(weights))
     hp.update(batch_size=256, lr=1e-3, lr_final_ratio=1.0, steps=steps, weight_decay=0.0, seed=0)
     table = calendar_facts.valid_dates_by_combo()
     split = data.make_split(table, list(table))
@@ -87,7 +87,7 @@ def predict_peak_rss(script: str, weights: str, threads: int, num_lines: int):
 @cli.entry_point
 def main(argv=None):
     cfg = SCHEMA.parse(argv, description=__doc__.split("\n\n")[0])
-    sampling.find_weights(cfg.weights)  # a clear error before anything is timed
+    generator.find_weights(cfg.weights)  # a clear error before anything is timed
     print("dates_load_average_1min=%.2f" % os.getloadavg()[0])
     print("dates_threads=%d" % cfg.threads)
     if cfg.rss_lines:

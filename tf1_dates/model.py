@@ -14,7 +14,8 @@ than the plain MLP, so the final recipe turns them off:
     Motivation: a date is valid when (weekday - month offset - year offset) mod 7 picks its day, and the
     indicator of "a + b + c = k (mod 7)" is a rank-7 sum of products of functions of a, b and c (the
     discrete Fourier basis). (Multiplicative interactions: Jayakumar et al., ICLR 2020.)
-  * periodic: a sine first layer, i.e. per-token learned phases that add up inside the sine.
+  * periodic: a sine first layer, i.e. per-token learned phases that add up inside the sine. Its variables are
+    `generator/sine_0/*` (a ReLU layer's are `generator/mlp_<i>/*`), so weights say which first layer they have.
 """
 import collections
 from typing import Dict
@@ -61,7 +62,7 @@ def network(inputs: tf.Tensor, hidden: int = 768, layers: int = 2, rank: int = 0
                 # x is a sum of one-hots, so x W = e_weekday + e_month + ... (one learned row per token);
                 # sin of that sum is a product of per-token phase factors: the mod-7 structure is
                 # one angle per token. Uniform(-pi, pi) init spreads the phases.
-                h = tf.layers.dense(h, hidden, activation=tf.sin, name="mlp_%d" % i,
+                h = tf.layers.dense(h, hidden, activation=tf.sin, name="sine_0",  # the name says the layer kind
                                     kernel_initializer=tf.random_uniform_initializer(-3.14159, 3.14159),
                                     bias_initializer=tf.random_uniform_initializer(-3.14159, 3.14159))
             else:
@@ -185,15 +186,46 @@ def build_train_graph(hp, train_split) -> TrainGraph:
                       inputs, temperature, probs, samples, eval_dy, eval_tokens, eval_parts, lr, noise_key)
 
 
+def sample_graph(hp, seed: int) -> SampleGraph:
+    """Inference ops in the current default graph: condition ids in, sampled date tokens (and probabilities) out."""
+    tf.set_random_seed(seed)
+    inputs = tf.placeholder(tf.int32, [None, len(tokenizer.INPUT_SIZES)], name="inputs")
+    temperature = tf.placeholder_with_default(1.0, [], name="temperature")
+    logits = _hparams_network(hp, inputs, training=False)
+    probs = {k: tf.nn.softmax(v) for k, v in logits.items()}
+    samples = sample_tokens(logits, temperature)
+    saver_vars = tf.trainable_variables("generator")
+    return SampleGraph(tf.get_default_graph(), inputs, temperature, probs, samples, saver_vars, None)
+
+
 def build_sample_graph(hp, seed: int) -> SampleGraph:
-    """Inference graph: condition ids in, sampled date tokens (and probabilities) out."""
-    graph = tf.Graph()
-    with graph.as_default():
-        tf.set_random_seed(seed)
-        inputs = tf.placeholder(tf.int32, [None, len(tokenizer.INPUT_SIZES)], name="inputs")
-        temperature = tf.placeholder_with_default(1.0, [], name="temperature")
-        logits = _hparams_network(hp, inputs, training=False)
-        probs = {k: tf.nn.softmax(v) for k, v in logits.items()}
-        samples = sample_tokens(logits, temperature)
-        saver_vars = tf.trainable_variables("generator")
-    return SampleGraph(graph, inputs, temperature, probs, samples, saver_vars, None)
+    """`sample_graph` in a new graph of its own."""
+    with tf.Graph().as_default():
+        return sample_graph(hp, seed)
+
+
+def variable_shapes(hp) -> Dict[str, tuple]:
+    """{variable name: shape} of the generator `network` builds for `hp`, without building it."""
+    width = sum(tokenizer.INPUT_SIZES)
+    shapes = {}
+    for i in range(hp["layers"]):
+        name = "sine_0" if i == 0 and hp["periodic"] else "mlp_%d" % i
+        shapes.update({"generator/%s/kernel" % name: (width if i == 0 else hp["hidden"], hp["hidden"]),
+                       "generator/%s/bias" % name: (hp["hidden"],)})
+    for n in "abc" if hp["rank"] else "":
+        shapes.update({"generator/mult_%s/kernel" % n: (width, hp["rank"]), "generator/mult_%s/bias" % n: (hp["rank"],)})
+    for name in HEADS:
+        shapes.update({"generator/head_%s/kernel" % name: (hp["hidden"] + hp["rank"], tokenizer.OUTPUT_SIZES[name]),
+                       "generator/head_%s/bias" % name: (tokenizer.OUTPUT_SIZES[name],)})
+    return shapes
+
+
+def network_of(shapes: Dict[str, tuple]) -> Dict[str, object]:
+    """The hidden, layers, rank and periodic that a generator's {variable name: shape} were made with."""
+    first = shapes.get("generator/sine_0/kernel", shapes.get("generator/mlp_0/kernel"))
+    if first is None or len(first) != 2:
+        return {}
+    layers = 1 + sum(1 for i in range(1, len(shapes)) if "generator/mlp_%d/kernel" % i in shapes)
+    rank = shapes.get("generator/mult_a/kernel", (0, 0))
+    return {"hidden": int(first[1]), "layers": layers, "periodic": "generator/sine_0/kernel" in shapes,
+            "rank": int(rank[1]) if len(rank) == 2 else 0}

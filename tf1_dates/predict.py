@@ -10,7 +10,8 @@ reported separately). The input is read and answered `--batch-size` lines at a t
 by the batch, not the file; a UTF-8 BOM is dropped and only \\n or \\r\\n end a line.
 A malformed line stops the run with exit code 2 (`file:line: 'text': reason`) and no output file (a
 previous output stays as it was); so does an output path that would lose data (the input itself, a
-directory, a device or FIFO, a read-only file, a missing directory).
+directory, a device or FIFO, a read-only file, a missing directory), and so does `--weights` whose hparams.json
+(or a run dir's config.yaml) does not fit the stored weights (generator.py checks it before building anything).
 """
 import os
 import sys
@@ -24,10 +25,9 @@ import time  # noqa: E402
 from typing import Iterator, List, Tuple  # noqa: E402
 
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
-from common import cli, config, files, training  # noqa: E402
-from tf1_dates import model, sampling, score, text_format, tokenizer  # noqa: E402
+from common import cli, config, files  # noqa: E402
+from tf1_dates import generator, sampling, score, text_format, tokenizer  # noqa: E402
 
 SCHEMA = config.Schema([
     config.Key("weights", sampling.WEIGHTS_DIR, "a weights dir (hparams.json + generator.*) or a training run "
@@ -69,24 +69,14 @@ class Predictor(object):
     """Loads the generator once; `predict(ids)` samples date tokens in batches.
 
     Args:
-      weights: a weights dir or a run dir (`sampling.find_weights`).
+      weights: a weights dir or a run dir (see `generator.py`: both are checked before anything is built).
       seed: graph seed of the (stateful) sampling noise: one stream per Predictor.
       threads: TF threads.
     """
 
     def __init__(self, weights: str = sampling.WEIGHTS_DIR, seed: int = 0, threads: int = 2):
-        found = sampling.find_weights(weights)
-        self.hparams = found.hparams
-        self.graph = model.build_sample_graph(found.hparams, seed)
-        with self.graph.graph.as_default():
-            restore = sampling.restorer(found, self.graph.saver_vars)
-        self.graph.graph.finalize()
-        self.sess = tf.Session(graph=self.graph.graph, config=training.session_config(threads))
-        try:
-            self.source = restore(self.sess)
-        except BaseException:
-            self.sess.close()
-            raise
+        loaded = generator.load(weights, seed, threads)
+        self.hparams, self.graph, self.sess, self.source = loaded.hparams, loaded.graph, loaded.session, loaded.source
 
     def predict(self, ids: np.ndarray, temperature: float = 1.0, batch_size: int = 8192) -> np.ndarray:
         return sampling.generate(self.sess, self.graph, ids, temperature, batch_size)

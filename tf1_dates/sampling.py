@@ -1,18 +1,15 @@
 """Running a built sampling graph and scoring what it draws (shared by train, predict and evaluate_weights).
 
-Also where weights are found: `--weights` names either a *weights dir* (`hparams.json` + `generator.*`, like
-the committed `tf1_dates/weights/` or a finished run's `weights/`) or a *run dir* (`config.yaml` +
-`checkpoints/`: its newest readable checkpoint, so a stopped run can be sampled as well).
+Also how a finished run exports its generator: a *weights dir* (`hparams.json` + `generator.*`, the layout of
+the committed `tf1_dates/weights/`); `generator.py` loads weights dirs and run dirs.
 """
-import collections
 import os
-import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
 
-from common import config, files, run
+from common import files
 from tf1_dates import model, score, text_format, tokenizer
 
 # The hyperparameters that define the network (saved beside exported weights).
@@ -23,12 +20,6 @@ WEIGHTS_PREFIX = "generator"
 # Noise streams of the keyed validation draws (one per split scored while training).
 STREAMS = {"train_probe": 1, "val": 2, "train": 3, "test": 4}
 _MAX_BATCHES = 4096
-
-Weights = collections.namedtuple("Weights", "path kind hparams checkpoint_dir")
-
-
-class WeightsError(files.InputError):
-    """`--weights` names no loadable weights (the message says what was looked for)."""
 
 
 def noise_key(seed: int, step: int, stream: int, batch: int) -> np.ndarray:
@@ -116,75 +107,3 @@ def save_hparams(directory: str, hp) -> str:
     saved["split"] = {k: hp[k] for k in SPLIT_KEYS}
     files.write_json(path, saved)
     return path
-
-
-def load_hparams(directory: str) -> Dict:
-    """The network hyperparameters saved with a weights dir, or taken from a run dir's config.yaml."""
-    return find_weights(directory).hparams
-
-
-def find_weights(path: str) -> Weights:
-    """What `--weights PATH` names: a weights dir or a run dir (see the module docstring).
-
-    Raises:
-      WeightsError: PATH is neither, or its hparams/config are unreadable or incomplete.
-    """
-    if os.path.isfile(os.path.join(path, "hparams.json")):
-        try:
-            hparams = files.read_json(os.path.join(path, "hparams.json"))
-        except (OSError, ValueError) as err:
-            raise WeightsError("%s: cannot read hparams.json: %s" % (path, err))
-        if not isinstance(hparams, dict):
-            raise WeightsError("%s: hparams.json must hold a mapping" % path)
-        return Weights(path, "weights dir", _checked(hparams, os.path.join(path, "hparams.json")), None)
-    if os.path.isfile(os.path.join(path, "config.yaml")):
-        recorded = config.load_run_config(path)
-        hparams = {k: recorded.get(k) for k in NETWORK_KEYS}
-        hparams["split"] = {k: recorded.get(k) for k in SPLIT_KEYS}
-        return Weights(path, "run dir", _checked(hparams, os.path.join(path, "config.yaml")),
-                       run.RunPaths(path).checkpoints)
-    if not os.path.isdir(path):
-        raise WeightsError("--weights %s: no such directory" % path)
-    raise WeightsError("--weights %s is neither a weights dir (hparams.json + %s.*) nor a tf1_dates run dir "
-                       "(config.yaml + checkpoints/)" % (path, WEIGHTS_PREFIX))
-
-
-def _checked(hparams: Dict, where: str) -> Dict:
-    types = {"hidden": int, "layers": int, "rank": int, "periodic": bool, "dropout": float}
-    for key, kind in types.items():
-        value = hparams.get(key)
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = hparams[key] = float(value)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise WeightsError("%s: %r must be %s, got %r" % (where, key, kind.__name__, value))
-    if hparams["hidden"] < 1 or hparams["layers"] < 1 or hparams["rank"] < 0:
-        raise WeightsError("%s: hidden, layers must be >= 1 and rank >= 0, got %r" % (where, hparams))
-    return hparams
-
-
-def restorer(weights: Weights, var_list: Sequence[tf.Variable]):
-    """Builds (inside the graph, before finalize) what restores `weights` into `var_list`.
-
-    Returns:
-      function(sess) -> a one-line description of what was restored.
-    """
-    if weights.kind == "weights dir":
-        saver = tf.train.Saver(var_list=list(var_list))
-        prefix = os.path.join(weights.path, WEIGHTS_PREFIX)
-
-        def restore(sess):
-            try:
-                saver.restore(sess, prefix)
-            except (tf.errors.OpError, ValueError) as err:
-                reason = (getattr(err, "message", None) or str(err)).strip().splitlines()[0][:300]
-                raise WeightsError("cannot load weights from %s: %s" % (weights.path, reason))
-            return "weights %s" % weights.path
-        return restore
-    checkpointer = run.Checkpointer(weights.checkpoint_dir, var_list=list(var_list))
-
-    def restore_newest(sess):
-        step = checkpointer.restore_newest(sess, warn=lambda message: sys.stderr.write("note: %s\n" % message))
-        if step is None:
-            raise WeightsError("run dir %s has no checkpoint yet (train first)" % weights.path)
-        return "run dir %s, checkpoint of step %d" % (weights.path, step)
-    return restore_newest

@@ -8,7 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from common import training
-from tf1_mnist import convnet, utils
+from tf1_mnist import convnet
 
 BATCH = 64
 
@@ -58,7 +58,6 @@ def bench_cnn(bn):
 def main(argv=None):
     import argparse
     argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args(argv)  # --help; no options
-    utils.quiet_tensorflow()
     results = {}
     results.update(bench_mlp())
     for bn in ("none", "both"):

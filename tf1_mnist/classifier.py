@@ -8,28 +8,28 @@
     python -m tf1_mnist.classifier --run-dir runs/tf1_mnist/cnn_none   # accuracy on the test split
 """
 import argparse
+import sys
 
 import numpy as np
-import tensorflow as tf
 
-from common import config, run, training
-from tf1_mnist import convnet, utils
+from common import cli, mnist
+from tf1_mnist import task as mnist_task
+from tf1_mnist import utils
 
 BATCH = 500
 
 
 class Classifier(object):
-    """Restores the newest checkpoint of a cnn run dir into its own finalized graph and session."""
+    """Restores the newest checkpoint of a cnn run dir into its own finalized graph and session.
+
+    The run's config.yaml is read through the ConvNet's training schema (`common.inference.restore`): a
+    hand-edited or incomplete file is a config.ConfigError naming the file and the key; a run dir without a
+    readable checkpoint is a run.RunError.
+    """
 
     def __init__(self, run_dir, threads=2):
-        saved = config.load_run_config(run_dir)
-        self.graph = tf.Graph()
-        with self.graph.as_default():
-            self.net = convnet.build_graph(saved.get("bn", "none"), saved.get("definition", "explicit"))
-            ckpt = run.Checkpointer(run.RunPaths(run_dir).checkpoints)
-        self.graph.finalize()
-        self.session = tf.Session(graph=self.graph, config=training.session_config(threads))
-        self.step = ckpt.restore(self.session)
+        restored = mnist_task.restore_convnet(run_dir, threads)
+        self.graph, self.session, self.net, self.step = restored.graph, restored.session, restored.outputs, restored.step
 
     @staticmethod
     def _prepare(images):
@@ -63,22 +63,22 @@ class Classifier(object):
         self.session.close()
 
 
+@cli.entry_point
 def main(argv=None):
-    utils.quiet_tensorflow()
     parser = argparse.ArgumentParser(description="Accuracy of a trained ConvNet run on the test split.")
     parser.add_argument("--run-dir", dest="run_dir", required=True, help="run dir written by python -m tf1_mnist.cnn")
-    parser.add_argument("--data-source", dest="data_source", default="auto", help="as in main.py")
+    parser.add_argument("--data-source", dest="data_source", default="auto", choices=mnist.SOURCES,
+                        help="as in main.py")
     args = parser.parse_args(argv)
+    clf = Classifier(args.run_dir)
     try:
-        clf = Classifier(args.run_dir)
-    except (config.ConfigError, run.RunError, FileNotFoundError) as err:
-        parser.exit(2, "error: %s\n" % err)
-    x, y = utils.load_test_arrays(args.data_source, dtype=np.float32)
-    acc = float(np.mean(clf.predict(x.reshape(-1, 28, 28)) == y))
-    clf.close()
+        x, y = utils.load_test_arrays(args.data_source, dtype=np.float32)
+        acc = float(np.mean(clf.predict(x.reshape(-1, 28, 28)) == y))
+    finally:
+        clf.close()
     print("test_accuracy=%.4f checkpoint_step=%d n=%d" % (acc, clf.step, len(y)))
-    return acc
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -69,7 +69,6 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=config.at_least(0), default=2, help="TensorFlow threads per model")
     args = parser.parse_args(argv)
-    utils.quiet_tensorflow()
     rows = ["| data | train images | model, batch | SGD steps | train acc | test acc | both > 0.3 |",
             "|---|---|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp_dir:

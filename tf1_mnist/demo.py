@@ -7,7 +7,7 @@ import sys
 import time
 
 from common import cli, config
-from tf1_mnist import cnn, utils
+from tf1_mnist import cnn
 from tf1_mnist import main as trainer
 
 OUT = os.path.join("runs", "tf1_mnist", "demo")
@@ -36,7 +36,6 @@ def run_demo(out=OUT):
 @cli.entry_point
 def main(argv=None):
     config.arg_parser(__doc__.split("\n")[0], prog="python -m tf1_mnist.demo").parse_args(argv)  # --help; no options
-    utils.quiet_tensorflow()
     return run_demo()
 
 

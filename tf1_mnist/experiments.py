@@ -21,7 +21,6 @@ import yaml
 
 from common import cli, config, files, mnist, plots
 from tf1_mnist import main as trainer
-from tf1_mnist import utils
 
 SCHEMA = config.Schema([
     config.epochs(10, "epochs of the default runs and the lr/reg studies"),
@@ -118,6 +117,22 @@ def _table(results, groups, first_header, first_values):
     return "\n".join(rows)
 
 
+def _studies_markdown(cfg, results, seeds, defaults, lr_runs, reg_runs):
+    """The head of studies.md: the data, then the default, learning-rate and regularization tables."""
+    first = results[defaults[1][0]]["metrics"]
+    return ["# CS7643 studies (`python -m tf1_mnist.experiments`)", "",
+            "Data: %s; %d train / %d validation / %d test. Test accuracy uses the best-validation epoch's weights."
+            % (first["data"], first["num_train"], first["num_val"], first["num_test"]),
+            "Shuffling seeds %s; with several seeds each cell is mean ± sample sd, curves show seed %d." % (
+                seeds, seeds[0]), "",
+            "## Defaults (%d epochs)" % cfg.epochs, "",
+            _table(results, defaults, "model", ["SoftmaxRegression", "TwoLayerNet"]), "",
+            "## Learning rate (reg 0.001, hidden 128, batch 64)", "",
+            _table(results, lr_runs, "learning rate", cfg.learning_rates), "",
+            "## Regularization (lr 0.1, hidden 128, batch 64)", "",
+            _table(results, reg_runs, "reg", cfg.regs), ""]
+
+
 def run(cfg):
     """Runs every study; returns the results dict (also written as results.json)."""
     began = time.time()
@@ -126,22 +141,11 @@ def run(cfg):
     seeds = list(cfg.seeds) or [0]
     soft = _train(_course_config("config_softmax.yaml", cfg, epochs=cfg.epochs), out, results, seeds)
     default = _train(_course_config("config_twolayer.yaml", cfg, epochs=cfg.epochs), out, results, seeds)
-    first = results[default[0]]["metrics"]
     lr_runs = [_train(_course_config("config_exp.yaml", cfg, learning_rate=lr, epochs=cfg.epochs), out, results, seeds)
                for lr in cfg.learning_rates]
     reg_runs = [_train(_course_config("config_exp.yaml", cfg, reg=reg, epochs=cfg.epochs), out, results, seeds)
                 for reg in cfg.regs]
-    md = ["# CS7643 studies (`python -m tf1_mnist.experiments`)", "",
-          "Data: %s; %d train / %d validation / %d test. Test accuracy uses the best-validation epoch's weights."
-          % (first["data"], first["num_train"], first["num_val"], first["num_test"]),
-          "Shuffling seeds %s; with several seeds each cell is mean ± sample sd, curves show seed %d." % (
-              seeds, seeds[0]), "",
-          "## Defaults (%d epochs)" % cfg.epochs, "",
-          _table(results, [soft, default], "model", ["SoftmaxRegression", "TwoLayerNet"]), "",
-          "## Learning rate (reg 0.001, hidden 128, batch 64)", "",
-          _table(results, lr_runs, "learning rate", cfg.learning_rates), "",
-          "## Regularization (lr 0.1, hidden 128, batch 64)", "",
-          _table(results, reg_runs, "reg", cfg.regs), ""]
+    md = _studies_markdown(cfg, results, seeds, [soft, default], lr_runs, reg_runs)
     for study, names, values in (("lr", lr_runs, cfg.learning_rates), ("reg", reg_runs, cfg.regs)):
         labels = ["%s %g" % (study, v) for v in values]
         plots.save_learning_curves(os.path.join(out, "study_%s.png" % study), {
@@ -184,7 +188,6 @@ def run(cfg):
 
 @cli.entry_point
 def main(argv=None):
-    utils.quiet_tensorflow()
     cfg = SCHEMA.parse(argv, description=__doc__.split("\n")[0])
     try:
         _, summary, seconds = run(cfg)

@@ -6,12 +6,17 @@
 The configuration keys are the course's (`type`, `batch_size`, `learning_rate`, `reg`, `epochs`, `hidden_size`,
 `debug`); YAML files may group them under the course's `Train:` / `Model:` sections. Writes into the run dir
 (default runs/tf1_mnist/<type>) through `common.run`: config.yaml, checkpoints/ (one per epoch; rerunning the
-same command resumes, Ctrl-C / SIGTERM finishes the epoch, saves it and exits 130), history.json, TensorBoard
-events, learning_curves.png and metrics.json.
+same command resumes, Ctrl-C / SIGTERM finishes the epoch, saves it and exits 130; a non-finite loss exits 3),
+history.json, TensorBoard events, learning_curves.png and metrics.json; it ends with a short table of the
+headline numbers.
+
+The training CLI is a `common.task.Trainer` run by `common.loop` like every task's, but it is defined here,
+not in tf1_mnist/task.py (which lists it): the submission zip carries this file, the course's packages and
+`common/`, so `python main.py` must find its trainer beside it.
 """
+import collections
 import importlib
 import sys
-import time
 
 import numpy as np
 
@@ -24,9 +29,8 @@ def _sibling(name):
 
 
 utils = _sibling("utils")  # first: in the course's layout it also makes `common` importable (see utils.py)
-from common import cli, config, errors, mnist, run, training  # noqa: E402  pylint: disable=wrong-import-position
+from common import config, mnist, run, task, training  # noqa: E402  pylint: disable=wrong-import-position
 
-TASK = "tf1_mnist"
 MODEL_TYPES = ("SoftmaxRegression", "TwoLayerNet")
 SCHEMA = config.Schema([
     config.Key("type", "TwoLayerNet", "model (the course's key)", choices=MODEL_TYPES),
@@ -46,95 +50,129 @@ SCHEMA = config.Schema([
     config.run_dir("output directory (default runs/tf1_mnist/<type, lower case>); rerunning the same command "
                    "resumes"),
     config.threads(),
-    config.session_steps("stop with a checkpoint after this many epochs in this invocation (0 = run to the end)"),
+    config.session_steps("stop with a checkpoint after this many epochs (not steps) in this invocation "
+                         "(0 = run to the end)"),
     config.restart(),
 ], sections=("Train", "Model"))
 
 
-def build_model(cfg, make_checkpointer=None):
-    """The model named by `cfg.type`, its graph built and finalized."""
+def build_model(cfg, finalize=True):
+    """The model named by `cfg.type`, its graph built (and finalized unless `finalize` is False)."""
     models = _sibling("models").MODELS  # deferred: TensorFlow is not imported for `--help`
-    kwargs = {"make_checkpointer": make_checkpointer, "threads": cfg.threads}
+    kwargs = {"threads": cfg.threads, "finalize": finalize}
     if cfg.type == "TwoLayerNet":
         kwargs["hidden_size"] = cfg.hidden_size
     return models[cfg.type](**kwargs)
 
 
-def _load(cfg):
-    try:
-        return (utils.load_trainval_arrays(cfg.data_source, cfg.data_dir),
-                utils.load_test_arrays(cfg.data_source, cfg.data_dir))
-    except mnist.DataError as err:
-        raise errors.UserError("data: %s" % err)
+DESCRIPTION = __doc__.split("\n\n")[0]
+Data = collections.namedtuple("Data", "train_x train_y val_x val_y test_x test_y val_batches test_batches")
+# The model owns its graph and session: the loop adds its checkpointer to that graph, uses the session, closes it.
+Built = collections.namedtuple("Built", "graph init_op session model optimizer")
 
 
-def train(cfg, log=print):
-    """Trains (or resumes) one run and writes its outputs.
+class CourseTrainer(task.Trainer):
+    """One epoch of the course's SGD per loop step; the best-validation weights are kept in the graph."""
 
-    Returns:
-      The metrics dict also written to `metrics.json`, or None when the run was stopped (it resumes).
-    """
-    (train_x, train_y, val_x, val_y), (test_x, test_y) = _load(cfg)  # bad data fails before anything is written
-    val_batches = utils.generate_batched_data(val_x, val_y, cfg.batch_size)
-    test_batches = utils.generate_batched_data(test_x, test_y, cfg.batch_size)
-    run_dir = cfg.run_dir or run.default_run_dir(TASK, cfg.type.lower())
-    with run.Run(cfg, run_dir, restart=cfg.restart) as r:
-        model = build_model(cfg, r.make_checkpointer)
+    module = "tf1_mnist.main"
+    task = "tf1_mnist"  # also when no Task lists it (the course layout has no tf1_mnist/task.py)
+    schema = SCHEMA
+    description = DESCRIPTION
+    step_unit = "epoch"
+    smoke_args = ("--run-dir", "{tmp}/run", "--epochs", "1", "--data-source", "embedded")
+    # one checkpoint per epoch (the only cadence of this CLI): many short epochs
+    resume_args = ("--epochs", "40", "--data-source", "embedded", "--threads", "1")
+    resume_step = 5
+    invariants = {name: ("-m", "tf1_mnist.main", "--config", "tf1_mnist/configs/config_%s.yaml" % config_name,
+                         "--epochs", "1", "--run-dir", "{run}", "--threads", "1", "--data-source", "embedded")
+                  for name, config_name in (("mnist_softmax", "softmax"), ("mnist_twolayer", "twolayer"))}
+
+    def load(self, cfg):
+        train_x, train_y, val_x, val_y = utils.load_trainval_arrays(cfg.data_source, cfg.data_dir)
+        test_x, test_y = utils.load_test_arrays(cfg.data_source, cfg.data_dir)
+        return Data(train_x, train_y, val_x, val_y, test_x, test_y,
+                    utils.generate_batched_data(val_x, val_y, cfg.batch_size),
+                    utils.generate_batched_data(test_x, test_y, cfg.batch_size))
+
+    def run_dir(self, cfg):
+        return cfg.run_dir or run.default_run_dir(self.task, cfg.type.lower())
+
+    def build(self, cfg, data):
+        model = build_model(cfg, finalize=False)
         optimizer = _sibling("optimizer").SGD(learning_rate=cfg.learning_rate, reg=cfg.reg)
-        start = r.restore_or_initialize(model.session, model.ops.init)
-        model.refresh()  # the variables were just written behind the model's NumPy dicts
-        writer = r.open_writer(model.graph)
-        started = time.time()
-        for epoch in r.steps(model.session, start, cfg.epochs, 1, desc=cfg.type):
-            batches = utils.generate_batched_data(train_x, train_y, cfg.batch_size, shuffle=True,
-                                                  seed=cfg.seed * 1000 + epoch - 1)
-            train_loss, train_acc = utils.train(epoch - 1, batches[0], batches[1], model, optimizer, cfg.debug)
-            val_loss, val_acc = utils.evaluate(val_batches[0], val_batches[1], model, cfg.debug)
-            if val_acc > max((h["val_accuracy"] for h in r.history.rows), default=-1.0):
-                model.run_op("save_best")  # the skeleton's deepcopy of the best model, as assign ops
-            r.log(epoch, {"train_loss": train_loss, "train_accuracy": train_acc, "val_loss": val_loss,
-                          "val_accuracy": val_acc}, summaries=False)
-            training.add_scalars(writer, epoch, {"loss/train": train_loss, "loss/val": val_loss,
+        return Built(model.graph, model.ops.init, model.session, model, optimizer)
+
+    def total(self, cfg, g):
+        return cfg.epochs
+
+    def ckpt_every(self, cfg):
+        return 1
+
+    def begin(self, ctx):
+        ctx.g.model.refresh()  # the variables were just written behind the model's NumPy dicts
+
+    def step(self, ctx, epoch):
+        cfg, data, model = ctx.cfg, ctx.data, ctx.g.model
+        batches = utils.generate_batched_data(data.train_x, data.train_y, cfg.batch_size, shuffle=True,
+                                              seed=cfg.seed * 1000 + epoch - 1)
+        train_loss, train_acc = utils.train(epoch - 1, batches[0], batches[1], model, ctx.g.optimizer, cfg.debug)
+        val_loss, val_acc = utils.evaluate(data.val_batches[0], data.val_batches[1], model, cfg.debug)
+        if val_acc > max((h["val_accuracy"] for h in ctx.history.rows), default=-1.0):
+            model.run_op("save_best")  # the skeleton's deepcopy of the best model, as assign ops
+        scalars = {"train_loss": train_loss, "train_accuracy": train_acc, "val_loss": val_loss,
+                   "val_accuracy": val_acc}
+        ctx.run.log(epoch, scalars, summaries=False)
+        training.add_scalars(ctx.writer, epoch, {"loss/train": train_loss, "loss/val": val_loss,
                                                  "accuracy/train": train_acc, "accuracy/val": val_acc})
-            r.progress.set_postfix(val_acc="%.4f" % val_acc)
-            model.sync()  # the checkpoint after this body saves what the NumPy side holds
-        seconds = time.time() - started
-        if r.stopped:
-            model.close()
-            return None
+        model.sync()  # the checkpoint after this step saves what the NumPy side holds
+        return scalars
+
+    def evaluate(self, ctx):
+        data, model = ctx.data, ctx.g.model
         model.run_op("load_best")
-        test_loss, test_acc = utils.evaluate(test_batches[0], test_batches[1], model, debug=False)
-        predictions = model.predict(test_x).argmax(axis=1)
+        test_loss, test_acc = utils.evaluate(data.test_batches[0], data.test_batches[1], model, debug=False)
+        predictions = model.predict(data.test_x).argmax(axis=1)
         # Per-class recall shows a dead class at once (SoftmaxRegression's ReLU on the logits can kill one).
-        per_class = [float(np.mean(predictions[test_y == c] == c)) if np.any(test_y == c) else None
+        per_class = [float(np.mean(predictions[data.test_y == c] == c)) if np.any(data.test_y == c) else None
                      for c in range(model.num_classes)]
-        model.close()
-        history = r.history.rows
+        return test_loss, test_acc, per_class
+
+    def finish(self, ctx, result):
+        cfg, data = ctx.cfg, ctx.data
+        test_loss, test_acc, per_class = result
+        history = ctx.history.rows
         best = max(history, key=lambda h: h["val_accuracy"])
         utils.plot_curves([h["train_loss"] for h in history], [h["train_accuracy"] for h in history],
                           [h["val_loss"] for h in history], [h["val_accuracy"] for h in history],
-                          path=r.paths.path("learning_curves.png"),
+                          path=ctx.paths.path("learning_curves.png"),
                           title="%s (lr %g, reg %g)" % (cfg.type, cfg.learning_rate, cfg.reg))
-        metrics = {"model": cfg.type, "data": utils.describe_source(cfg.data_source, cfg.data_dir),
-                   "num_train": len(train_x), "num_val": len(val_x), "num_test": len(test_x),
-                   "best_epoch": best["step"], "best_val_accuracy": best["val_accuracy"],
-                   "test_accuracy": test_acc, "test_loss": test_loss,
-                   "final_train_accuracy": history[-1]["train_accuracy"],
-                   "final_val_accuracy": history[-1]["val_accuracy"],
-                   "test_recall_per_class": per_class, "epochs": cfg.epochs, "resumed_at_epoch": start,
-                   "train_seconds_this_invocation": round(seconds, 2)}
-        r.finish(metrics)
-    log("%s on %s: best validation accuracy %.4f (epoch %d), test accuracy %.4f" % (
-        metrics["model"], metrics["data"], metrics["best_val_accuracy"], metrics["best_epoch"],
-        metrics["test_accuracy"]))
-    log("outputs: %s (metrics.json, learning_curves.png, checkpoints/)" % run_dir)
-    return metrics
+        return {"model": cfg.type, "data": utils.describe_source(cfg.data_source, cfg.data_dir),
+                "num_train": len(data.train_x), "num_val": len(data.val_x), "num_test": len(data.test_x),
+                "best_epoch": best["step"], "best_val_accuracy": best["val_accuracy"],
+                "test_accuracy": test_acc, "test_loss": test_loss,
+                "final_train_accuracy": history[-1]["train_accuracy"],
+                "final_val_accuracy": history[-1]["val_accuracy"],
+                "test_recall_per_class": per_class, "epochs": cfg.epochs, "resumed_at_epoch": ctx.start,
+                "train_seconds_this_invocation": round(ctx.seconds, 2)}
+
+    def summary(self, metrics):
+        return [("best validation accuracy (epoch %d)" % metrics["best_epoch"], metrics["best_val_accuracy"], ""),
+                ("%s test accuracy (best-validation weights)" % metrics["model"], metrics["test_accuracy"], ""),
+                ("test loss", metrics["test_loss"], ""), ("epochs", metrics["epochs"], ""),
+                ("training time this invocation", metrics["train_seconds_this_invocation"], "s")]
 
 
-@cli.entry_point
+TRAINER = CourseTrainer()
+
+
+def train(cfg, log=print):
+    """Trains (or resumes) one run; the metrics (also in metrics.json), or None when it was stopped (it resumes)."""
+    from common import loop  # pylint: disable=import-outside-toplevel
+    return loop.train(TRAINER, cfg, log=log)
+
+
 def main(argv=None):
-    cfg = SCHEMA.parse(argv, description=__doc__.split("\n\n")[0])
-    return cli.done_or_stopped(train(cfg))
+    return TRAINER.main(argv)
 
 
 if __name__ == "__main__":

@@ -110,6 +110,10 @@ def load_mnist_test(source="auto", data_dir=None):
 def generate_batched_data(data, label, batch_size=32, shuffle=False, seed=None):
     """Splits (data, label) into batches; the last batch keeps the remainder (may be smaller).
 
+    The course fixes this name and API, and its semantics differ from `common.training.batch_indices` (an
+    in-graph, step-keyed index tensor that drops the last partial batch), so it stays: it returns NumPy batches
+    of one NumPy-shuffled pass and keeps the remainder, and main.py's and cnn.py's runs depend on its stream.
+
     Args:
       data: (N, ...) array or list of images.
       label: (N,) array or list of labels.
@@ -187,12 +191,3 @@ def plot_curves(train_loss_history, train_acc_history, valid_loss_history, valid
                "accuracy": {"train": (epochs, train_acc_history), "validation": (epochs, valid_acc_history)}}
     return plots.save_learning_curves(path, history, title=title)
 
-
-def quiet_tensorflow():
-    """Hides TF's C++ and deprecation logs (entry points call this before building graphs)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf  # pylint: disable=import-outside-toplevel
-    tf.get_logger().setLevel("ERROR")
-    if not sys.warnoptions:
-        import warnings  # pylint: disable=import-outside-toplevel
-        warnings.simplefilter("ignore", category=FutureWarning)

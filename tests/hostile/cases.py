@@ -278,10 +278,17 @@ def _dates_tools():
              dict(inputs, w=DIR), 2, "neither a weights dir"),
         Case("tf1_dates.predict --weights bad hparams", "tf1_dates.predict", predict + ["--weights", "{tmp}/w"],
              dict(inputs, **{"w/hparams.json": b'{"hidden": -3, "layers": 1, "rank": 0, "periodic": false, '
-                                               b'"dropout": 0.0}'}), 2, "hidden, layers must be >= 1"),
+                                               b'"dropout": 0.0, "split": {}}'}), 2,
+             r"w/hparams.json: config key 'hidden' must be an integer >= 1, got -3"),
+        Case("tf1_dates.predict --weights hparams without split", "tf1_dates.predict",
+             predict + ["--weights", "{tmp}/w"],
+             dict(inputs, **{"w/hparams.json": b'{"hidden": 8, "layers": 1, "rank": 0, "periodic": false, '
+                                               b'"dropout": 0.0}'}), 2,
+             r"w/hparams.json: key 'split.val_frac', 'split.test_frac', 'split.seed' missing"),
         Case("tf1_dates.predict --weights no checkpoint", "tf1_dates.predict", predict + ["--weights", "{tmp}/w"],
              dict(inputs, **{"w/hparams.json": b'{"hidden": 8, "layers": 1, "rank": 0, "periodic": false, '
-                                               b'"dropout": 0.0}'}), 2, "cannot load weights from"),
+                                               b'"dropout": 0.0, "split": {"val_frac": 0.0, "test_frac": 0.0, '
+                                               b'"seed": 0}}'}), 2, "cannot load weights from"),
         Case("tf1_dates.score missing", "tf1_dates.score", ["{tmp}/p.txt"], {}, 2, "p.txt: cannot read"),
         Case("tf1_dates.score binary", "tf1_dates.score", ["{tmp}/p.txt"], {"p.txt": b"\x00\xff"}, 2, "not UTF-8 text"),
         Case("tf1_dates.score --json is the input", "tf1_dates.score", ["{tmp}/p.txt", "--json", "{tmp}/p.txt"],

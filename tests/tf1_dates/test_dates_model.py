@@ -119,3 +119,16 @@ def test_a_changed_data_file_is_checked_line_by_line(tmp_path):
     with open(path, "w", encoding="utf-8") as handle:  # a valid subset: not the generated file, parsed
         handle.write("\n".join(datagen.data_lines()[:1000]))
     assert sum(len(v) for v in data.read_data(path).values()) == 1000
+
+
+@pytest.mark.parametrize("hp", [dict(hidden=16, layers=2, rank=8, periodic=False),
+                                dict(hidden=8, layers=1, rank=0, periodic=True),
+                                dict(hidden=12, layers=3, rank=0, periodic=True)],
+                         ids=["relu-rank8", "sine-1-layer", "sine-3-layers"])
+def test_variable_shapes_are_what_network_builds_and_give_back_the_hyperparameters(hp):
+    with tf.Graph().as_default():
+        model.network(tf.placeholder(tf.int32, [None, 6]), dropout=0.0, **hp)
+        built = {v.op.name: tuple(v.shape.as_list()) for v in tf.trainable_variables()}
+    assert model.variable_shapes(hp) == built
+    assert model.network_of(built) == hp
+    assert ("generator/sine_0/kernel" in built) == hp["periodic"]  # the first layer's name says its kind

@@ -226,3 +226,56 @@ def test_grader_command_line_as_a_script(tmp_path):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
     assert bad.returncode == 2 and "is the input file" in bad.stderr and "Traceback" not in bad.stderr
     assert source.read_text() == "\n".join(LINES) + "\n"
+
+
+@pytest.fixture
+def weights_copy(tmp_path):
+    """A copy of the committed weights dir whose hparams.json a test may edit."""
+    import json
+    import shutil
+    target = tmp_path / "w"
+    shutil.copytree(sampling.WEIGHTS_DIR, str(target))
+    path = target / "hparams.json"
+
+    def edit(change=None, text=None):
+        if text is None:
+            hparams = json.loads(path.read_text())
+            change(hparams)
+            text = json.dumps(hparams)
+        path.write_text(text)
+        return str(target)
+    return edit
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda h: h.update(periodic=True), "'periodic' is True but the weights .* hold a network with periodic = False"),
+    (lambda h: h.update(layers=5000), "'layers' is 5000 but the weights .* hold a network with layers = 2"),
+    (lambda h: h.update(hidden=512), "'hidden' is 512 but the weights .* hold a network with hidden = 768"),
+    (lambda h: h.update(rank=4), "'rank' is 4 but the weights .* hold a network with rank = 0"),
+    (lambda h: h.update(layers="2"), "config key 'layers' must be an integer >= 1, got '2'"),
+    (lambda h: h.update(dropout=1.0), "config key 'dropout' must be a finite number >= 0.0 and < 1.0, got 1.0"),
+    (lambda h: h.update(width=3), "unknown key 'width'"),
+    (lambda h: h.pop("rank"), "key 'rank' missing"),
+    (lambda h: h["split"].pop("seed"), "key 'split.seed' missing"),
+    (lambda h: h["split"].update(val_frac=-0.5), "config key 'val_frac' must be"),
+], ids=["periodic", "layers-5000", "hidden", "rank", "string", "dropout", "unknown", "missing", "split-missing",
+        "split-range"])
+def test_hand_edited_hparams_are_refused_naming_the_file_and_key(weights_copy, tmp_path, capsys, change, message):
+    import re
+    weights = weights_copy(change)
+    code, target = _run(tmp_path, ("\n".join(LINES) + "\n").encode(), "--weights", weights)
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    assert "w/hparams.json" in err and re.search(message, err), err
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"hidden": 768, "hidden": 768}', "duplicate key 'hidden'"),
+    ('{"hidden": 768,', "not valid JSON"),
+    ('[1, 2]', "must hold a mapping"),
+])
+def test_hparams_that_are_no_mapping_are_refused(weights_copy, tmp_path, capsys, text, message):
+    code, _ = _run(tmp_path, ("\n".join(LINES) + "\n").encode(), "--weights", weights_copy(text=text))
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "hparams.json" in err and "Traceback" not in err

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from common import files
-from tf1_dates import datagen, predict, sampling, score, train
+from tf1_dates import datagen, generator, predict, sampling, score, train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -42,7 +42,7 @@ def test_run_dir_outputs(trained):
 def test_export_is_small(trained):
     sizes = sum(os.path.getsize(p) for p in glob.glob(os.path.join(trained["export"], "*")))
     assert sizes < 1e6
-    assert sampling.load_hparams(trained["export"])["hidden"] == 32
+    assert generator.load_hparams(trained["export"])["hidden"] == 32
 
 
 def test_predict_script_form_and_seed(trained, tmp_path):
@@ -252,3 +252,40 @@ def test_changed_config_is_refused_and_restart_discards_the_weights(trained, tmp
     assert "another configuration" in err and "repeats: 1 -> 2" in err
     assert train.main(args[:-2] + ["--repeats", "2", "--session-steps", "1", "--restart"]) == 130
     assert not os.path.exists(os.path.join(run_dir, "weights"))  # the discarded run's weights went with it
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("periodic: false", "periodic: true", "config.yaml: 'periodic' is True but the weights .*ckpt-8 hold a network "
+                                          "with periodic = False"),
+    ("layers: 2", "layers: 5000", "config.yaml: 'layers' is 5000 but the weights .*ckpt-8 hold a network with "
+                                  "layers = 2"),
+    ("layers: 2", "layers: two", "config.yaml: config key 'layers' must be an integer >= 1, got 'two'"),
+    ("repeats: 5\n", "", "config.yaml: key 'repeats' missing"),
+], ids=["periodic", "layers-5000", "layers-word", "missing-key"])
+def test_predict_refuses_a_hand_edited_run_config(trained, tmp_path, capsys, old, new, message):
+    import re
+    import shutil
+    run_dir = str(tmp_path / "run")
+    shutil.copytree(trained["run"], run_dir)
+    path = os.path.join(run_dir, "config.yaml")
+    text = open(path).read()
+    assert old in text
+    open(path, "w").write(text.replace(old, new))
+    out = str(tmp_path / "out.txt")
+    assert predict.main(["-i", trained["example"], "-o", out, "--weights", run_dir, "--threads", "1"]) == 2
+    err = capsys.readouterr().err
+    assert re.search(message, err) and "Traceback" not in err, err
+    assert not os.path.exists(out)
+
+
+def test_summary_is_a_short_table_of_the_headline_numbers(trained):
+    from common import loop
+    from tf1_dates import task
+    metrics = files.read_json(os.path.join(trained["run"], "metrics.json"))
+    rows = task.TRAINER.summary(metrics)
+    assert [label for label, _, _ in rows] == [
+        "all-four, train", "all-four, val", "all-four, test", "diversity, train", "diversity, val",
+        "diversity, test", "loss, test", "steps", "training time this invocation"]
+    table = loop.summary_table(rows, trained["run"])
+    assert len(table.splitlines()) == len(rows) + 1 and "steps" in table and "=" not in table
+    assert "%.4g" % metrics["loss/test"] in table and repr(metrics["loss/test"]) not in table  # rounded

@@ -109,3 +109,56 @@ def test_cnn_smoke_and_resume(tmp_path):
         pytest.approx(first["test_accuracy"], abs=2e-3)
     assert clf.features(test_x[:3].reshape(3, 28, 28)).shape == (3, 64)
     clf.close()
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    run_dir = str(tmp_path_factory.mktemp("cnn") / "run")
+    assert cnn.main(["--data-source", "embedded", "--num-train", "64", "--epochs", "1", "--threads", "1",
+                     "--run-dir", run_dir]) == 0
+    return run_dir
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("bn: none", "bn: 3d", r"config.yaml: config key 'bn' must be one of none, 2d, 1d, both, got '3d'"),
+    ("definition: explicit\n", "", r"config.yaml: key 'definition' missing"),
+    ("lr: 0.001", "lr: fast", r"config.yaml: config key 'lr' must be a finite number > 0"),
+    ("bn: none", "bn: none\nwidth: 3", r"config.yaml: unknown config key 'width'"),
+], ids=["bad-choice", "missing-key", "bad-type", "unknown-key"])
+def test_hand_edited_run_config_is_refused_by_every_loader(tiny_run, tmp_path, capsys, old, new, message):
+    import re
+    import shutil
+    from common import config
+    run_dir = str(tmp_path / "run")
+    shutil.copytree(tiny_run, run_dir)
+    path = os.path.join(run_dir, "config.yaml")
+    text = open(path).read()
+    assert old in text
+    open(path, "w").write(text.replace(old, new))
+    with pytest.raises(config.ConfigError, match=message):
+        classifier.Classifier(run_dir)
+    for main, argv in ((classifier.main, ["--run-dir", run_dir]),
+                       (cnn.main, ["--run-dir", run_dir, "--eval-only", "--data-source", "embedded"])):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert re.search(message, err) and "Traceback" not in err, err
+
+
+def test_classifier_cli_and_a_run_without_checkpoint(tiny_run, tmp_path, capsys):
+    assert classifier.main(["--run-dir", tiny_run, "--data-source", "embedded"]) == 0
+    assert "test_accuracy=" in capsys.readouterr().out
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert classifier.main(["--run-dir", str(empty)]) == 2
+    assert "no config.yaml in %s" % empty in capsys.readouterr().err
+
+
+def test_mnist_data_errors_are_the_suite_data_error(tmp_path, capsys):
+    from common import errors, mnist
+    assert issubclass(mnist.DataError, errors.DataError)
+    (tmp_path / "mnist_train.csv").write_text("5," + ",".join(["0"] * 784) + "\n7,1,2\n")
+    (tmp_path / "mnist_test.csv").write_text("5," + ",".join(["0"] * 784) + "\n")
+    assert cnn.main(["--data-source", "csv", "--data-dir", str(tmp_path), "--run-dir", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "mnist_train.csv:2: expected 785 values" in err and "Traceback" not in err
+    assert not os.path.exists(str(tmp_path / "r"))

@@ -13,6 +13,10 @@ Two faces, one engine:
     `model.weights` and `model.gradients` are dicts of float64 NumPy arrays (`ParamDict`) backed by the
     variables: what a caller assigns into them (or edits in place) is what the next graph call uses, and what
     a graph call writes is what they show afterwards.
+
+The file is longer than the suite's 400-line limit on purpose: the course's layout fixes the files of `models/`
+(the submission zip holds exactly the skeleton's), so the skeleton's helpers, `ParamDict` and the base class
+cannot move to a module of their own.
 """
 import collections
 import collections.abc
@@ -224,10 +228,11 @@ class _baseNetwork(object):  # pylint: disable=invalid-name  (skeleton name)
     `_forward_backward(X, y, weights) -> (probs, hand_gradients)`.
     """
 
-    def __init__(self, input_size=28 * 28, num_classes=10, make_checkpointer=None, threads=2):
+    def __init__(self, input_size=28 * 28, num_classes=10, make_checkpointer=None, threads=2, finalize=True):
         """Args: input_size, num_classes (the skeleton's); make_checkpointer: optional function called inside
         the graph before it is finalized, returning a checkpointer (`common.run.Run.make_checkpointer`);
-        threads: TensorFlow intra/inter-op threads of the model's session."""
+        threads: TensorFlow intra/inter-op threads of the model's session; finalize: False leaves the graph
+        open for a caller that adds its own savers and then finalizes it (our training loop does)."""
         self.input_size = input_size
         self.num_classes = num_classes
         self._threads = threads
@@ -235,7 +240,8 @@ class _baseNetwork(object):  # pylint: disable=invalid-name  (skeleton name)
         with _quiet_tf_logging(), self.graph.as_default():
             self.ops = self._build_graph()
             self.checkpointer = make_checkpointer() if make_checkpointer is not None else None
-            self.graph.finalize()
+            if finalize:
+                self.graph.finalize()
             config = tf.ConfigProto(intra_op_parallelism_threads=threads, inter_op_parallelism_threads=threads)
             self.session = tf.Session(graph=self.graph, config=config)
         self.session.run(self.ops.init)
