@@ -98,3 +98,18 @@ def test_tensorflow_is_quieted_in_at_most_two_places():
         if "TF_CPP_MIN_LOG_LEVEL" in text and "setdefault" in text or 'getLogger("tensorflow")' in text:
             places.append(os.path.relpath(path, ROOT))
     assert len(places) <= 2 and "common/__init__.py" in places, places
+
+
+def test_no_training_function_over_60_lines():
+    """The training code (the loop, the run skeleton, every task's trainers and entry points) in short functions."""
+    long_functions = []
+    for name, path in _modules().items():
+        leaf = name.rsplit(".", 1)[-1]
+        if not (leaf in ("task", "train", "loop", "run") or leaf.endswith(("_task", "_train"))):
+            continue
+        for node in ast.walk(ast.parse(open(path, encoding="utf-8").read())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                end = max(getattr(n, "lineno", node.lineno) for n in ast.walk(node))
+                if end - node.lineno + 1 > 60:
+                    long_functions.append("%s.%s (%d lines)" % (name, node.name, end - node.lineno + 1))
+    assert long_functions == []
