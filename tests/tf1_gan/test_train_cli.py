@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from tf1_gan import options
+from tf1_gan import task as gan_task
 from tf1_gan import train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -26,7 +27,7 @@ def test_two_tower_linear_run_writes_a_run_dir(tmp_path):
                        "--no-eval", "--run-dir", run_dir]) == 0
     assert yaml.safe_load(open(os.path.join(run_dir, "config.yaml")))["num_towers"] == 2
     assert os.path.exists(os.path.join(run_dir, "checkpoints", "ckpt-2.index"))
-    assert "_k2_s0" in train.default_run_dir(options.train_config(num_towers=2))
+    assert "_k2_s0" in gan_task.default_run_dir(options.train_config(num_towers=2))
 
 
 def test_cluster_spec_belongs_to_the_cluster_entry_point(tmp_path):
