@@ -4,11 +4,12 @@ One step of `python -m tf1_gan.train` is one D-then-G update on one device or K 
 train_step.py); the run writes fixed-z samples at the middle and the end of training, the loss curves, and
 (unless --no-eval) the classifier-based FID, digit histogram and confident fraction of tf1_gan.evaluate.
 common.loop runs it: rerun the same command to resume, Ctrl-C saves a checkpoint and exits 130, a
-non-finite loss exits 3.
+non-finite loss exits 3. The evaluation's MNIST classifier is a run of its own (tf1_gan/classifier.py).
 """
 import functools
 
 from common import errors, files, mnist, plots, run, task
+from tf1_gan import classifier
 from tf1_gan import model
 from tf1_gan import options
 
@@ -209,7 +210,7 @@ def train(cfg, images=None, run_dir=None, log=print):
 
 TASK = task.Task(
     "tf1_gan", "From a simple GAN to hand-written spectral normalization", seeds=("000",),
-    trainers=[TRAINER],
+    trainers=[TRAINER, classifier.TRAINER],
     deliverables=[task.Deliverable(
         "tf1_gan", "tf1_gan/Report.pdf", "docs/deliverables/tf1_gan_report.md", None, "000",
         "the seed's Report.pdf: technical questions 1 (a-c) and 2, then the four variants' samples (middle and "
