@@ -14,7 +14,7 @@ from tf1_gan import model
 from tf1_gan import options
 
 SCHEMA = options.TRAIN
-HISTORY_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
+LOSS_KEYS = ("d_loss", "g_loss")  # logged at every log point, then the loss's monitors (BCE: d_real, d_fake)
 
 
 def default_run_dir(cfg):
@@ -65,6 +65,11 @@ def save_samples(sess, g, paths, tag, step):
         plots.save_image_grid(fixed_bs, paths.path("samples", tag + "_batchstats.png"),
                               title=title + " (BN batch stats)")
         files.save_npy(paths.path("samples", tag + "_batchstats.npy"), fixed_bs[..., 0])
+
+
+def history_keys(g):
+    """What a log point records: D's and G's loss, then the loss's monitors (BCE: d_real, d_fake)."""
+    return LOSS_KEYS + tuple(g.monitors)
 
 
 def _gan_case(variant, *extra):
@@ -140,10 +145,10 @@ class GanTrainer(task.Trainer):
             ctx.writer.add_summary(grid0, 0)
         scalars = None
         if step % cfg.log_every == 0 or step == ctx.total:
-            _, d, gl, dr, df, summary = sess.run([g.train_op, g.d_loss, g.g_loss, g.d_real, g.d_fake,
-                                                  g.train_summary])
-            ctx.writer.add_summary(summary, step)
-            scalars = {k: float(v) for k, v in zip(HISTORY_KEYS, (d, gl, dr, df))}
+            keys = history_keys(g)
+            out = sess.run([g.train_op, g.train_summary, g.d_loss, g.g_loss] + list(g.monitors.values()))
+            ctx.writer.add_summary(out[1], step)
+            scalars = {k: float(v) for k, v in zip(keys, out[2:])}
             ctx.run.log(step, scalars, summaries=False)  # TensorBoard has them from train_summary
         else:
             sess.run(g.train_op)
@@ -157,7 +162,7 @@ class GanTrainer(task.Trainer):
         if steps:
             plots.save_curves(ctx.paths.path("loss_curves.png"),
                               {"D loss": (steps, d_losses), "G loss": ctx.history.series("g_loss")},
-                              title="%s losses" % ctx.cfg.variant, ylabel="BCE")
+                              title="%s losses" % ctx.cfg.variant, ylabel=ctx.g.loss_label)
 
     def evaluate(self, ctx):
         if not ctx.cfg.eval:
@@ -171,7 +176,7 @@ class GanTrainer(task.Trainer):
         metrics = {"variant": cfg.variant, "sn_scope": cfg.sn_scope, "epochs": cfg.epochs, "steps": ctx.total,
                    "num_train_images": int(len(ctx.data)), "seed": cfg.seed, "num_towers": cfg.num_towers}
         if ctx.history.rows:
-            metrics.update({"final_" + k: ctx.history.last(k) for k in HISTORY_KEYS})
+            metrics.update({"final_" + k: ctx.history.last(k) for k in history_keys(ctx.g)})
         if ctx.steps_run:
             metrics["train_imgs_per_s"] = ctx.steps_run * cfg.batch_size / max(ctx.seconds, 1e-9)
         if result:
