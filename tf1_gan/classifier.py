@@ -158,7 +158,11 @@ class ClassifierTrainer(task.Trainer):
 
 
 TRAINER = ClassifierTrainer()
-main = TRAINER.main
+
+
+def main(argv=None):
+    """`main(argv) -> int` through common.cli.run_trainer: exit 0, 2, 3 or 130."""
+    return TRAINER.main(argv)
 
 
 def train(run_dir=CLASSIFIER_DIR, threads=2, restart=False, log=print):

@@ -10,9 +10,13 @@ tf1_gan/task.py; common.loop runs it: Ctrl-C saves a checkpoint and exits 130, t
 """
 import sys
 
-from tf1_gan.task import TRAINER
+from tf1_gan.task import SCHEMA, TRAINER  # noqa: F401  (SCHEMA for the hostile matrix and other callers)
 
-main = TRAINER.main
+
+def main(argv=None):
+    """`main(argv) -> int` through common.cli.run_trainer: exit 0, 2, 3 or 130."""
+    return TRAINER.main(argv)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -25,6 +25,7 @@ import time
 import tensorflow as tf
 
 from common import cli, config, errors, mnist, plots, progress, run, training
+from tf1_gan import cpu_env
 from tf1_gan import options
 from tf1_gan.cluster import worker_graph
 
@@ -240,15 +241,16 @@ def _parse(argv):
 def main(argv=None):
     """One ps or worker task; returns the exit code (0 done, 1 a step timed out, 2 bad input, 130 stopped)."""
     cfg, spec = _parse(argv)
+    cpu_env.tune()  # before this process's first session (oneDNN builds read them then)
     if cfg.job_name == "ps":
         run_ps(spec, cfg.task_index, cfg.threads)
         return cli.OK
     try:
         images, _ = mnist.load_mnist(cfg.data_source, "train", cfg.data_dir)
     except mnist.DataError as err:
-        raise config.ConfigError(str(err))
+        raise errors.DataError(str(err))
     if len(images) < cfg.batch_size:
-        raise config.ConfigError("%d training images are fewer than one batch (%d)" % (len(images), cfg.batch_size))
+        raise errors.DataError("%d training images are fewer than one batch (%d)" % (len(images), cfg.batch_size))
     total = cfg.epochs * (len(images) // cfg.batch_size) if cfg.epochs else cfg.steps
     try:
         result = run_worker(cfg, spec, cfg.task_index, images, total)
