@@ -1,4 +1,8 @@
-"""CPU runtime settings for TF builds with oneDNN/MKL, set as environment defaults before TensorFlow loads.
+"""CPU runtime settings for TF builds with oneDNN/MKL, set as environment defaults before a session starts.
+
+`tune()` is called by `tf1_gan.devices.session_config` (every tf1_gan training and benchmark session) and by the
+cluster entry point; importing tf1_gan sets nothing. OpenMP and MKL read these variables when they initialize,
+at the first kernel a session runs, not when TensorFlow is imported.
 
 Both are read only by `intel-tensorflow` (`make setup-onednn`); the stock wheel ignores them. A value the
 user already set is kept. Measurements: docs/tf1_gan.md, Speed.

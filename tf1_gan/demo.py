@@ -11,7 +11,7 @@ import sys
 from common import cli, config, run
 from tf1_gan import compare
 from tf1_gan import options
-from tf1_gan import train
+from tf1_gan import task as gan_task
 
 DEMO_ROOT = run.default_run_dir("tf1_gan", "demo")
 # (run name, config overrides): the seed's four versions, then the paper's setup (SN in D only).
@@ -40,7 +40,7 @@ def main(argv=None):
         run_dir = os.path.join(DEMO_ROOT, name)
         cfg = options.train_config(epochs=args.epochs, num_train=args.num_train, eval_samples=args.eval_samples,
                                    threads=args.threads, run_dir=run_dir, restart=True, **overrides)
-        metrics = train.train(cfg, train.load_images(cfg), run_dir)
+        metrics = gan_task.train(cfg)
         if metrics is None:
             return cli.STOPPED
         print("pipeline check %-13s fid=%.1f d_loss=%.3f g_loss=%.3f -> %s" % (

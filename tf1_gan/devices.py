@@ -10,6 +10,7 @@ instead (`tf1_gan/cluster/worker_graph.py`).
 import tensorflow as tf
 
 from common import training
+from tf1_gan import cpu_env
 
 CONTROLLER = "/cpu:0"
 _VARIABLE_OPS = frozenset(["Variable", "VariableV2", "VarHandleOp", "AutoReloadVariable"])
@@ -59,7 +60,12 @@ def pin_variables(compute_device):
 
 
 def session_config(devices, threads=2):
-    """A ConfigProto with the virtual CPU devices the towers need (plain for one device or GPU towers)."""
+    """A ConfigProto with the virtual CPU devices the towers need (plain for one device or GPU towers).
+
+    It first sets `cpu_env`'s OpenMP/MKL defaults where unset: oneDNN builds read them when a session first runs
+    their kernels (not when TensorFlow is imported), so every session configured here gets them.
+    """
+    cpu_env.tune()
     num_cpus = sum(1 for d in devices if d is not None and d.startswith("/cpu:"))
     if num_cpus <= 1:
         return training.session_config(threads)

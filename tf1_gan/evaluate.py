@@ -1,92 +1,23 @@
 """Sample quality without looking: an MNIST classifier of our own, FID on its features, digit histogram.
 
-`python -m tf1_gan.evaluate --train-classifier` trains and caches the classifier (runs/tf1_gan/classifier);
-`python -m tf1_gan.evaluate RUN_DIR...` evaluates runs (training the classifier first if needed).
+`python -m tf1_gan.evaluate RUN_DIR...` evaluates runs, training the classifier first if it has no finished run
+(`python -m tf1_gan.classifier`, runs/tf1_gan/classifier; `--train-classifier` retrains it from scratch).
 
 FID here = Frechet distance between Gaussians fitted to the classifier's 128-d penultimate features of
 generated and of real training images. It is not comparable with Inception-FID numbers from papers; the
 real-data floor (test images vs training images, same sample count) shows what "as good as data" is.
 """
-import collections
 import os
 import sys
 
 import numpy as np
-import tensorflow as tf
 
-from common import cli, config, files, mnist, run, training
+from common import cli, config, errors, files, mnist
+from tf1_gan import classifier
 from tf1_gan import model
 from tf1_gan import sample
 
-CLASSIFIER_DIR = run.default_run_dir("tf1_gan", "classifier")
 CONFIDENT = 0.9  # a prediction is "confident" when its top softmax probability exceeds this
-
-Classifier = collections.namedtuple("Classifier", "graph session images features logits")
-
-
-def classifier_net(images, training):
-    """Small ConvNet: (B, 28, 28, 1) in [-1, 1] -> (features (B, 128), logits (B, 10))."""
-    with tf.variable_scope("classifier", reuse=tf.AUTO_REUSE):
-        h = tf.layers.conv2d(images, 32, 5, padding="same", activation=tf.nn.relu, name="conv1")  # (B,28,28,32)
-        h = tf.layers.max_pooling2d(h, 2, 2)  # (B, 14, 14, 32)
-        h = tf.layers.conv2d(h, 64, 5, padding="same", activation=tf.nn.relu, name="conv2")  # (B,14,14,64)
-        h = tf.layers.max_pooling2d(h, 2, 2)  # (B, 7, 7, 64)
-        h = tf.layers.flatten(h)  # (B, 3136)
-        features = tf.layers.dense(h, 128, activation=tf.nn.relu, name="fc1")  # (B, 128)
-        logits = tf.layers.dense(tf.layers.dropout(features, 0.3, training=training), 10, name="fc2")
-    return features, logits
-
-
-def train_classifier(out_dir=CLASSIFIER_DIR, epochs=3, batch_size=64, seed=0, threads=2, data_source="auto"):
-    """Trains the classifier with in-graph batching and saves it; returns its test accuracy."""
-    images, labels = mnist.load_mnist(data_source, "train")
-    test_images, test_labels = mnist.load_mnist(data_source, "test")
-    n = len(images)
-    graph = tf.Graph()
-    with graph.as_default():
-        training.seed_everything(seed)
-        step = tf.train.get_or_create_global_step()
-        data_x = tf.constant(mnist.to_float(images)[..., None])  # (N, 28, 28, 1)
-        data_y = tf.constant(labels.astype(np.int32))
-        idx = training.batch_indices(n, batch_size, seed, step)
-        _, logits = classifier_net(tf.gather(data_x, idx), training=True)
-        loss = tf.losses.sparse_softmax_cross_entropy(tf.gather(data_y, idx), logits)
-        train_op = tf.train.AdamOptimizer(1e-3).minimize(loss, global_step=step)
-        x_eval = tf.placeholder(tf.float32, [None, 28, 28, 1])
-        _, eval_logits = classifier_net(x_eval, training=False)
-        saver = tf.train.Saver(tf.global_variables("classifier"))
-        init = tf.global_variables_initializer()
-    graph.finalize()
-    with tf.Session(graph=graph, config=training.session_config(threads)) as sess:
-        sess.run(init)
-        for _ in training.progress(range(epochs * (n // batch_size)), desc="classifier"):
-            sess.run(train_op)
-        x_test = mnist.to_float(test_images)[..., None]
-        pred = np.concatenate([sess.run(eval_logits, {x_eval: x_test[i:i + 500]}).argmax(1)
-                               for i in range(0, len(x_test), 500)])
-        accuracy = float((pred == test_labels).mean())
-        os.makedirs(out_dir, exist_ok=True)
-        saver.save(sess, os.path.join(out_dir, "classifier"))
-    files.write_json(os.path.join(out_dir, "metrics.json"), {"test_accuracy": accuracy, "epochs": epochs,
-                                                             "num_train_images": n, "num_test_images":
-                                                             len(test_labels)})
-    return accuracy
-
-
-def load_classifier(model_dir=CLASSIFIER_DIR, threads=2):
-    """Restores the cached classifier, training it first if there is none."""
-    if not os.path.exists(os.path.join(model_dir, "classifier.index")):
-        sys.stderr.write("[tf1_gan] no cached classifier in %s: training it (once)\n" % model_dir)
-        train_classifier(model_dir, threads=threads)
-    graph = tf.Graph()
-    with graph.as_default():
-        x = tf.placeholder(tf.float32, [None, 28, 28, 1])
-        features, logits = classifier_net(x, training=False)
-        saver = tf.train.Saver(tf.global_variables("classifier"))
-    graph.finalize()
-    sess = tf.Session(graph=graph, config=training.session_config(threads))
-    saver.restore(sess, os.path.join(model_dir, "classifier"))
-    return Classifier(graph, sess, x, features, logits)
 
 
 def classify(clf, images, chunk=500):
@@ -140,21 +71,31 @@ def real_reference(clf, n, data_source="auto"):
 
 
 def evaluate_run(run_dir, n=2000, seed=0, threads=2, clf=None, reference=None):
-    """Metrics of a run's latest generator: fid, confident_fraction, digit histogram (+ *_batchstats for BN G)."""
+    """Metrics of a run's latest generator: fid, confident_fraction, digit histogram (+ *_batchstats for BN G).
+
+    Sessions it opens (the sampler's, and the classifier's when `clf` is not given) are closed however it ends.
+    """
     own = clf is None
-    clf = clf or load_classifier(threads=threads)
-    train_feats, floor = reference or real_reference(clf, n)
-    sampler = sample.load_sampler(run_dir, threads)
-    out = {"real_floor_fid": floor["fid"], "eval_samples": n}
-    modes = ("moving", "batch") if model.has_bn(sampler.variant.g_norm) else ("moving",)
-    for mode in modes:
-        feats, probs = classify(clf, sample.generate(sampler, n, seed + 12345, bn=mode))
-        suffix = "" if mode == "moving" else "_batchstats"
-        stats = dict(sample_stats(probs), fid=fid_from_features(feats, train_feats))
-        out.update({k + suffix: v for k, v in stats.items()})
-    sampler.session.close()
-    if own:
-        clf.session.close()
+    clf = clf or classifier.load_classifier(threads=threads)
+    try:
+        try:
+            train_feats, floor = reference or real_reference(clf, n)
+        except mnist.DataError as err:
+            raise errors.DataError(str(err))
+        sampler = sample.load_sampler(run_dir, threads)
+        try:
+            out = {"real_floor_fid": floor["fid"], "eval_samples": n}
+            modes = ("moving", "batch") if model.has_bn(sampler.variant.g_norm) else ("moving",)
+            for mode in modes:
+                feats, probs = classify(clf, sample.generate(sampler, n, seed + 12345, bn=mode))
+                suffix = "" if mode == "moving" else "_batchstats"
+                stats = dict(sample_stats(probs), fid=fid_from_features(feats, train_feats))
+                out.update({k + suffix: v for k, v in stats.items()})
+        finally:
+            sampler.session.close()
+    finally:
+        if own:
+            clf.session.close()
     return out
 
 
@@ -163,24 +104,34 @@ def main(argv=None):
     parser = config.arg_parser(__doc__.split("\n\n")[0], prog="python -m tf1_gan.evaluate")
     parser.add_argument("run_dirs", nargs="*", help="tf1_gan run dirs to evaluate (a finished run's metrics.json "
                         "is updated)")
-    parser.add_argument("--train-classifier", action="store_true", help="(re)train and cache the classifier")
+    parser.add_argument("--train-classifier", action="store_true", help="retrain the classifier from scratch "
+                        "(python -m tf1_gan.classifier --restart) before evaluating")
     parser.add_argument("--n", type=config.at_least(2), default=2000, help="samples per evaluation")
     args = parser.parse_args(argv)
     for run_dir in args.run_dirs:  # every run dir is checked before anything is computed
         config.load_run_config(run_dir)
+    if args.train_classifier:
+        metrics = classifier.train(restart=True)
+        print("classifier test_accuracy=%.4f saved in %s" % (metrics["test_accuracy"], classifier.CLASSIFIER_DIR))
+    if not args.run_dirs:
+        return 0
+    clf = classifier.load_classifier()
     try:
-        if args.train_classifier:
-            acc = train_classifier()
-            print("classifier test_accuracy=%.4f saved in %s" % (acc, CLASSIFIER_DIR))
-        if not args.run_dirs:
-            return 0
-        clf = load_classifier()
-        reference = real_reference(clf, args.n)
+        _evaluate_and_record(args.run_dirs, args.n, clf)
+    finally:
+        clf.session.close()
+    return 0
+
+
+def _evaluate_and_record(run_dirs, n, clf):
+    """Evaluates each run and merges the numbers into a finished run's metrics.json."""
+    try:
+        reference = real_reference(clf, n)
     except mnist.DataError as err:
-        raise config.ConfigError(str(err))
+        raise errors.DataError(str(err))
     print("real_floor fid=%.3f confident_fraction=%.3f" % (reference[1]["fid"], reference[1]["confident_fraction"]))
-    for run_dir in args.run_dirs:
-        metrics = evaluate_run(run_dir, args.n, clf=clf, reference=reference)
+    for run_dir in run_dirs:
+        metrics = evaluate_run(run_dir, n, clf=clf, reference=reference)
         path = os.path.join(run_dir, "metrics.json")
         if os.path.exists(path):  # a stopped run has no metrics.json and gets none
             merged = files.read_json(path)
@@ -190,7 +141,6 @@ def main(argv=None):
             sys.stderr.write("%s has no metrics.json (the run did not finish): printed, not written\n" % run_dir)
         print("%s %s" % (run_dir, " ".join("%s=%s" % (k, round(v, 4) if isinstance(v, float) else v)
                                           for k, v in sorted(metrics.items()) if not isinstance(v, list))))
-    return 0
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Each network is a plain function over tensors; its variables come from `tf.get_v
 `generator/` or `discriminator/` scope with `reuse=tf.AUTO_REUSE`, so it can be connected many times
 (training passes, sampling, later one pass per tower) and always shares one set of weights.
 
-All variables are resource variables. That matters for the fused D-then-G step in `graph.py`: a read
+All variables are resource variables. That matters for the fused D-then-G step in `train_step.py`: a read
 of a resource variable created under `tf.control_dependencies([d_step])` really happens after D's
 update, whereas a ref variable is read through one shared `read` op that ignores later control deps.
 """
@@ -210,7 +210,7 @@ def discriminator(images, variant, training, update_sn=None):
       variant: a Variant.
       training: Python bool, BN mode (batch statistics + UPDATE_OPS when True).
       update_sn: Python bool, whether this pass runs the SN power iteration (defaults to `training`).
-        One step calls D three times; only one of them may move u (see graph.py).
+        One step calls D three times; only one of them may move u (see train_step.py).
     """
     update_sn = training if update_sn is None else update_sn
     norm = variant.d_norm

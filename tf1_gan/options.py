@@ -12,7 +12,7 @@ from tf1_gan import model
 
 
 def model_keys(variant="dcgan_bn"):
-    """Which network and how it computes: variant, sn_scope, init, bn_epsilon, conv_impl, loss."""
+    """Which network, how it computes and what it minimizes: variant, sn_scope, init, bn_epsilon, conv_impl, loss."""
     return [
         config.Key("variant", variant, "network: the seed's four versions, from the simple GAN to spectral norm",
                    choices=tuple(model.VARIANTS)),
@@ -27,8 +27,19 @@ def model_keys(variant="dcgan_bn"):
                    "fast forward Conv2D, tf1_gan/conv_ops.py), 'tf' (conv2d_transpose and TF's gradients) or 'auto' "
                    "(subpixel on the stock CPU wheel, tf on oneDNN and GPU builds); same results",
                    choices=model.CONV_IMPLS),
-        config.Key("loss", "nonsaturating", "GAN loss (one choice: the seed forbids changing it)",
-                   choices=tuple(sorted(losses.LOSSES))),
+        config.Key("loss", "bce", "GAN loss: 'bce' = the seed's binary cross-entropy, G non-saturating (the default, "
+                   "as the seed asks); 'hinge' = the SN-GAN paper's hinge loss (tf1_gan/losses.py)",
+                   choices=tuple(losses.LOSSES)),
+    ]
+
+
+def penalty_keys():
+    """penalty, penalty_weight: a D penalty composed with the loss (the seed's: none)."""
+    return [
+        config.Key("penalty", "none", "D penalty added to D's loss: 'none' (the default, as the seed: BCE without a "
+                   "penalty) or 'r1' = E||grad_x D(x)||^2 / 2 on real images (Mescheder et al. 2018)",
+                   choices=tuple(losses.PENALTIES)),
+        config.Key("penalty_weight", 10.0, "factor of --penalty in D's loss (R1's gamma; unused with none)", ge=0.0),
     ]
 
 
@@ -73,7 +84,8 @@ def check_num_train(cfg):
 
 
 TRAIN = config.Schema(
-    model_keys() + [config.epochs(10, "passes over the training images (the same for every variant when comparing)")]
+    model_keys() + penalty_keys()
+    + [config.epochs(10, "passes over the training images (the same for every variant when comparing)")]
     + optimizer_keys("images per step (the global batch with --num-towers: split evenly)") + data_keys() + [
         config.num_train(0, "use only the first N training images (0 = all; for quick demos)"),
         config.Key("num_towers", 1, "replicas of G and D, one per GPU (virtual CPU devices without GPUs); "

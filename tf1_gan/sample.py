@@ -7,14 +7,14 @@ with its own statistics, as the PyTorch reference does when it saves samples in 
 `--png`) must be a new or writable regular file in an existing directory; anything else is refused (exit 2).
 """
 import collections
-import os
 import sys
 
 import numpy as np
 import tensorflow as tf
 
-from common import cli, config, files, plots, run, training
+from common import cli, config, files, inference, plots
 from tf1_gan import model
+from tf1_gan import options
 
 CHUNK = 64  # the training batch size, so batch-statistics BN sees batches like the ones it trained on
 BN_MODES = ("moving", "batch")
@@ -38,31 +38,26 @@ def load_sampler(run_dir, threads=2):
     """Builds G alone in a fresh graph and restores generator/ variables from the run's newest readable checkpoint.
 
     Raises:
-      config.ConfigError: no config.yaml in run_dir, or one that describes no tf1_gan network.
+      config.ConfigError: no config.yaml in run_dir, or one that is not a complete, valid tf1_gan.train config
+        (a hand-edited key of the wrong type, or a missing one, is named).
       run.RunError: no readable checkpoint.
     """
-    cfg = config.load_run_config(run_dir)
-    try:
+    def build(cfg):
         variant = model.variant_from_config(cfg)
-    except (KeyError, ValueError) as err:
-        raise config.ConfigError("%s does not describe a tf1_gan network: %s"
-                                 % (os.path.join(run_dir, "config.yaml"), err))
-    graph = tf.Graph()
-    with graph.as_default():
         z = tf.placeholder(tf.float32, [None, model.Z_DIM], name="z")
         images = model.generator(z, variant, training=False)  # (N, 28, 28, 1)
         images_bs = (model.generator(z, variant, training=False, bn_training=True)
                      if model.has_bn(variant.g_norm) else images)
-        g_state = [v for v in tf.global_variables() if v.op.name.startswith("generator/")]
-        ckpt = run.Checkpointer(os.path.join(run_dir, "checkpoints"), var_list=g_state)
-    graph.finalize()
-    sess = tf.Session(graph=graph, config=training.session_config(threads))
-    try:
-        step = ckpt.restore(sess)
-    except BaseException:
-        sess.close()
-        raise
-    return Sampler(graph, sess, z, images, images_bs, variant, step)
+        return variant, z, images, images_bs
+
+    restored = inference.restore(run_dir, build, schema=options.TRAIN, threads=threads, var_list=generator_state)
+    variant, z, images, images_bs = restored.outputs
+    return Sampler(restored.graph, restored.session, z, images, images_bs, variant, restored.step)
+
+
+def generator_state(graph):
+    """G's variables (weights, BN statistics, SN u and v): what sampling restores."""
+    return [v for v in graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES) if v.op.name.startswith("generator/")]
 
 
 def generate(sampler, n, seed=0, bn="moving"):

@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from common import training
 from tf1_gan import devices as placement
+from tf1_gan import losses
 from tf1_gan import model
 from tf1_gan import train_step
 
@@ -28,7 +29,7 @@ InputBatch = collections.namedtuple("InputBatch", "data_images dataset real z")
 
 TrainGraph = collections.namedtuple("TrainGraph", [
     "graph", "variant", "devices", "data_images", "data_init", "init_op", "global_step", "train_op",
-    "d_loss", "g_loss", "d_loss_real", "d_loss_fake", "d_real", "d_fake", "sigmas", "train_summary",
+    "d_loss", "g_loss", "monitors", "loss_label", "sigmas", "train_summary",
     "fixed_samples", "fixed_samples_batch_stats", "sample_z", "sample_images", "sample_images_batch_stats",
     "grid_summary", "steps_per_epoch", "g_vars", "d_vars"])
 
@@ -37,14 +38,16 @@ def build_train_graph(cfg, num_examples, devices=(None,)):
     """Builds the whole training/sampling graph once (not finalized: the caller adds the Saver first).
 
     Args:
-      cfg: config with variant, sn_scope, init, bn_epsilon, conv_impl, loss, batch_size, lr, beta1, beta2, seed.
+      cfg: config with variant, sn_scope, init, bn_epsilon, conv_impl, loss (and penalty, penalty_weight), batch_size,
+        lr, beta1, beta2, seed.
       num_examples: N, the size of the uint8 dataset fed to `data_init` through `data_images`.
       devices: one entry per replica: [None] for one device with the default placement (K = 1), or device
         names such as `tf1_gan.devices.tower_devices(K)`; then variables live on the controller `/cpu:0` and
         the session needs `tf1_gan.devices.session_config(devices)`.
 
     Returns:
-      TrainGraph. Losses and D outputs are means over the replicas.
+      TrainGraph. Losses and the loss's monitors ({name: tensor}) are means over the replicas; `loss_label` names
+      the objective (the loss curves' axis).
 
     Raises:
       ValueError: batch_size not divisible by the number of devices.
@@ -63,7 +66,8 @@ def build_train_graph(cfg, num_examples, devices=(None,)):
             global_step = create_global_step()
             batch = input_batch(cfg, num_examples, global_step)
         update = train_step.AdamUpdate(cfg.lr, cfg.beta1, cfg.beta2, global_step, controller)
-        step = train_step.build_step(batch.real, batch.z, variant, cfg.loss, replica_devices, update, controller)
+        objective = losses.objective(cfg)
+        step = train_step.build_step(batch.real, batch.z, variant, objective, replica_devices, update, controller)
         with train_step.on_device(controller):
             sampling = build_sampling(cfg, variant)
         summary = train_step.train_summary(step)
@@ -73,7 +77,7 @@ def build_train_graph(cfg, num_examples, devices=(None,)):
     return TrainGraph(
         graph=graph, variant=variant, devices=devices, data_images=batch.data_images, data_init=data_init,
         init_op=init_op, global_step=global_step, train_op=step.train_op, d_loss=step.d_loss, g_loss=step.g_loss,
-        d_loss_real=step.d_loss_real, d_loss_fake=step.d_loss_fake, d_real=step.d_real, d_fake=step.d_fake,
+        monitors=step.monitors, loss_label=objective.label,
         sigmas=step.sigmas, train_summary=summary, grid_summary=grid_summary,
         steps_per_epoch=num_examples // cfg.batch_size, g_vars=step.g_vars, d_vars=step.d_vars, **sampling)
 

@@ -9,12 +9,13 @@ below is built once, here. Inside ONE `session.run(train_op)`, by control depend
   2. fake = G(z), G in training mode (BN batch statistics);
   3. D(real): the only pass that runs SN's power iteration (replica 0, when SN is updated in the step);
   4. D(fake), after (3)'s u, v assigns, so it uses the same sigma (and, where BN statistics are kept, after (3)'s
-     moving-average updates: both write the same variables); d_loss = (real + fake) / 2;
+     moving-average updates: both write the same variables); D's loss from both logits (`losses.Objective`: the
+     loss, plus its penalty, e.g. R1 through (3)'s pass; the seed's BCE: (real + fake) / 2);
   5. D step: the replicas' D gradients averaged, one Adam apply, grouped with replica 0's SN assigns and (if it
      keeps the state) its BN moving-average updates                                          -> d_step
   6. after d_step: each replica's D'(fake) through the *updated* D (resource-variable reads under the control
-     dependency), g_loss = BCE(D'(fake), 1); G gradients averaged, one apply, with G's SN assigns and BN
-     updates and those of D's pass here                                                       -> g_step
+     dependency), G's loss from it (the seed's: BCE(D'(fake), 1)); G gradients averaged, one apply, with G's SN
+     assigns and BN updates and those of D's pass here                                        -> g_step
   7. after g_step: global_step += 1                                                           -> train_op
 G's step reuses the fakes of (2) (G has not changed yet), like the PyTorch-GAN reference that trains D and G on
 the same generated batch; only the order differs (the issue asks for D first).
@@ -32,15 +33,13 @@ import re
 
 import tensorflow as tf
 
-from tf1_gan import losses
 from tf1_gan import model
 from tf1_gan import spectral_norm as sn
 
 _KEYS = (tf.GraphKeys.UPDATE_OPS, sn.SN_UPDATE_OPS, sn.SN_SIGMAS)
 
 Replica = collections.namedtuple("Replica", "fake real_logits fake_logits losses sn_updates bn_updates sigmas")
-Step = collections.namedtuple("Step", "train_op d_loss d_loss_real d_loss_fake g_loss d_real d_fake sigmas "
-                                      "g_vars d_vars replicas")
+Step = collections.namedtuple("Step", "train_op d_loss g_loss monitors sigmas g_vars d_vars replicas")
 
 
 @contextlib.contextmanager
@@ -73,23 +72,28 @@ def layer_name(sigma):
     return re.sub(r"^tower_\d+/", "", sigma.op.name.rsplit("/spectral_norm/", 1)[0])
 
 
-def replica_forward(real, z, variant, loss_name, moves_sn, keeps_bn, after=None):
-    """Steps 2-4 for one replica: G(z), D(real), D(fake) and D's losses.
+def discriminator_fn(variant):
+    """The way a loss or a penalty calls D: images -> logits, training mode, never moving SN's u; the BN updates
+    of such a pass are never run (only the step's own passes, picked by `collect_new_ops`, keep statistics)."""
+    return lambda images: model.discriminator(images, variant, training=True, update_sn=False)
+
+
+def replica_forward(real, z, variant, objective, moves_sn, keeps_bn, after=None):
+    """Steps 2-4 for one replica: G(z), D(real), D(fake) and D's loss.
 
     Args:
       real: float32 (b, 28, 28, 1) in [-1, 1], this replica's slice.
       z: float32 (b, Z_DIM).
       variant: a model.Variant.
-      loss_name: key of losses.LOSSES.
+      objective: a losses.Objective (the loss and the penalty).
       moves_sn: this replica runs the SN power iteration and owns the u, v assigns (replica 0 of a local step).
       keeps_bn: this replica's BN moving-average updates are the ones that run (so D's two passes are ordered).
       after: ops this replica's forward passes wait for (replica 0's SN assigns, for the others); None clears.
 
     Returns:
-      Replica: the fakes, both logits (b, 1), losses.DLosses, the SN assign ops and the BN update ops of these
-      passes ({"g": [...], "d": [...]}), and (layer name, sigma) pairs for the summaries.
+      Replica: the fakes, both logits (b, 1), losses.LossParts of D's phase, the SN assign ops and the BN update
+      ops of these passes ({"g": [...], "d": [...]}), and (layer name, sigma) pairs for the summaries.
     """
-    d_loss_fn, _ = losses.get_loss(loss_name)
     up, sn_up, sig = _KEYS
     with tf.control_dependencies(after):
         # bn_training=True: every replica uses its own batch statistics; u moves only where moves_sn.
@@ -101,7 +105,7 @@ def replica_forward(real, z, variant, loss_name, moves_sn, keeps_bn, after=None)
         with tf.control_dependencies(d_new[sn_up] + (d_new[up] if keeps_bn else [])):
             fake_logits, d_fake_new = collect_new_ops(
                 lambda: model.discriminator(fake, variant, training=True, update_sn=False))
-    parts = d_loss_fn(real_logits, fake_logits)
+    parts = objective.d_phase(real, fake, real_logits, fake_logits, discriminator_fn(variant))
     sigmas = [(layer_name(s), s) for s in g_new[sig] + d_new[sig]]
     return Replica(fake, real_logits, fake_logits, parts, {"g": g_new[sn_up], "d": d_new[sn_up]},
                    {"g": g_new[up], "d": d_new[up] + d_fake_new[up]}, sigmas)
@@ -164,14 +168,14 @@ def _mean(values, name):
     return values[0] if len(values) == 1 else tf.reduce_mean(values, name=name)
 
 
-def build_step(real, z, variant, loss_name, devices, update, controller=None, sn_in_step=True, keeps_state=True):
+def build_step(real, z, variant, objective, devices, update, controller=None, sn_in_step=True, keeps_state=True):
     """Builds steps 1-7 over len(devices) replicas; returns a Step.
 
     Args:
       real: float32 (B, 28, 28, 1), the step's whole batch (B divisible by K = len(devices)).
       z: float32 (B, Z_DIM).
       variant: a model.Variant.
-      loss_name: key of losses.LOSSES.
+      objective: a losses.Objective (the loss and the penalty).
       devices: one device context per replica (a device string, a device function, or None for the default).
       update: an object with apply_d(grads_and_vars, with_ops) -> d_step and apply_g(...) -> train_op.
       controller: device of the split, the gradient means and the logged means (None: the default placement).
@@ -180,8 +184,8 @@ def build_step(real, z, variant, loss_name, devices, update, controller=None, sn
       keeps_state: replica 0's BN moving-average updates run (False on a cluster worker that is not the chief).
 
     Returns:
-      Step: train_op, D and G losses (means over replicas), mean D(real) and D(fake), (layer, sigma) pairs of
-      replica 0, the G and D variables, and the Replicas.
+      Step: train_op, D and G losses (means over replicas), the loss's monitors (means over replicas, e.g. BCE's
+      mean D(real) and D(fake)), (layer, sigma) pairs of replica 0, the G and D variables, and the Replicas.
 
     Raises:
       ValueError: the (static) batch does not split over the replicas, or the variables do not split into G and D.
@@ -202,7 +206,7 @@ def build_step(real, z, variant, loss_name, devices, update, controller=None, sn
     for i, device in enumerate(devices):
         with on_device(device), _scope(prefix[i][:-1]):
             after = None if i == 0 else replicas[0].sn_updates["g"] + replicas[0].sn_updates["d"]
-            replicas.append(replica_forward(reals[i], zs[i], variant, loss_name, moves_sn=sn_in_step and i == 0,
+            replicas.append(replica_forward(reals[i], zs[i], variant, objective, moves_sn=sn_in_step and i == 0,
                                             keeps_bn=keeps_state and i == 0, after=after))
     lead = replicas[0]
     g_vars, d_vars = model.split_variables()
@@ -214,14 +218,13 @@ def build_step(real, z, variant, loss_name, devices, update, controller=None, sn
     d_done = update.apply_d(average_gradients(d_grads, d_vars, controller),
                             lead.sn_updates["d"] + (lead.bn_updates["d"] if keeps_state else []))
 
-    _, g_loss_fn = losses.get_loss(loss_name)
     g_losses, g_grads, d_bn_g = [], [], []
     for i, (device, rep) in enumerate(zip(devices, replicas)):
         # Built under d_step's control dependency: the resource-variable reads of D see its update.
         with tf.control_dependencies([d_done]), on_device(device), tf.name_scope(prefix[i] + "g_train"):
             logits, new = collect_new_ops(
                 lambda rep=rep: model.discriminator(rep.fake, variant, training=True, update_sn=False))
-            g_losses.append(g_loss_fn(logits))
+            g_losses.append(objective.g_loss(rep.real_logits, logits, discriminator_fn(variant)))
             g_grads.append(tf.gradients(g_losses[-1], g_vars, colocate_gradients_with_ops=True))
             if i == 0:
                 d_bn_g = new[tf.GraphKeys.UPDATE_OPS]
@@ -230,21 +233,21 @@ def build_step(real, z, variant, loss_name, devices, update, controller=None, sn
 
     with on_device(controller), _scope("replica_mean" if k > 1 else None):
         d_loss = _mean([r.losses.d_loss for r in replicas], "d_loss")
-        d_loss_real = _mean([r.losses.d_loss_real for r in replicas], "d_loss_real")
-        d_loss_fake = _mean([r.losses.d_loss_fake for r in replicas], "d_loss_fake")
         g_loss = _mean(g_losses, "g_loss")
-        real_logits = [r.real_logits for r in replicas]
-        fake_logits = [r.fake_logits for r in replicas]
-        d_real = tf.reduce_mean(tf.sigmoid(real_logits[0] if k == 1 else tf.concat(real_logits, 0)))
-        d_fake = tf.reduce_mean(tf.sigmoid(fake_logits[0] if k == 1 else tf.concat(fake_logits, 0)))
+        monitors = collections.OrderedDict(
+            (name, _mean([r.losses.extras[name] for r in replicas], name)) for name in lead.losses.extras)
     # Replica 0 owns (or first reads) the SN state; the other replicas use the same sigma.
-    return Step(train_op, d_loss, d_loss_real, d_loss_fake, g_loss, d_real, d_fake, lead.sigmas, g_vars, d_vars,
-                replicas)
+    return Step(train_op, d_loss, g_loss, monitors, lead.sigmas, g_vars, d_vars, replicas)
+
+
+def monitor_tag(name):
+    """TensorBoard tag of a loss monitor: "d_real" -> "d/real", "d_fake_logit" -> "d/fake_logit"."""
+    return name.replace("_", "/", 1)
 
 
 def train_summary(step):
-    """The step's scalar summaries: loss/d, loss/g, d/real, d/fake, sn/sigma/<layer>."""
-    scalars = [tf.summary.scalar("loss/d", step.d_loss), tf.summary.scalar("loss/g", step.g_loss),
-               tf.summary.scalar("d/real", step.d_real), tf.summary.scalar("d/fake", step.d_fake)]
+    """The step's scalar summaries: loss/d, loss/g, the loss's monitors (BCE: d/real, d/fake), sn/sigma/<layer>."""
+    scalars = [tf.summary.scalar("loss/d", step.d_loss), tf.summary.scalar("loss/g", step.g_loss)]
+    scalars += [tf.summary.scalar(monitor_tag(name), t) for name, t in step.monitors.items()]
     scalars += [tf.summary.scalar("sn/sigma/" + name, s) for name, s in step.sigmas]
     return tf.summary.merge(scalars)

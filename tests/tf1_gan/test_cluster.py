@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from common import run
 from tf1_gan import model
 from tf1_gan import options
 from tf1_gan.cluster import demo as cluster_demo
@@ -199,7 +200,7 @@ def test_stopped_chief_exits_130_the_others_do_not_hang_and_the_rerun_resumes(tm
     procs = _start_cluster(run_dir, 400, ["--ckpt-every", "1", "--step-timeout", "60"])
     try:
         deadline = time.time() + 240
-        while not glob.glob(os.path.join(run_dir, "checkpoints", "ckpt-3.index")):
+        while not glob.glob(os.path.join(run.RunPaths(run_dir).checkpoints, "ckpt-3.index")):
             assert time.time() < deadline and procs["worker0"].poll() is None, "no checkpoint 3"
             time.sleep(0.1)
         procs["worker0"].send_signal(signal.SIGTERM)
@@ -213,7 +214,7 @@ def test_stopped_chief_exits_130_the_others_do_not_hang_and_the_rerun_resumes(tm
     assert codes["worker1"] == 1, codes  # its next step timed out: a failure, not a silent exit 0
     assert codes["ps0"] == 0, codes  # both workers checked out, so the ps left on its own
     assert not os.path.exists(os.path.join(run_dir, "metrics.json"))
-    stopped_at = int(tf.train.load_checkpoint(os.path.join(run_dir, "checkpoints")).get_tensor("global_step"))
+    stopped_at = int(tf.train.load_checkpoint(run.RunPaths(run_dir).checkpoints).get_tensor("global_step"))
     assert 3 <= stopped_at < 400
     # The same commands again: the chief resumes from its checkpoint and the run finishes.
     out = cluster_demo.run_cluster(run_dir, workers=2, steps=400, variant="linear", batch_size=16, timeout=600,

@@ -32,3 +32,17 @@ def test_values_the_user_set_are_kept(tmp_path):
     env = {"KMP_BLOCKTIME": "200", "MKL_DEBUG_CPU_TYPE": "0"}
     assert cpu_env.tune(env, _cpuinfo(tmp_path, "AuthenticAMD")) == {}
     assert env == {"KMP_BLOCKTIME": "200", "MKL_DEBUG_CPU_TYPE": "0"}
+
+
+def test_importing_the_package_sets_nothing_and_session_config_sets_the_defaults():
+    """tf1_gan's modules (the CLIs' imports included) leave os.environ alone; a training session's config sets them."""
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {k: v for k, v in os.environ.items() if k not in ("KMP_BLOCKTIME", "MKL_DEBUG_CPU_TYPE")}
+    code = ("import os, tf1_gan, tf1_gan.train, tf1_gan.task, tf1_gan.sample, tf1_gan.devices as d; "
+            "print(os.environ.get('KMP_BLOCKTIME')); d.session_config([None]); print(os.environ.get('KMP_BLOCKTIME'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, stdout=subprocess.PIPE,
+                         universal_newlines=True, check=True).stdout.split()
+    assert out == ["None", "1"]

@@ -6,11 +6,12 @@ import stat
 import numpy as np
 import pytest
 
-from common import files
+from common import files, run
 from tf1_gan import compare
 from tf1_gan import evaluate
 from tf1_gan import options
 from tf1_gan import sample
+from tf1_gan import task as gan_task
 from tf1_gan import train
 
 
@@ -31,19 +32,20 @@ def _quiet(_message):
 def test_train_writes_outputs_and_resume_matches_uninterrupted(tmp_path):
     images = _images()
     straight = str(tmp_path / "straight")
-    metrics = train.train(_cfg(), images, straight, log=_quiet)
+    metrics = gan_task.train(_cfg(), images, straight, log=_quiet)
     assert metrics["steps"] == 8
     for name in ("config.yaml", "metrics.json", "history.json", "loss_curves.png", "samples/middle.png",
-                 "samples/end.png", "samples/end_batchstats.png", "checkpoints/checkpoint"):
+                 "samples/end.png", "samples/end_batchstats.png"):
         assert os.path.exists(os.path.join(straight, name)), name
     assert glob.glob(os.path.join(straight, "events.out.tfevents.*"))
+    assert os.path.exists(os.path.join(run.RunPaths(straight).checkpoints, "checkpoint"))
     assert np.load(os.path.join(straight, "samples", "end.npy")).shape == (64, 28, 28)
 
     # Stopped after epoch 1 (4 steps; what Ctrl-C does, at a known step), then the same run resumed.
     resumed = str(tmp_path / "resumed")
-    assert train.train(_cfg(session_steps=4), images, resumed, log=_quiet) is None
+    assert gan_task.train(_cfg(session_steps=4), images, resumed, log=_quiet) is None
     assert not os.path.exists(os.path.join(resumed, "metrics.json"))
-    train.train(_cfg(), images, resumed, log=_quiet)
+    gan_task.train(_cfg(), images, resumed, log=_quiet)
     a = files.read_json(os.path.join(straight, "history.json"))
     b = files.read_json(os.path.join(resumed, "history.json"))
     assert [r["step"] for r in a] == [r["step"] for r in b] == list(range(1, 9))
@@ -52,7 +54,7 @@ def test_train_writes_outputs_and_resume_matches_uninterrupted(tmp_path):
 
 def test_sample_cli_writes_float_array_in_range(tmp_path):
     run_dir = str(tmp_path / "run")
-    train.train(_cfg(variant="linear", epochs=1), _images(), run_dir, log=_quiet)
+    gan_task.train(_cfg(variant="linear", epochs=1), _images(), run_dir, log=_quiet)
     out = str(tmp_path / "s.npy")
     assert sample.main(["--run-dir", run_dir, "--n", "10", "--out", out]) == 0
     arr = np.load(out)
@@ -138,7 +140,7 @@ def test_helper_clis_exit_2_on_bad_input(tmp_path, capsys):
     assert compare.main([str(tmp_path / "nothing")]) == 2
     assert "no config.yaml" in capsys.readouterr().err
     run_dir = str(tmp_path / "run")
-    train.train(_cfg(variant="linear", epochs=1), _images(), run_dir, log=_quiet)
+    gan_task.train(_cfg(variant="linear", epochs=1), _images(), run_dir, log=_quiet)
     open(str(tmp_path / "file"), "w").write("x")
     assert compare.main([run_dir, "--out", str(tmp_path / "file")]) == 2
     assert "exists and is not a directory" in capsys.readouterr().err

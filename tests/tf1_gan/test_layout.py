@@ -7,6 +7,8 @@ import os
 
 import pytest
 
+from common import task
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PACKAGE = os.path.join(ROOT, "tf1_gan")
 CORE = ("tf1_gan.model", "tf1_gan.spectral_norm", "tf1_gan.losses", "tf1_gan.conv_ops", "tf1_gan.train_step")
@@ -83,6 +85,9 @@ def test_tensorflow_is_quieted_in_one_place():
 @pytest.mark.parametrize("name", sorted(n for n, p in _modules().items() if "__main__" in open(p).read()
                                         and not n.endswith("__main__")))
 def test_every_command_is_main_argv_to_int_through_common_cli(name):
-    main = importlib.import_module(name).main
-    assert getattr(main, "__wrapped__", None) is not None, "%s.main is not wrapped by common.cli.entry_point" % name
+    module = importlib.import_module(name)
+    main = module.main
+    trainer = getattr(module, "TRAINER", None)  # a training CLI: Trainer.main, through common.cli.run_trainer
+    assert getattr(main, "__wrapped__", None) is not None or isinstance(trainer, task.Trainer), \
+        "%s.main is neither wrapped by common.cli.entry_point nor a Trainer's main" % name
     assert main(["--bogus-flag"]) == 2

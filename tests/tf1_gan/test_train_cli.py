@@ -8,7 +8,9 @@ import sys
 import pytest
 import yaml
 
+from common import run
 from tf1_gan import options
+from tf1_gan import task as gan_task
 from tf1_gan import train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -25,8 +27,8 @@ def test_two_tower_linear_run_writes_a_run_dir(tmp_path):
     assert train.main(["--variant", "linear", "--num-towers", "2", "--num-train", "128", "--epochs", "1",
                        "--no-eval", "--run-dir", run_dir]) == 0
     assert yaml.safe_load(open(os.path.join(run_dir, "config.yaml")))["num_towers"] == 2
-    assert os.path.exists(os.path.join(run_dir, "checkpoints", "ckpt-2.index"))
-    assert "_k2_s0" in train.default_run_dir(options.train_config(num_towers=2))
+    assert os.path.exists(os.path.join(run.RunPaths(run_dir).checkpoints, "ckpt-2.index"))
+    assert "_k2_s0" in gan_task.default_run_dir(options.train_config(num_towers=2))
 
 
 def test_cluster_spec_belongs_to_the_cluster_entry_point(tmp_path):
@@ -84,7 +86,7 @@ def test_stopped_run_exits_130_without_metrics_then_the_same_command_resumes(tmp
     # --session-steps is the stop a signal would cause, at a known step (tests/test_stop_resume.py sends them).
     assert train.main(TINY + ["--run-dir", run_dir, "--session-steps", "1", "--log-every", "1"]) == 130
     assert "stopped at step 1 of 2" in capsys.readouterr().out
-    assert os.path.exists(os.path.join(run_dir, "checkpoints", "ckpt-1.index"))
+    assert os.path.exists(os.path.join(run.RunPaths(run_dir).checkpoints, "ckpt-1.index"))
     assert not os.path.exists(os.path.join(run_dir, "metrics.json"))
     assert train.main(TINY + ["--run-dir", run_dir, "--log-every", "1", "--threads", "2"]) == 0  # resume-safe
     assert "resumed from step 1" in capsys.readouterr().out

@@ -217,7 +217,7 @@ def _train_towers(run_dir, steps):
     from common import training  # pylint: disable=import-outside-toplevel
     g = train_graph.build_train_graph(_cfg("linear", 16), N, ["/cpu:0", "/cpu:1"])
     with g.graph.as_default():
-        ckpt = skeleton.Checkpointer(str(run_dir / "checkpoints"))
+        ckpt = skeleton.Checkpointer(skeleton.RunPaths(str(run_dir)).checkpoints)
     writer = training.summary_writer(str(run_dir), g.graph)
     g.graph.finalize()
     conf = devices.session_config(["/cpu:0", "/cpu:1"], threads=1)
@@ -238,7 +238,7 @@ def test_towers_smoke_checkpoint_events_and_exact_resume(tmp_path):
     straight = _train_towers(tmp_path / "a", 3)
     _train_towers(tmp_path / "b", 2)
     resumed = _train_towers(tmp_path / "b", 3)  # restores ckpt-2, runs step 3
-    assert tf.train.latest_checkpoint(str(tmp_path / "b" / "checkpoints")).endswith("ckpt-3")
+    assert tf.train.latest_checkpoint(skeleton.RunPaths(str(tmp_path / "b")).checkpoints).endswith("ckpt-3")
     assert any(name.startswith("events.") for name in os.listdir(str(tmp_path / "a")))
     for name, value in straight.items():
         np.testing.assert_array_equal(resumed[name], value, err_msg=name)

@@ -11,9 +11,10 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from common import cli, config, mnist, training
+from common import cli, config, mnist
 from tf1_gan import conv_ops
 from tf1_gan import cpu_env
+from tf1_gan import devices
 from tf1_gan import model
 from tf1_gan import options
 from tf1_gan import train_graph
@@ -58,7 +59,7 @@ def bench_variant(variant, steps, warmup, batch_size=64, threads=2, sn_scope="al
     cfg = _config(variant, batch_size, sn_scope, conv_impl)
     g = train_graph.build_train_graph(cfg, len(images))
     g.graph.finalize()
-    return time_train_op(g, images, training.session_config(threads), steps, warmup, batch_size)
+    return time_train_op(g, images, devices.session_config([None], threads), steps, warmup, batch_size)
 
 
 def trace_step(variant, top=8, batch_size=64, threads=2, conv_impl="auto"):
@@ -68,7 +69,7 @@ def trace_step(variant, top=8, batch_size=64, threads=2, conv_impl="auto"):
     g = train_graph.build_train_graph(cfg, len(images))
     g.graph.finalize()
     by_type = {}
-    with tf.Session(graph=g.graph, config=training.session_config(threads)) as sess:
+    with tf.Session(graph=g.graph, config=devices.session_config([None], threads)) as sess:
         sess.run(g.init_op)
         sess.run(g.data_init, {g.data_images: images})
         for _ in range(5):
@@ -88,6 +89,7 @@ def trace_step(variant, top=8, batch_size=64, threads=2, conv_impl="auto"):
 def main(argv=None):
     args = SCHEMA.parse(argv, description=__doc__.split("\n\n")[0])
     images, _ = mnist.load_mnist("embedded", "train")
+    cpu_env.tune()  # (devices.session_config sets them too; here so that the header shows them)
     print("# tensorflow %s, %s kernels, conv_impl=%s, cpu=%s, KMP_BLOCKTIME=%s, MKL_DEBUG_CPU_TYPE=%s" % (
         tf.__version__, "oneDNN" if conv_ops.built_with_onednn() else "Eigen",
         model.get_variant("dcgan_bn", conv=args.conv_impl).conv, cpu_env.cpu_vendor() or "?",

@@ -107,7 +107,7 @@ def run_cluster(run_dir, workers=2, steps=10, variant="linear", batch_size=64, t
         for log in logs:
             log.close()
     return {"codes": dict(zip(names, [p.returncode for p in procs])), "pids": [p.pid for p in procs],
-            "checkpoint": latest_checkpoint(os.path.join(run_dir, "checkpoints")), "spec": spec}
+            "checkpoint": latest_checkpoint(run.RunPaths(run_dir).checkpoints), "spec": spec}
 
 
 def latest_checkpoint(checkpoint_dir):

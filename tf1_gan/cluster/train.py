@@ -12,7 +12,9 @@ the workers by a SyncReplicasOptimizer, spectral norm's u advanced once per step
 
 The chief (worker 0) owns the run dir through the same run skeleton as tf1_gan.train (common.run): lock, refusal
 of a changed configuration, newest-readable checkpoint, history, pruning; Ctrl-C / SIGTERM saves a checkpoint and
-exits 130, and the same commands resume. Every task reports done to the ps tasks when it ends, however it ends, so
+exits 130, and the same commands resume. It keeps its own loop rather than common.loop's: its session comes from
+TF's SessionManager (initialized by the chief, waited for by the other workers) and its steps wait on the
+synchronous-replicas queues of every process. Every task reports done to the ps tasks when it ends, however it ends, so
 they can exit; a worker whose step times out (a task died) exits 1.
 """
 import json
@@ -22,7 +24,8 @@ import time
 
 import tensorflow as tf
 
-from common import cli, config, errors, mnist, plots, run, training
+from common import cli, config, errors, mnist, plots, progress, run, training
+from tf1_gan import cpu_env
 from tf1_gan import options
 from tf1_gan.cluster import worker_graph
 
@@ -187,8 +190,9 @@ def _lead(sess, g, r, cfg, spec, images, total):
                                                                              start=True)]
     writer = r.open_writer(g.graph)
     t0, timed_from = None, r.start
+    bar = progress.Progress(total, r.start, desc="tf1_gan worker 0 (chief)")
     try:
-        for step in r.steps(sess, r.start, total, cfg.ckpt_every, desc="worker 0 (chief)"):
+        for step in r.steps(sess, r.start, total, cfg.ckpt_every):
             logged = step % cfg.log_every == 0 or step == total
             out = _run_step(sess, [g.train_op, g.d_loss, g.g_loss] + ([g.train_summary] if logged else []), cfg, 0)
             if int(out[0]) != step:
@@ -198,7 +202,10 @@ def _lead(sess, g, r, cfg, spec, images, total):
             if logged:
                 writer.add_summary(out[3], step)
                 r.log(step, {"d_loss": out[1], "g_loss": out[2]}, summaries=False)
+                bar.set_metrics(d_loss=float(out[1]), g_loss=float(out[2]))
+            bar.update(1)
     finally:
+        bar.close()
         coord.request_stop()
         coord.join(threads, stop_grace_period_secs=2, ignore_live_threads=True)
     elapsed = time.time() - t0 if t0 is not None else 0.0
@@ -234,15 +241,16 @@ def _parse(argv):
 def main(argv=None):
     """One ps or worker task; returns the exit code (0 done, 1 a step timed out, 2 bad input, 130 stopped)."""
     cfg, spec = _parse(argv)
+    cpu_env.tune()  # before this process's first session (oneDNN builds read them then)
     if cfg.job_name == "ps":
         run_ps(spec, cfg.task_index, cfg.threads)
         return cli.OK
     try:
         images, _ = mnist.load_mnist(cfg.data_source, "train", cfg.data_dir)
     except mnist.DataError as err:
-        raise config.ConfigError(str(err))
+        raise errors.DataError(str(err))
     if len(images) < cfg.batch_size:
-        raise config.ConfigError("%d training images are fewer than one batch (%d)" % (len(images), cfg.batch_size))
+        raise errors.DataError("%d training images are fewer than one batch (%d)" % (len(images), cfg.batch_size))
     total = cfg.epochs * (len(images) // cfg.batch_size) if cfg.epochs else cfg.steps
     try:
         result = run_worker(cfg, spec, cfg.task_index, images, total)

@@ -20,6 +20,7 @@ import collections
 import tensorflow as tf
 
 from common import training
+from tf1_gan import losses
 from tf1_gan import model
 from tf1_gan import spectral_norm as sn
 from tf1_gan import train_graph
@@ -158,7 +159,7 @@ def build_worker_graph(cfg, spec, task_index, num_examples):
                 z = tf.random.stateless_normal([cfg.batch_size, model.Z_DIM], seed=training.stateless_seed(
                     cfg.seed, global_step, train_graph.STREAM_Z))[lo:hi]  # (b, Z_DIM)
             update = SyncUpdate(cfg.lr, cfg.beta1, cfg.beta2, global_step, d_counter, num_workers)
-            step = train_step.build_step(real, z, variant, cfg.loss, [setter], update, controller=setter,
+            step = train_step.build_step(real, z, variant, losses.objective(cfg), [setter], update, controller=setter,
                                          sn_in_step=False, keeps_state=is_chief)
             sn_init_update = sn_power_iteration()
             sampling = train_graph.build_sampling(cfg, variant)
