@@ -224,6 +224,7 @@ TASK = task.Task(
             "the four variants and SN in D only, samples at the middle and end of training"),
     demo="tf1_gan.demo", bench="tf1_gan.bench",
     # tf1_gan.cluster.train is a training CLI with its own loop (TF's SessionManager across processes): no Trainer.
-    clis=("tf1_gan.sample", "tf1_gan.evaluate", "tf1_gan.compare", "tf1_gan.diagnose", "tf1_gan.cluster.train",
-          "tf1_gan.cluster.demo", "tf1_gan.bench.towers", "tf1_gan.bench.conv"),
+    clis=("tf1_gan.sample", "tf1_gan.evaluate", "tf1_gan.compare", "tf1_gan.diagnose", "tf1_gan.cluster.demo",
+          "tf1_gan.bench.towers", "tf1_gan.bench.conv"),
+    run_clis=("tf1_gan.cluster.train",),
     report_section="tf1_gan.report:section")
