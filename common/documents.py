@@ -20,6 +20,7 @@ Markdown, written under reports/, still points at the same files.
 
 Stdlib only and Python 3.6 compatible: the 3.6 venv resolves the sources, the engine's venv renders them.
 """
+import collections
 import os
 import re
 
