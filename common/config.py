@@ -20,14 +20,28 @@ import argparse
 import collections
 import math
 import os
+import re
 
+import numpy as np
 import yaml
 
-from common import errors, files
+from common import files
+from common.yaml_io import ConfigError, parse_yaml, read_yaml, short  # noqa: F401  (this module's API)
 
 
-class ConfigError(errors.UserError):
-    """A configuration key is unknown, or its value has the wrong type or lies outside its allowed range."""
+INT32_MAX = 2 ** 31 - 1          # every int key feeds a TensorFlow int32 (sizes, threads, step counts)
+FLOAT32_MAX = float(np.finfo(np.float32).max)   # every float key feeds a float32 tensor
+SEED_MAX = 2 ** 31 - 2           # TensorFlow reduces seeds modulo 2**31 - 1: larger ones would repeat others
+
+# Sane bands by key name, for keys that declare no bound on that side themselves: the math of the thing
+# demands them (a learning rate of 1e308 is a diverged run, not an experiment).
+BANDS = (
+    (re.compile(r"^(lr|learning_rate|.*_lr)$"), float, {"le": 10.0}),
+    (re.compile(r"^(.*_)?(epsilon|eps)$"), float, {"le": 1.0}),
+    (re.compile(r"^(weight_decay|reg)$"), float, {"le": 10.0}),
+    (re.compile(r"^temperature$"), float, {"ge": 0.01, "le": 100.0}),
+    (re.compile(r"^(.*_)?seed$"), int, {"le": SEED_MAX}),
+)
 
 
 _NOT_A_VALUE = object()
@@ -59,6 +73,10 @@ class Key(object):
         self.type = type
         self.item_type = item_type or (builtin_type(self.default[0]) if type is tuple and self.default else str)
         self.choices = tuple(choices) if choices is not None else None
+        for pattern, kind, band in BANDS:
+            if kind is self.type and pattern.match(name):
+                ge = band.get("ge", ge) if ge is None and gt is None else ge
+                le = band.get("le", le) if le is None and lt is None else le
         self.bounds = [(op, value) for op, value in ((">=", ge), (">", gt), ("<=", le), ("<", lt)) if value is not None]
         self.resume_safe = resume_safe
         self.nullable = default is None
@@ -87,23 +105,41 @@ class Key(object):
             raise ConfigError("%s must be %s, got null" % (prefix, self.allowed()))
         if self.type is tuple:
             if not isinstance(value, (list, tuple)):
-                raise ConfigError("%s must be a list, got %r" % (prefix, value))
+                raise ConfigError("%s must be a list, got %s" % (prefix, short(value)))
             return tuple(self._check_scalar(v, self.item_type, prefix) for v in value)
         return self._check_scalar(value, self.type, prefix)
 
     def _check_scalar(self, given, kind, prefix):
         value = _convert(given, kind)
         if value is _NOT_A_VALUE:
-            raise ConfigError("%s must be %s, got %r" % (prefix, self.allowed(), given))
+            raise ConfigError("%s must be %s, got %s" % (prefix, self.allowed(), short(given)))
         if self.choices is not None and value not in self.choices:
-            raise ConfigError("%s must be %s, got %r" % (prefix, self.allowed(), value))
+            raise ConfigError("%s must be %s, got %s" % (prefix, self.allowed(), short(value)))
         if kind in (int, float):
             if isinstance(value, float) and not math.isfinite(value):
-                raise ConfigError("%s must be %s, got %r" % (prefix, self.allowed(), value))
+                raise ConfigError("%s must be %s, got %s" % (prefix, self.allowed(), short(value)))
             for op, bound in self.bounds:
                 if not _OPS[op](value, bound):
-                    raise ConfigError("%s must be %s, got %r" % (prefix, self.allowed(), value))
+                    raise ConfigError("%s must be %s, got %s" % (prefix, self.allowed(), short(value)))
+            _check_type_range(value, kind, self, prefix)
         return value
+
+
+def _check_type_range(value, kind, key, prefix):
+    """The value must fit the TensorFlow type it feeds: int32, or a finite float32 that still meets the bounds
+    (0.9999999999999999 is 1.0 in float32, so it is not < 1 where TensorFlow computes)."""
+    if kind is int and not -INT32_MAX - 1 <= value <= INT32_MAX:
+        raise ConfigError("%s must be %s and fit an int32 (at most %d), got %s"
+                          % (prefix, key.allowed(), INT32_MAX, short(value)))
+    if kind is float:
+        single = float(np.float32(value)) if abs(value) <= FLOAT32_MAX else math.inf
+        if not math.isfinite(single):
+            raise ConfigError("%s must be %s and fit a float32 (magnitude at most %.4g), got %s"
+                              % (prefix, key.allowed(), FLOAT32_MAX, short(value)))
+        for op, bound in key.bounds:
+            if not _OPS[op](single, bound):
+                raise ConfigError("%s must be %s in float32, where TensorFlow computes; %r is %r there"
+                                  % (prefix, key.allowed(), value, single))
 
 
 _OPS = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}
@@ -185,41 +221,6 @@ class Config(collections.abc.Mapping):
         return collections.OrderedDict((k, list(v) if isinstance(v, tuple) else v) for k, v in self._values.items())
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
-    """SafeLoader that refuses a mapping with the same key twice (PyYAML silently keeps the last one)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise ConfigError("line %d: duplicate key %r (first given on line %d)"
-                                  % (key_node.start_mark.line + 1, key, seen[key]))
-            seen[key] = key_node.start_mark.line + 1
-        return super(_UniqueKeyLoader, self).construct_mapping(node, deep=deep)
-
-
-def read_yaml(path):
-    """The YAML document in `path` (None if empty); errors name the file and line."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as err:
-        raise ConfigError("cannot read config file %s: %s" % (path, err.strerror or err))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ConfigError("config file %s is not UTF-8 text (byte %d)" % (path, err.start))
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # nosec: a SafeLoader subclass
-    except ConfigError as err:
-        raise ConfigError("config file %s, %s" % (path, err))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = " line %d" % (mark.line + 1) if mark is not None else ""
-        raise ConfigError("config file %s%s is not valid YAML: %s" % (path, where, getattr(err, "problem", err)))
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse that raises ConfigError instead of printing usage and exiting (--help still exits 0)."""
 
@@ -281,7 +282,7 @@ class Schema(object):
         out = self.defaults
         for name, value in values.items():
             if name not in self.keys:
-                raise ConfigError("%sunknown config key %r (known: %s)" % (where, name, ", ".join(self.keys)))
+                raise ConfigError("%sunknown config key %s (known: %s)" % (where, short(name), ", ".join(self.keys)))
             out[name] = self.keys[name].check(value, where)
         cfg = Config(out, self)
         for check in self.checks:
@@ -304,16 +305,16 @@ class Schema(object):
             if name in self.sections and isinstance(value, dict):
                 for inner, inner_value in value.items():
                     if inner in flat:
-                        raise ConfigError("config file %s: key %r given twice (in two sections)" % (path, inner))
+                        raise ConfigError("config file %s: key %s given twice (in two sections)" % (path, short(inner)))
                     flat[inner] = inner_value
             elif name in flat:
-                raise ConfigError("config file %s: key %r given twice (in two sections)" % (path, name))
+                raise ConfigError("config file %s: key %s given twice (in two sections)" % (path, short(name)))
             else:
                 flat[name] = value
         where = "config file %s: " % path
         for name, value in flat.items():
             if name not in self.keys:
-                raise ConfigError("%sunknown key %r (known: %s)" % (where, name, ", ".join(self.keys)))
+                raise ConfigError("%sunknown key %s (known: %s)" % (where, short(name), ", ".join(self.keys)))
             flat[name] = self.keys[name].check(value, where)
         return flat
 
@@ -361,9 +362,9 @@ class Schema(object):
         error, not silently the default).
         """
         path = os.path.join(run_dir, "config.yaml")
-        if not os.path.isfile(path):
+        if not os.path.lexists(path):
             raise ConfigError("no config.yaml in %s (not a run dir, or the run never started)" % run_dir)
-        data = read_yaml(path) or {}
+        data = read_run_yaml(path) or {}
         if not isinstance(data, dict):
             raise ConfigError("%s must hold a mapping of key: value" % path)
         missing = [name for name in self.keys if name not in data] if complete else []
@@ -402,12 +403,18 @@ def save(cfg, run_dir):
 def load_run_config(run_dir):
     """The plain dict saved by `save` in `run_dir` (no schema: for tools that read any task's run)."""
     path = os.path.join(run_dir, "config.yaml")
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         raise ConfigError("no config.yaml in %s" % run_dir)
-    data = read_yaml(path) or {}
+    data = read_run_yaml(path) or {}
     if not isinstance(data, dict):
         raise ConfigError("%s must hold a mapping of key: value" % path)
     return data
+
+
+def read_run_yaml(path):
+    """A run dir's own config.yaml: a regular file (never a followed symlink or a FIFO blocked on), parsed by
+    the bounded loader."""
+    return parse_yaml(files.read_regular(path, error=ConfigError), path)
 
 
 def differences(recorded, cfg):
@@ -507,16 +514,19 @@ def data_dir(help="directory (or file) of the data source (default: the source's
     return Key("data_dir", None, help, type=str)
 
 
-def at_least(low, kind=int):
-    """An argparse `type` for helper CLIs: a number of `kind` >= low (a bad value exits 2 naming the flag)."""
+def at_least(low, kind=int, high=None):
+    """An argparse `type` for helper CLIs: a number of `kind` >= low and <= high (default: the int32 or finite
+    float32 limit of the TensorFlow type it feeds); a bad value exits 2 naming the flag."""
+    top = high if high is not None else INT32_MAX if kind is int else FLOAT32_MAX
+
     def convert(text):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError("must be %s >= %s, got %r" % (
-                "an integer" if kind is int else "a finite number", low, text))
-        if not value >= low or value != value or value in (float("inf"), float("-inf")):
-            raise argparse.ArgumentTypeError("must be >= %s, got %r" % (low, text))
+            raise argparse.ArgumentTypeError("must be %s >= %s, got %s" % (
+                "an integer" if kind is int else "a finite number", low, short(text)))
+        if not low <= value <= top or value != value:
+            raise argparse.ArgumentTypeError("must be >= %s and <= %s, got %s" % (low, top, short(text)))
         return value
     convert.__name__ = kind.__name__
     return convert

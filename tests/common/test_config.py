@@ -34,17 +34,17 @@ def test_one_spelling_per_flag_with_choices_defaults_and_ranges_in_help():
     text = SCHEMA.parser("demo").format_help()
     assert "--batch_size" not in text and "--batch-size" in text
     assert "{a,b}" in text
-    assert "(default: 0.1; a finite number > 0)" in " ".join(text.split())
+    assert "(default: 0.1; a finite number > 0 and <= 10.0)" in " ".join(text.split())
     assert "--use-bn, --no-use-bn" in text
     with pytest.raises(config.ConfigError, match="unrecognized arguments: --batch_size"):
         SCHEMA.parse(["--batch_size", "16"])
 
 
 @pytest.mark.parametrize("argv, pattern", [
-    (["--lr", "0"], r"'lr' must be a finite number > 0, got 0.0"),
-    (["--lr", "-1"], r"'lr' must be a finite number > 0, got -1.0"),
-    (["--lr", "nan"], r"'lr' must be a finite number > 0, got nan"),
-    (["--lr", "inf"], r"'lr' must be a finite number > 0, got inf"),
+    (["--lr", "0"], r"'lr' must be a finite number > 0 and <= 10.0, got 0.0"),
+    (["--lr", "-1"], r"'lr' must be a finite number > 0 and <= 10.0, got -1.0"),
+    (["--lr", "nan"], r"'lr' must be a finite number > 0 and <= 10.0, got nan"),
+    (["--lr", "inf"], r"'lr' must be a finite number > 0 and <= 10.0, got inf"),
     (["--lr", "fast"], r"argument --lr: invalid float value: 'fast'"),
     (["--batch-size", "0"], r"'batch_size' must be an integer >= 1, got 0"),
     (["--batch-size", "-5"], r"'batch_size' must be an integer >= 1, got -5"),
@@ -62,7 +62,7 @@ def test_bad_flags_are_config_errors_naming_key_value_and_range(argv, pattern):
 
 
 @pytest.mark.parametrize("text, pattern", [
-    ("lr: .nan\n", r"c.yaml: config key 'lr' must be a finite number > 0, got nan"),
+    ("lr: .nan\n", r"c.yaml: config key 'lr' must be a finite number > 0 and <= 10.0, got nan"),
     ("lr: 0.1\nlr: 0.2\n", r"c.yaml, line 2: duplicate key 'lr' \(first given on line 1\)"),
     ("learning_rate: 0.5\n", r"c.yaml: unknown key 'learning_rate'"),
     ("batch_size: 8.0\n", r"'batch_size' must be an integer >= 1, got 8.0"),
