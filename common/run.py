@@ -33,10 +33,12 @@ The contract, the same in every task:
 import errno
 import fcntl
 import glob
+import json
 import os
 import re
 import shutil
 import signal
+import stat
 import sys
 
 import tensorflow as tf
@@ -80,15 +82,33 @@ class RunLock(object):
         self.path = os.path.join(run_dir, LOCK)
         self._handle = None
 
+    def _open(self):
+        """The lock file, opened without following a symlink or blocking on a FIFO; a regular file or RunError."""
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        try:
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as err:
+            kind = "a symlink" if err.errno == errno.ELOOP else "a directory" if err.errno == errno.EISDIR else None
+            if kind:
+                raise RunError("lock file %s is %s, not a regular file; remove it (it is never followed)"
+                               % (self.path, kind))
+            raise RunError("cannot open lock file %s: %s" % (self.path, err.strerror or err))
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            os.close(fd)
+            raise RunError("lock file %s is %s, not a regular file; remove it" % (self.path, files.file_kind(mode)))
+        return os.fdopen(fd, "r+")
+
     def acquire(self):
-        handle = open(self.path, "a+")
+        handle = self._open()
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:
             if err.errno not in (errno.EAGAIN, errno.EACCES):
+                handle.close()
                 raise
             handle.seek(0)
-            holder = handle.read().strip() or "unknown"
+            holder = handle.read(64).strip() or "unknown"
             handle.close()
             raise RunError("run dir %s is in use by process %s (lock file %s); wait for it to finish, stop it, "
                            "or choose another --run-dir" % (os.path.dirname(self.path), holder, self.path))
@@ -135,7 +155,7 @@ class GracefulStop(object):
         return False
 
 
-_CKPT_RE = re.compile(r"^ckpt-(\d+)\.index$")
+_CKPT_RE = re.compile(r"^ckpt-(\d{1,18})\.index$")  # a step fits int64; longer digit strings are not ours
 
 
 class Checkpointer(object):
@@ -150,9 +170,15 @@ class Checkpointer(object):
         self.checkpoint_dir = checkpoint_dir
         self.keep = keep
         self.saver = tf.train.Saver(var_list=var_list, max_to_keep=None, save_relative_paths=True)
+        self._shapes = _variable_shapes(var_list)
 
     def candidates(self):
-        """[(step, path prefix)] of the checkpoints on disk, newest first."""
+        """[(step, path prefix)] of the checkpoints on disk, newest first.
+
+        Raises:
+          RunError: the checkpoint path exists but is not a directory.
+        """
+        check_checkpoint_dir(self.checkpoint_dir)
         found = []
         for name in os.listdir(self.checkpoint_dir) if os.path.isdir(self.checkpoint_dir) else ():
             match = _CKPT_RE.match(name)
@@ -174,6 +200,12 @@ class Checkpointer(object):
         found = self.candidates()
         failures = []
         for step, prefix in found:
+            mismatch = self.mismatch(prefix)
+            if mismatch:
+                raise RunError("checkpoint %s does not fit the graph the recorded configuration builds (%s): "
+                               "the run dir's config.yaml was changed after training, or the checkpoints come from "
+                               "another configuration. Put back the configuration the run was trained with; the "
+                               "checkpoints are kept" % (prefix, mismatch))
             try:
                 self.saver.restore(sess, prefix)
             except (tf.errors.OpError, ValueError) as err:
@@ -188,6 +220,22 @@ class Checkpointer(object):
         if found:
             raise RunError("no readable checkpoint in %s: %s. Move them away to start over, or rerun with "
                            "--restart" % (self.checkpoint_dir, "; ".join(failures)))
+        return None
+
+    def mismatch(self, prefix):
+        """How the checkpoint `prefix` differs from the graph's variables (a missing variable or another shape),
+        or None when it fits or cannot be read at all (then restoring it reports why)."""
+        if not self._shapes:
+            return None
+        try:
+            stored = dict(tf.train.list_variables(prefix))
+        except (tf.errors.OpError, ValueError):
+            return None
+        for name, shape in sorted(self._shapes.items()):
+            if name not in stored:
+                return "variable %r is not in the checkpoint" % name
+            if shape is not None and list(stored[name]) != shape:
+                return "variable %r is %s in the checkpoint, %s in the graph" % (name, list(stored[name]), shape)
         return None
 
     def restore(self, sess, path=None):
@@ -232,6 +280,27 @@ class Checkpointer(object):
                 os.remove(name)
 
 
+def check_checkpoint_dir(path):
+    """RunError unless `path` is a directory or absent (a file there would mean a silent restart at step 0)."""
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise RunError("%s should be the checkpoints directory but is %s; move it away (nothing was changed)"
+                       % (path, files.file_kind(os.lstat(path).st_mode) if os.path.exists(path) else "a broken symlink"))
+
+
+def _variable_shapes(var_list):
+    """{checkpoint name: shape list} of the variables a Saver over `var_list` restores (None: all globals)."""
+    if var_list is None:
+        var_list = tf.global_variables()
+    items = var_list.items() if isinstance(var_list, dict) else ((getattr(v, "op", None) and v.op.name, v)
+                                                                 for v in var_list)
+    shapes = {}
+    for name, var in items:
+        shape = getattr(var, "shape", None)
+        if name and shape is not None:
+            shapes[name] = shape.as_list() if shape.is_fully_defined() else None
+    return shapes
+
+
 class History(object):
     """Logged points of a run: rows {"step": s, key: value, ...} in step order, stored as a JSON list."""
 
@@ -241,12 +310,31 @@ class History(object):
     @classmethod
     def load(cls, path, upto):
         """The rows of `path` with step <= `upto` (a resumed run drops what came after its checkpoint)."""
-        if upto == 0 or not os.path.exists(path):
+        if upto == 0 or not os.path.lexists(path):
             return cls()
-        rows = files.read_json(path)
+        return cls(r for r in cls.read(path) if r["step"] <= upto)
+
+    @staticmethod
+    def read(path):
+        """The rows of the history file `path`, checked: a JSON list of objects, each with an integer `step`.
+
+        Raises:
+          RunError: naming the file (and the row) and the fault; the file is left as it is.
+        """
+        raw = files.read_regular(path, error=RunError)
+        try:
+            rows = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as err:
+            raise RunError("%s is not valid JSON (%s): truncated or edited by hand; move it away to keep the "
+                           "checkpoints and lose only the logged history" % (path, str(err)[:200]))
         if not isinstance(rows, list):
-            raise RunError("%s is not a history written by this version (expected a list of rows)" % path)
-        return cls(r for r in rows if r["step"] <= upto)
+            raise RunError("%s is not a history written by this version (expected a list of rows, got %s)"
+                           % (path, type(rows).__name__))
+        for index, row in enumerate(rows):
+            step = row.get("step") if isinstance(row, dict) else None
+            if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+                raise RunError("%s row %d has no integer step (%s)" % (path, index, config.short(row)))
+        return rows
 
     def append(self, step, values):
         row = {"step": int(step)}
@@ -323,6 +411,7 @@ class Run(object):
         self._lock = RunLock(root)
         self._lock.acquire()
         try:
+            self._check_files()
             if self.restart:
                 self._discard()
             else:
@@ -333,13 +422,32 @@ class Run(object):
             raise
         return self
 
+    def _check_files(self):
+        """Every file a run writes is a regular file (or absent), `checkpoints` a directory: nothing in the run
+        dir that was replaced by hand is followed, blocked on or silently written over."""
+        for path in (self.paths.config, self.paths.history, self.paths.metrics):
+            if os.path.lexists(path):
+                mode = os.lstat(path).st_mode
+                if not stat.S_ISREG(mode):
+                    raise RunError("%s is %s, not a regular file; move it away (nothing was changed)"
+                                   % (path, files.file_kind(mode)))
+        check_checkpoint_dir(self.paths.checkpoints)
+        if not self.restart and os.path.lexists(self.paths.history):
+            History.read(self.paths.history)
+
     def _check_recorded_config(self):
-        if not os.path.exists(self.paths.config):
+        if not os.path.lexists(self.paths.config):
             return
         recorded = config.load_run_config(self.paths.root)
+        schema = self.cfg.schema
+        if schema is not None:
+            where = "%s: " % self.paths.config
+            for name, value in recorded.items():
+                if name in schema.keys:
+                    schema.keys[name].check(value, where)  # a malformed hand edit: ConfigError naming the key
         diffs = config.differences(recorded, self.cfg)
         if diffs:
-            shown = "; ".join("%s: %r -> %r" % d for d in diffs)
+            shown = "; ".join("%s: %s -> %s" % (name, config.short(old), config.short(new)) for name, old, new in diffs)
             raise RunError("run dir %s holds a run with another configuration (%s). Resume it with the same settings, "
                            "choose another --run-dir, or pass --restart to discard it and start over"
                            % (self.paths.root, shown))

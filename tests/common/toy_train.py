@@ -57,7 +57,7 @@ def train(cfg):
         with tf.Session(graph=graph, config=training.session_config(cfg.threads)) as sess:
             start = r.restore_or_initialize(sess, init)
             r.open_writer(graph)
-            for step in r.steps(sess, start, cfg.steps, cfg.ckpt_every, bar=False):
+            for step in r.steps(sess, start, cfg.steps, cfg.ckpt_every):
                 if cfg.kill_at and step == cfg.kill_at:
                     os.kill(os.getpid(), signal.SIGTERM)  # as if the user or the scheduler stopped us
                 _, value = sess.run([train_op, loss])
