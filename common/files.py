@@ -95,7 +95,15 @@ def run_dir_inputs(run_dir):
     return [os.path.join(run_dir, name) for name in RUN_DIR_FILES]
 
 
-RUN_DIR_FILES = ("config.yaml", "history.json", "metrics.json", ".lock", "checkpoints")
+RUN_DIR_FILES = ("config.yaml", "history.json", "metrics.json", ".lock", "checkpoints", "weights")
+
+
+def artefact_inputs(path):
+    """The inputs of a command that reads the folder `path` (`--weights`, `--run-dir`): a run dir's own files
+    (`run_dir_inputs`: the rest of the dir stays writable), any other folder (a weights folder) as a whole."""
+    if os.path.isfile(os.path.join(path, "config.yaml")):
+        return run_dir_inputs(path)
+    return [path]
 
 
 def _stat(path):

@@ -143,6 +143,9 @@ def find_weights(path: str) -> Weights:
         hparams["split"] = {k: recorded.get(k) for k in SPLIT_KEYS}
         return Weights(path, "run dir", _checked(hparams, os.path.join(path, "config.yaml")),
                        run.RunPaths(path).checkpoints)
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise WeightsError("--weights %s is a file, expected the weights folder (hparams.json + %s.*) or a run "
+                           "dir" % (path, WEIGHTS_PREFIX))
     if not os.path.isdir(path):
         raise WeightsError("--weights %s: no such directory" % path)
     raise WeightsError("--weights %s is neither a weights dir (hparams.json + %s.*) nor a tf1_dates run dir "
@@ -176,7 +179,10 @@ def restorer(weights: Weights, var_list: Sequence[tf.Variable]):
             try:
                 saver.restore(sess, prefix)
             except (tf.errors.OpError, ValueError) as err:
-                reason = (getattr(err, "message", None) or str(err)).strip().splitlines()[0][:300]
+                missing = [name for name in (prefix + ".index", prefix + ".data-00000-of-00001")
+                           if not os.path.isfile(name)]
+                reason = "missing file %s" % ", ".join(missing) if missing else (
+                    getattr(err, "message", None) or str(err)).strip().splitlines()[0][:300]
                 raise WeightsError("cannot load weights from %s: %s" % (weights.path, reason))
             return "weights %s" % weights.path
         return restore
