@@ -22,7 +22,7 @@ import zipfile
 
 import numpy as np
 
-from common import config, files
+from common import config, errors, files
 
 MAX_ATOMS = 29                           # QM9: at most 9 heavy atoms, 29 atoms with hydrogens
 ELEMENTS = ("H", "C", "N", "O", "F")     # feature index = position in this tuple (one-hot width 5)
@@ -63,7 +63,7 @@ TARGETS = collections.OrderedDict([
 ])
 
 
-class DataError(ValueError):
+class DataError(errors.DataError):
     """The QM9 input is missing or malformed; the message names the file, row and field."""
 
 
@@ -309,7 +309,35 @@ def load(path=DEFAULT_PATH):
         for t, number in enumerate(ATOMIC_NUMBERS):
             types[z == number] = t
         props = {key: npz[key] for key in PROPERTY_COLUMNS.values()}
-        return Molecules(npz["index"], z, types, npz["positions"], npz["mask"], npz["num_atoms"], props)
+        molecules = Molecules(npz["index"], z, types, npz["positions"], npz["mask"], npz["num_atoms"], props)
+    check_molecules(molecules, path)
+    return molecules
+
+
+def check_molecules(mol, path):
+    """DataError naming the file, array and molecule unless the arrays are what `build` writes: consistent
+    shapes, atomic numbers of H, C, N, O, F (0 = padding), mask and counts agreeing, every number finite."""
+    m = len(mol.index)
+    shapes = {"index": (mol.index, (m,)), "atomic_numbers": (mol.atomic_numbers, (m, MAX_ATOMS)),
+              "positions": (mol.positions, (m, MAX_ATOMS, 3)), "mask": (mol.mask, (m, MAX_ATOMS)),
+              "num_atoms": (mol.num_atoms, (m,))}
+    shapes.update((key, (value, (m,))) for key, value in mol.props.items())
+    for name, (array, shape) in sorted(shapes.items()):
+        if array.shape != shape:
+            raise DataError("%s: array %s has shape %s, expected %s" % (path, name, array.shape, shape))
+    for name, array in [("positions", mol.positions)] + sorted(mol.props.items()):
+        bad = np.flatnonzero(~np.isfinite(array).reshape(m, -1).all(axis=1)) if m else []
+        if len(bad):
+            raise DataError("%s: array %s of molecule %d (QM9 index %s) is not finite"
+                            % (path, name, bad[0], mol.index[bad[0]]))
+    unknown = np.flatnonzero(~np.isin(mol.atomic_numbers, (0,) + ATOMIC_NUMBERS).all(axis=1))
+    if len(unknown):
+        row = mol.atomic_numbers[unknown[0]]
+        raise DataError("%s: molecule %d has atomic number %d (known: %s; 0 = padding)" % (
+            path, unknown[0], row[~np.isin(row, (0,) + ATOMIC_NUMBERS)][0], ", ".join(map(str, ATOMIC_NUMBERS))))
+    wrong = np.flatnonzero(((mol.atomic_numbers != 0) != mol.mask).any(axis=1) | (mol.mask.sum(axis=1) != mol.num_atoms))
+    if len(wrong):
+        raise DataError("%s: molecule %d: mask, atomic numbers and num_atoms disagree" % (path, wrong[0]))
 
 
 def subset(molecules, idx):
