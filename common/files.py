@@ -11,7 +11,8 @@ Two layers:
     Ctrl-C, a full disk or a permission error leaves either the old file or none, never half a file. The
     temp file is `.<name>.tmp-<pid>` beside the target; one left by a killed process (its PID no longer
     running) is removed by the next write to the same target. It replaces only regular files and keeps the
-    replaced file's permission bits. JSON is strict: a NaN or infinity is refused (a bug upstream), never
+    replaced file's permission bits. An output that is this process's own stdout or stderr (`-o /dev/stdout`
+    into a pipe or a terminal) is written straight through, in order with the rest. JSON is strict: a NaN or infinity is refused (a bug upstream), never
     written as a bare `NaN`.
 """
 import contextlib
@@ -21,6 +22,7 @@ import math
 import os
 import re
 import stat
+import sys
 
 import numpy as np
 
@@ -149,6 +151,8 @@ def check_output(path, inputs=()):
     """
     if not path:
         raise OutputError("the output path is empty")
+    if own_stream(path) is not None:
+        return path  # -o /dev/stdout (a pipe or a terminal): written straight through, see atomic_write
     if path.endswith(os.sep) or path.endswith(os.sep + "."):
         raise OutputError("output %s ends with a slash, so it names a directory; give a file path" % path)
     target = os.path.realpath(path)  # write through a symlink to its file, never replace the link
@@ -178,6 +182,25 @@ def check_output(path, inputs=()):
     if not os.access(parent, os.W_OK | os.X_OK) or _read_only_fs(parent):
         raise OutputError("cannot write %s: directory %s is not writable" % (path, parent))
     return target
+
+
+def own_stream(path):
+    """1 or 2 when `path` is not a regular file but this process's stdout or stderr (`-o /dev/stdout` into a
+    pipe or a terminal), else None."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if stat.S_ISREG(st.st_mode):
+        return None
+    for fd in (1, 2):
+        try:
+            own = os.fstat(fd)
+        except OSError:
+            continue
+        if (own.st_dev, own.st_ino) == (st.st_dev, st.st_ino):
+            return fd
+    return None
 
 
 def _read_only_fs(directory):
@@ -248,6 +271,17 @@ def atomic_write(path, mode="w", encoding=None):
     """
     if mode not in ("w", "wb"):
         raise ValueError("atomic_write mode must be 'w' or 'wb', got %r" % (mode,))
+    kwargs = {} if "b" in mode else {"encoding": encoding or "utf-8", "newline": ""}
+    stream = own_stream(path)
+    if stream is not None:  # our own stdout/stderr, a pipe or terminal: nothing to replace, write in order
+        for handle in (sys.stdout, sys.stderr):
+            try:
+                handle.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+        with os.fdopen(os.dup(stream), mode, **kwargs) as handle:
+            yield handle
+        return
     path = os.path.realpath(path)
     mode_bits = 0o666 & ~_UMASK
     if os.path.lexists(path):
@@ -266,7 +300,6 @@ def atomic_write(path, mode="w", encoding=None):
         tmp = temp_path(path)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         os.chmod(tmp, mode_bits)  # the usual (or the replaced file's) permission bits, whatever the umask
-        kwargs = {} if "b" in mode else {"encoding": encoding or "utf-8", "newline": ""}
         with os.fdopen(fd, mode, **kwargs) as handle:
             try:
                 yield handle

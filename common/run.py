@@ -126,12 +126,12 @@ class RunLock(object):
 
 
 class GracefulStop(object):
-    """Context manager turning SIGINT/SIGTERM into `stop.requested = True` for the loop to act on.
+    """Context manager turning SIGINT/SIGTERM/SIGHUP into `stop.requested = True` for the loop to act on.
 
     A second Ctrl-C while stopping falls back to the default handler (immediate KeyboardInterrupt).
     """
 
-    def __init__(self, signals=(signal.SIGINT, signal.SIGTERM)):
+    def __init__(self, signals=(signal.SIGINT, signal.SIGTERM, signal.SIGHUP)):
         self.signals = signals
         self.requested = False
         self._previous = {}
