@@ -79,10 +79,11 @@ def read_regular(path, error=InputError):
         if err.errno == errno.ELOOP:
             raise error("%s is a symlink; refusing to follow it (it should be a regular file)" % path)
         raise error("%s: cannot read: %s" % (path, err.strerror or err))
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise error("%s is %s; it should be a regular file" % (path, file_kind(mode)))
     with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise error("%s is %s; it should be a regular file" % (path, file_kind(mode)))
         return handle.read()
 
 
@@ -120,6 +121,19 @@ def _inside(target, directory):
     return target == real or target.startswith(real.rstrip(os.sep) + os.sep)
 
 
+def _holds_inode(directory, st, limit=1000):
+    """Whether one of the first `limit` entries of `directory` is the file `st` (a hard link elsewhere)."""
+    try:
+        names = os.listdir(directory)[:limit]
+    except OSError:
+        return False
+    for name in names:
+        entry = _stat(os.path.join(directory, name))
+        if entry is not None and (entry.st_dev, entry.st_ino) == (st.st_dev, st.st_ino):
+            return True
+    return False
+
+
 def _aliased_input(target, inputs):
     """The declared input `target` would overwrite (same file, or inside a declared directory), or None."""
     st = _stat(target)
@@ -128,7 +142,7 @@ def _aliased_input(target, inputs):
             continue
         source_st = _stat(source)
         if source_st is not None and stat.S_ISDIR(source_st.st_mode):
-            if _inside(target, source):
+            if _inside(target, source) or (st is not None and _holds_inode(source, st)):
                 return source
             continue
         if os.path.realpath(source) == target:

@@ -21,6 +21,7 @@ SCHEMA = config.Schema([
     config.run_dir(),
     config.steps(60),
     config.lr(0.05),
+    config.Key("dim", 5, "input features (a shape: changing it changes the checkpoint's variables)", ge=1),
     config.ckpt_every(10),
     config.threads(1),
     config.session_steps(),
@@ -30,7 +31,8 @@ SCHEMA = config.Schema([
 SEED = 3
 
 
-def build(cfg, num_examples=256, dim=5, batch=16):
+def build(cfg, num_examples=256, batch=16):
+    dim = cfg.dim
     training.seed_everything(SEED)
     rng = np.random.RandomState(SEED)
     x_all = tf.constant(rng.randn(num_examples, dim).astype(np.float32))
