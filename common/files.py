@@ -27,6 +27,7 @@ import sys
 import numpy as np
 
 from common import errors
+from common.inputs import RUN_DIR_FILES, aliased_input, artefact_inputs, run_dir_inputs  # noqa: F401  (API)
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -92,66 +93,6 @@ def _is_read_only(st):
     return not (st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
-def run_dir_inputs(run_dir):
-    """What a command that reads `run_dir` must never overwrite: its config, history, metrics, lock and the
-    checkpoints directory (as a whole). Pass it as (part of) `check_output`'s inputs."""
-    return [os.path.join(run_dir, name) for name in RUN_DIR_FILES]
-
-
-RUN_DIR_FILES = ("config.yaml", "history.json", "metrics.json", ".lock", "checkpoints", "weights")
-
-
-def artefact_inputs(path):
-    """The inputs of a command that reads the folder `path` (`--weights`, `--run-dir`): a run dir's own files
-    (`run_dir_inputs`: the rest of the dir stays writable), any other folder (a weights folder) as a whole."""
-    if os.path.isfile(os.path.join(path, "config.yaml")):
-        return run_dir_inputs(path)
-    return [path]
-
-
-def _stat(path):
-    try:
-        return os.stat(path)
-    except OSError:
-        return None
-
-
-def _inside(target, directory):
-    real = os.path.realpath(directory)
-    return target == real or target.startswith(real.rstrip(os.sep) + os.sep)
-
-
-def _holds_inode(directory, st, limit=1000):
-    """Whether one of the first `limit` entries of `directory` is the file `st` (a hard link elsewhere)."""
-    try:
-        names = os.listdir(directory)[:limit]
-    except OSError:
-        return False
-    for name in names:
-        entry = _stat(os.path.join(directory, name))
-        if entry is not None and (entry.st_dev, entry.st_ino) == (st.st_dev, st.st_ino):
-            return True
-    return False
-
-
-def _aliased_input(target, inputs):
-    """The declared input `target` would overwrite (same file, or inside a declared directory), or None."""
-    st = _stat(target)
-    for source in inputs:
-        if not source:
-            continue
-        source_st = _stat(source)
-        if source_st is not None and stat.S_ISDIR(source_st.st_mode):
-            if _inside(target, source) or (st is not None and _holds_inode(source, st)):
-                return source
-            continue
-        if os.path.realpath(source) == target:
-            return source
-        if st is not None and source_st is not None and (st.st_dev, st.st_ino) == (source_st.st_dev, source_st.st_ino):
-            return source
-    return None
-
-
 def check_output(path, inputs=()):
     """Refuses an output path whose writing would lose data; returns the path to write (symlinks resolved).
 
@@ -172,7 +113,7 @@ def check_output(path, inputs=()):
     target = os.path.realpath(path)  # write through a symlink to its file, never replace the link
     if os.path.islink(target):
         raise OutputError("output %s is a symlink loop (or resolves too deep); give a plain file path" % path)
-    source = _aliased_input(target, inputs)
+    source = aliased_input(target, inputs)
     if source is not None:
         what = "inside the directory %s" % source if os.path.isdir(source) else "the input file %s" % source
         raise OutputError("output %s is %s, which this command reads; writing it would destroy the input"
