@@ -42,7 +42,7 @@ import sys
 import tensorflow as tf
 
 from common import config, files, training
-from common.run_files import Checkpointer, History, RunError, check_checkpoint_dir  # noqa: F401  (this module's API)
+from common.run_files import Checkpointer, History, RunError, check_checkpoint_dir, json_value  # noqa: F401  (API)
 
 RUNS_ROOT = "runs"
 HISTORY = "history.json"
@@ -331,11 +331,20 @@ class Run(object):
     # -- after the session --------------------------------------------------------------------------------
 
     def finish(self, metrics):
-        """Writes metrics.json for the finished run (never for a stopped one); returns `metrics`."""
+        """Writes metrics.json for the finished run (never for a stopped one); returns `metrics`.
+
+        metrics.json is strict JSON: a value that is NaN or infinite (a rate over zero samples: undefined) is
+        written as null and named on the log, never as a bare NaN. A diverged loss never gets here: the
+        training loop stops on it first (exit 3).
+        """
         if self.stopped:
             raise RuntimeError("a stopped run has no final metrics")
         if self.writer is not None:
             self.writer.flush()
-        files.write_json(self.paths.metrics, metrics)
+        undefined = sorted(k for k, v in metrics.items() if json_value(v) is None and v is not None)
+        if undefined:
+            self.log_fn("note: %s not finite (undefined); written as null in %s"
+                        % (", ".join(undefined), self.paths.metrics))
+        files.write_json(self.paths.metrics, {k: json_value(v) for k, v in metrics.items()})
         self._saved = True
         return metrics

@@ -8,6 +8,7 @@ edited), never as unreadable checkpoints to be thrown away.
 """
 import glob
 import json
+import math
 import os
 import re
 import shutil
@@ -203,8 +204,9 @@ class History(object):
         return rows
 
     def append(self, step, values):
+        """Adds the row {"step": step, **values} (a non-finite value is stored as null, see `json_value`)."""
         row = {"step": int(step)}
-        row.update((k, _plain(v)) for k, v in values.items())
+        row.update((k, json_value(v)) for k, v in values.items())
         self.rows.append(row)
 
     def series(self, key):
@@ -222,9 +224,15 @@ class History(object):
         files.write_json(path, self.rows)
 
 
-def _plain(value):
+def json_value(value):
+    """A JSON value: numpy scalars as Python numbers; a NaN or infinity as None (null: no value at this point,
+    e.g. a rate over zero samples). A diverged loss never gets here: the training loop stops on it first."""
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [json_value(v) for v in value]
     if hasattr(value, "item"):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return value

@@ -3,11 +3,12 @@
 `training_schemas()` is the list of every training CLI's Schema; once `common.task.trainers()` lists them
 all, it replaces the hand-written list below (the rest of the suite reads only this function).
 """
+import collections
 import importlib
 import inspect
+import os
 import pkgutil
-
-import pytest
+import stat
 
 # (module, attribute) of each training CLI's Schema.
 _TRAINING_SCHEMAS = [
@@ -65,5 +66,32 @@ WRITERS = [
 ]
 
 
-def slow(*values):
-    return pytest.param(*values, marks=pytest.mark.slow)
+Outcome = collections.namedtuple("Outcome", "code out err")
+
+
+def call(module_name, argv, capsys):
+    """Runs `module.main(argv)` in-process as a subprocess would end: (exit code, stdout, stderr)."""
+    module = importlib.import_module(module_name)
+    try:
+        code = module.main(argv)
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    out, err = capsys.readouterr()
+    return Outcome(code, out, err)
+
+
+def snapshot(root):
+    """{relative path: (type, content)} of everything under `root` (symlinks not followed)."""
+    out = {}
+    for directory, dirs, names in os.walk(root):
+        for name in dirs + names:
+            path = os.path.join(directory, name)
+            mode = os.lstat(path).st_mode
+            content = None
+            if stat.S_ISREG(mode):
+                with open(path, "rb") as handle:
+                    content = handle.read()
+            elif stat.S_ISLNK(mode):
+                content = os.readlink(path)
+            out[os.path.relpath(path, root)] = (stat.S_IFMT(mode), content)
+    return out
