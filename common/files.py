@@ -2,8 +2,8 @@
 
 Two layers:
   * `check_output(path, inputs)` is what a CLI calls on a path the user named (`predict.py -o OUT`): every
-    command declares all the paths it reads (`inputs`: files, and directories read as a whole such as a
-    weights folder or a run dir's checkpoints, see `run_dir_inputs`), and an output that is one of them
+    command declares all the paths it reads (`inputs`: files, and folders read as a whole, spelled with a
+    trailing slash, such as a weights folder or a run dir's checkpoints, see `common.inputs`), and an output that is one of them
     (same real path, or same device and inode) or lies inside one of those directories is refused; so are a
     directory, a path ending in a slash, a device/FIFO/socket, a read-only file, a symlink loop, a missing or
     read-only directory. The `OutputError` (exit 2) says why.
@@ -27,7 +27,7 @@ import sys
 import numpy as np
 
 from common import errors
-from common.inputs import RUN_DIR_FILES, aliased_input, artefact_inputs, run_dir_inputs  # noqa: F401  (API)
+from common.inputs import aliased_input, artefact_inputs, run_dir_inputs  # noqa: F401  (API)
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -99,7 +99,8 @@ def check_output(path, inputs=()):
     Args:
       path: the output path as the user gave it.
       inputs: every path the same command reads: files (an output that is one of them, by real path or by
-        device and inode, is refused) and directories read as a whole (an output inside one is refused).
+        device and inode, is refused) and folders read as a whole, spelled with a trailing slash (an output
+        inside one is refused; `run_dir_inputs` and `artefact_inputs` spell them).
 
     Raises:
       OutputError: naming the path and the reason.
@@ -115,7 +116,7 @@ def check_output(path, inputs=()):
         raise OutputError("output %s is a symlink loop (or resolves too deep); give a plain file path" % path)
     source = aliased_input(target, inputs)
     if source is not None:
-        what = "inside the directory %s" % source if os.path.isdir(source) else "the input file %s" % source
+        what = "inside the folder %s" % source if source.endswith(os.sep) else "the input file %s" % source
         raise OutputError("output %s is %s, which this command reads; writing it would destroy the input"
                           % (path, what))
     if os.path.lexists(target):

@@ -4,7 +4,7 @@ Every value passes the same checks whether it is a default, from YAML or from a 
 the choices, the declared numeric range, and the range of the TensorFlow type it feeds: an int fits int32, a
 float is finite in float32 and meets its bounds there too (0.9999999999999999 is 1.0 in float32, so it is not
 < 1 where TensorFlow computes). Keys named like a learning rate, an epsilon, a weight decay, a temperature or
-a seed get a sane band (`BANDS`) on any side they leave open.
+a seed get a sane band (`BANDS`) on any side they leave open or looser (`--temperature 1e-40` is refused).
 """
 import math
 import re
@@ -17,7 +17,7 @@ INT32_MAX = 2 ** 31 - 1          # every int key feeds a TensorFlow int32 (sizes
 FLOAT32_MAX = float(np.finfo(np.float32).max)   # every float key feeds a float32 tensor
 SEED_MAX = 2 ** 31 - 2           # TensorFlow reduces seeds modulo 2**31 - 1: larger ones would repeat others
 
-# Sane bands by key name, for keys that declare no bound on that side themselves: the math of the thing
+# Sane bands by key name, tightening a side a key leaves open or looser: the math of the thing
 # demands them (a learning rate of 1e308 is a diverged run, not an experiment).
 BANDS = (
     (re.compile(r"^(lr|learning_rate|.*_lr)$"), float, {"le": 10.0}),
@@ -57,10 +57,12 @@ class Key(object):
         self.type = type
         self.item_type = item_type or (builtin_type(self.default[0]) if type is tuple and self.default else str)
         self.choices = tuple(choices) if choices is not None else None
-        for pattern, kind, band in BANDS:
+        for pattern, kind, band in BANDS:  # a band tightens a side the key leaves open or looser
             if kind is self.type and pattern.match(name):
-                ge = band.get("ge", ge) if ge is None and gt is None else ge
-                le = band.get("le", le) if le is None and lt is None else le
+                if "ge" in band and max(b for b in (ge, gt, -math.inf) if b is not None) < band["ge"]:
+                    ge, gt = band["ge"], None
+                if "le" in band and min(b for b in (le, lt, math.inf) if b is not None) > band["le"]:
+                    le, lt = band["le"], None
         self.bounds = [(op, value) for op, value in ((">=", ge), (">", gt), ("<=", le), ("<", lt)) if value is not None]
         self.resume_safe = resume_safe
         self.nullable = default is None
