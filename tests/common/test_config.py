@@ -136,3 +136,35 @@ def test_differences_ignore_resume_safe_keys_and_int_float_spelling():
     assert config.differences(recorded, cfg) == [("batch_size", 32, 64), ("lr", 0.2, 0.1)]
     assert config.differences(dict(recorded, old_key=1), cfg)[-1] == ("old_key", 1, "<absent>")
     assert math.isclose(cfg.lr, 0.1)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a: 1:30\n", {"a": "1:30"}),          # YAML 1.1 would read the sexagesimal 90
+    ("a: 1e-3\n", {"a": 0.001}),           # a float, as YAML 1.2 reads it
+    ("a: 0x1f\n", {"a": 31}),
+    ("a: 1_000\n", {"a": "1_000"}),
+    ("a: -7\n", {"a": -7}),
+    ("b: &b {x: 1}\nc:\n  <<: *b\n", {"b": {"x": 1}, "c": {"<<": {"x": 1}}}),  # no merge: '<<' is a key
+])
+def test_yaml_numbers_are_read_the_yaml_1_2_way(tmp_path, text, expected):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    assert config.read_yaml(str(path)) == expected
+
+
+BOMB = "".join("%s: &%s [%s]\n" % (chr(98 + i), chr(98 + i), ",".join(["*%s" % chr(97 + i)] * 10))
+               for i in range(8))
+
+
+@pytest.mark.parametrize("text, pattern", [
+    ("x: !!merge 1\n", r"merge keys|not valid YAML"),
+    ("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + BOMB, r"expands to more than 100000 values"),
+    ("lr: " + "[" * 100 + "]" * 100 + "\n", r"nested deeper than 32 levels"),
+    ("lr: " + "x" * 5000 + "\n", r"'lr' must be .*\(5002 characters\)$"),
+])
+def test_yaml_merge_keys_aliases_nesting_and_long_values_are_bounded(tmp_path, text, pattern):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(config.ConfigError, match=pattern) as caught:
+        SCHEMA.parse(["--config", str(path)])
+    assert len(str(caught.value)) < 600
