@@ -11,7 +11,8 @@ without a traceback; 141 (128 + SIGPIPE) is what Unix tools killed by SIGPIPE re
 still sees that the output was cut.
 stderr carries only diagnostics: a closed or broken stderr never changes the outcome (its messages are
 dropped), and a stdout closed before the start (`>&-`) is a sink, so a command whose product is a file still
-finishes with 0. Anything else is a bug and keeps its traceback.
+finishes with 0. Under a non-UTF-8 locale (LC_ALL=C) characters the streams cannot carry (a non-ASCII path in
+a message) are written as backslash escapes instead of failing. Anything else is a bug and keeps its traceback.
 """
 import errno
 import functools
@@ -38,16 +39,26 @@ def _raise_interrupted(signum, frame):  # pylint: disable=unused-argument
     raise Interrupted(signum)
 
 
+def _encodable(text, stream):
+    """`text` with what the stream's encoding cannot carry escaped (LC_ALL=C and a non-ASCII path)."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    return text.encode(encoding, "backslashreplace").decode(encoding)
+
+
 class _Diagnostics(object):
-    """sys.stderr for the duration of a command: writes that fail (closed, broken pipe, full) are dropped."""
+    """sys.stderr for the duration of a command: writes that fail (closed, broken pipe, full) are dropped;
+    characters the terminal's encoding lacks are escaped, never an error."""
 
     def __init__(self, stream):
         self.stream = stream
 
     def write(self, text):
         try:
-            return self.stream.write(text) if self.stream is not None else len(text)
-        except (OSError, ValueError, AttributeError):
+            try:
+                return self.stream.write(text) if self.stream is not None else len(text)
+            except UnicodeEncodeError:
+                return self.stream.write(_encodable(text, self.stream))
+        except (OSError, ValueError, AttributeError, LookupError):
             return len(text)
 
     def flush(self):
@@ -62,6 +73,22 @@ class _Diagnostics(object):
             return bool(self.stream.isatty())
         except (OSError, ValueError, AttributeError):
             return False
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+class _Escaping(object):
+    """sys.stdout when its encoding is not UTF-8 (LC_ALL=C): characters it lacks are escaped, not an error."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        try:
+            return self.stream.write(text)
+        except UnicodeEncodeError:
+            return self.stream.write(_encodable(text, self.stream))
 
     def __getattr__(self, name):
         return getattr(self.stream, name)
@@ -101,6 +128,9 @@ class _Streams(object):
             sys.stderr = _Diagnostics(sys.stderr)
         if sys.stdout is None:
             sys.stdout = _Sink()
+        elif not isinstance(sys.stdout, _Escaping) and \
+                "utf" not in str(getattr(sys.stdout, "encoding", "utf-8") or "utf-8").lower():
+            sys.stdout = _Escaping(sys.stdout)
         self.handlers = {}
         if threading.current_thread() is threading.main_thread():
             for sig in STOP_SIGNALS:

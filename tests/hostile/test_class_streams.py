@@ -219,3 +219,30 @@ def test_lock_fifo_is_refused_without_blocking(tmp_path, no_hang):  # pylint: di
     os.mkfifo(str(tmp_path / "r" / ".lock"))
     with pytest.raises(run.RunError, match=r"\.lock is a FIFO"):
         run.RunLock(str(tmp_path / "r")).acquire()
+
+
+_NON_ASCII = """
+import sys
+sys.path.insert(0, %r)
+from common import cli
+
+@cli.entry_point
+def main(argv=None):
+    print("wrote /tmp/\\u00fcn\\u00ef/out.txt")
+    sys.stderr.write("note: /tmp/\\u00fcn\\u00ef\\n")
+    return 0
+
+sys.exit(main())
+""" % REPO
+
+
+def test_a_non_ascii_message_under_lc_all_c_is_escaped_not_a_traceback(tmp_path):
+    script = str(tmp_path / "w.py")
+    with open(script, "w") as handle:
+        handle.write(_NON_ASCII)
+    env = dict(os.environ, LC_ALL="C", LANG="C")
+    env.pop("PYTHONIOENCODING", None)
+    done = subprocess.run([sys.executable, script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                          timeout=60)
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    assert b"\\xfcn\\xef/out.txt" in done.stdout and b"note: /tmp/\\xfcn\\xef" in done.stderr
