@@ -22,11 +22,9 @@ import argparse
 import collections
 import os
 
-import yaml
-
 from common import files
 from common.keys import BANDS, FLOAT32_MAX, INT32_MAX, SEED_MAX, Key, builtin_type  # noqa: F401  (this module's API)
-from common.yaml_io import ConfigError, parse_yaml, read_yaml, short  # noqa: F401  (this module's API)
+from common.yaml_io import ConfigError, dump_yaml, parse_yaml, read_yaml, short  # noqa: F401  (this module's API)
 
 
 class Config(collections.abc.Mapping):
@@ -251,7 +249,7 @@ def save(cfg, run_dir):
     """Writes the resolved config as `run_dir/config.yaml` (atomically); returns the path."""
     path = os.path.join(run_dir, "config.yaml")
     with files.atomic_write(path) as handle:
-        yaml.safe_dump(dict(cfg.to_dict()), handle, default_flow_style=False, sort_keys=False)
+        dump_yaml(dict(cfg.to_dict()), handle)
     return path
 
 

@@ -107,6 +107,19 @@ SafeConfigLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+01
 SafeConfigLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
 
 
+class SafeConfigDumper(yaml.SafeDumper):  # pylint: disable=too-many-ancestors
+    """SafeDumper that quotes exactly the strings SafeConfigLoader would read as something else ("1e3", "0o17"),
+    so a saved config.yaml reads back as the same values."""
+
+    yaml_implicit_resolvers = {first: list(resolvers)
+                               for first, resolvers in SafeConfigLoader.yaml_implicit_resolvers.items()}
+
+
+def dump_yaml(data, handle):
+    """`data` as block-style YAML in the key order given, readable back by `read_yaml` value for value."""
+    yaml.dump(data, handle, Dumper=SafeConfigDumper, default_flow_style=False, sort_keys=False)
+
+
 def _construct_int(loader, node):
     text = loader.construct_scalar(node)
     return int(text, 0) if text[:2] in ("0o", "0x") else int(text)

@@ -168,3 +168,10 @@ def test_yaml_merge_keys_aliases_nesting_and_long_values_are_bounded(tmp_path, t
     with pytest.raises(config.ConfigError, match=pattern) as caught:
         SCHEMA.parse(["--config", str(path)])
     assert len(str(caught.value)) < 600
+
+
+@pytest.mark.parametrize("value", ["1e3", "0o17", "1:30", "true", ".5", "\u00fcn\u00ef", "1_000"])
+def test_saved_config_reads_back_value_for_value(tmp_path, value):
+    cfg = SCHEMA.make(name=value)
+    config.save(cfg, str(tmp_path))
+    assert SCHEMA.load_saved(str(tmp_path))["name"] == value
