@@ -1,19 +1,19 @@
 """Safe file output: refuse what would lose data, then write a temp file beside the target and rename it.
 
 Two layers:
-  * `check_output(path, inputs)` is what a CLI calls on a path the user named (`predict.py -o OUT`): every
-    command declares all the paths it reads (`inputs`: files, and folders read as a whole, spelled with a
-    trailing slash, such as a weights folder or a run dir's checkpoints, see `common.inputs`), and an output that is one of them
+  * `check_output(path, inputs)` is what a CLI calls on a path the user named (`predict.py -o OUT`): every command
+    declares all the paths it reads (`inputs`: files, and folders read as a whole, spelled with a trailing slash,
+    such as a weights folder or a run dir's checkpoints, see `common.inputs`), and an output that is one of them
     (same real path, or same device and inode) or lies inside one of those directories is refused; so are a
     directory, a path ending in a slash, a device/FIFO/socket, a read-only file, a symlink loop, a missing or
     read-only directory. The `OutputError` (exit 2) says why.
-  * `atomic_write(path)` (and write_json / write_text / save_npy on top of it) writes every file: a crash,
-    Ctrl-C, a full disk or a permission error leaves either the old file or none, never half a file. The
-    temp file is `.<name>.tmp-<pid>` beside the target; one left by a killed process (its PID no longer
-    running) is removed by the next write to the same target. It replaces only regular files and keeps the
-    replaced file's permission bits. An output that is this process's own stdout or stderr (`-o /dev/stdout`
-    into a pipe or a terminal) is written straight through, in order with the rest. JSON is strict: a NaN or infinity is refused (a bug upstream), never
-    written as a bare `NaN`.
+  * `atomic_write(path)` (and write_json / write_text / save_npy on top of it) writes every file: a crash, Ctrl-C,
+    a full disk or a permission error leaves either the old file or none, never half a file. The temp file is
+    `.<name>.tmp-<pid>` beside the target; one left by a killed process (its PID no longer running) is removed by
+    the next write to the same target. It replaces only regular files and keeps the replaced file's permission
+    bits. An output that is this process's own stdout or stderr (`-o /dev/stdout` into a pipe or a terminal) is
+    written straight through, in order with the rest. JSON is strict: a NaN or infinity is refused (a bug
+    upstream), never written as a bare `NaN`.
 """
 import contextlib
 import errno

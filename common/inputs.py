@@ -1,10 +1,10 @@
 """What a command declares it reads, and whether an output would overwrite it (`common.files.check_output`).
 
-An input is a file (refused as an output by real path, or by device and inode: a hard link or a symlink to
-it) or, spelled with a trailing slash, a folder read as a whole (a weights folder, a run dir's checkpoints:
-an output inside it, or a hard link to one of its files, is refused). A plain input that happens to be a
-directory (`-i DIR` by mistake) is only refused as itself, so its reader can say what is wrong. `run_dir_inputs` / `artefact_inputs` spell a run dir's or a weights
-folder's inputs so a command passes one thing.
+An input is a file (refused as an output by real path, or by device and inode: a hard link or a symlink to it) or,
+spelled with a trailing slash, a folder read as a whole (a weights folder, a run dir's checkpoints: an output
+inside it, or a hard link to one of its files, is refused). A plain input that happens to be a directory (`-i DIR`
+by mistake) is only refused as itself, so its reader can say what is wrong. `run_dir_inputs` / `artefact_inputs`
+spell a run dir's or a weights folder's inputs so a command passes one thing.
 """
 import os
 import stat

@@ -26,9 +26,14 @@ The contract, the same in every task:
   * `history.json` is written before each checkpoint and cut at the restored step on resume, so a kill between
     the two never leaves a gap; the newest `keep` checkpoints stay, older ones (also from killed processes)
     are deleted;
-  * Ctrl-C / SIGTERM: the current step finishes, a checkpoint and the history are saved, no final metrics,
+  * Ctrl-C / SIGTERM / SIGHUP: the current step finishes, a checkpoint and the history are saved, no final metrics,
     `stopped` is True; a second Ctrl-C aborts at once;
-  * a run dir this process created and that never reached a checkpoint is removed again if the run fails.
+  * a run dir this process created and that never reached a checkpoint is removed again if the run fails;
+  * nothing in the run dir is trusted: the lock is opened without following a symlink or blocking on a FIFO
+    and must be a regular file; config.yaml, history.json and metrics.json must be regular files,
+    `checkpoints` a directory, history.json a list of rows with integer steps, the recorded config valid key
+    by key; anything else is a RunError/ConfigError naming the file, and nothing is written;
+  * metrics.json is strict JSON (an undefined value is null and named on the log).
 """
 import errno
 import fcntl

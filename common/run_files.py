@@ -1,10 +1,10 @@
 """The files a run dir keeps between invocations: checkpoints and history, read defensively.
 
-`common.run` uses them for training (import `Checkpointer`, `History` and `RunError` from there); inference
-loaders use the checkpoints through `common.inference`. `History.read` checks `history.json` (a JSON list of
-rows, each with an integer step) and names the file and row of a fault. A checkpoint that reads but whose variables have other shapes than the graph
-the recorded configuration builds is reported as a configuration mismatch (the run dir's config.yaml was
-edited), never as unreadable checkpoints to be thrown away.
+`common.run` uses them for training (import `Checkpointer`, `History` and `RunError` from there); inference loaders
+use the checkpoints through `common.inference`. `History.read` checks `history.json` (a JSON list of rows, each
+with an integer step) and names the file and row of a fault. A checkpoint that reads but whose variables have other
+shapes than the graph the recorded configuration builds is reported as a configuration mismatch (the run dir's
+config.yaml was edited), never as unreadable checkpoints to be thrown away.
 """
 import glob
 import json
@@ -150,8 +150,9 @@ class Checkpointer(object):
 def check_checkpoint_dir(path):
     """RunError unless `path` is a directory or absent (a file there would mean a silent restart at step 0)."""
     if os.path.lexists(path) and not os.path.isdir(path):
+        kind = files.file_kind(os.lstat(path).st_mode) if os.path.exists(path) else "a broken symlink"
         raise RunError("%s should be the checkpoints directory but is %s; move it away (nothing was changed)"
-                       % (path, files.file_kind(os.lstat(path).st_mode) if os.path.exists(path) else "a broken symlink"))
+                       % (path, kind))
 
 
 def _variable_shapes(var_list):

@@ -335,7 +335,8 @@ def check_molecules(mol, path):
         row = mol.atomic_numbers[unknown[0]]
         raise DataError("%s: molecule %d has atomic number %d (known: %s; 0 = padding)" % (
             path, unknown[0], row[~np.isin(row, (0,) + ATOMIC_NUMBERS)][0], ", ".join(map(str, ATOMIC_NUMBERS))))
-    wrong = np.flatnonzero(((mol.atomic_numbers != 0) != mol.mask).any(axis=1) | (mol.mask.sum(axis=1) != mol.num_atoms))
+    wrong = np.flatnonzero(((mol.atomic_numbers != 0) != mol.mask).any(axis=1)
+                           | (mol.mask.sum(axis=1) != mol.num_atoms))
     if len(wrong):
         raise DataError("%s: molecule %d: mask, atomic numbers and num_atoms disagree" % (path, wrong[0]))
 

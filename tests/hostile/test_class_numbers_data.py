@@ -93,7 +93,8 @@ MNIST_ENTRIES = [("load", None), ("tf1_mnist.main", ["--epochs", "1"]), ("tf1_mn
 
 @pytest.mark.parametrize("entry, extra", MNIST_ENTRIES, ids=[e[0] for e in MNIST_ENTRIES])
 @pytest.mark.parametrize("fault, make, pattern", MNIST_FAULTS, ids=[f[0] for f in MNIST_FAULTS])
-def test_mnist_arrays_are_checked_before_any_cast(tmp_path, capsys, entry, extra, fault, make, pattern):  # pylint: disable=unused-argument
+def test_mnist_arrays_are_checked_before_any_cast(tmp_path, capsys, entry, extra, fault, make,  # pylint: disable=unused-argument
+                                                   pattern):
     from common import mnist
     path = str(tmp_path / "mnist.npz")
     _npz(path, *make())
@@ -119,7 +120,8 @@ FASTA_ENTRIES = [("read_pairs", None), ("tf1_dna.train", ["--epochs", "1"]), ("t
 
 @pytest.mark.parametrize("entry, extra", FASTA_ENTRIES, ids=[e[0] for e in FASTA_ENTRIES])
 @pytest.mark.parametrize("fault, text, pattern", FASTA_FAULTS, ids=[f[0] for f in FASTA_FAULTS])
-def test_fasta_pairs_are_reading_frames_before_any_training(tmp_path, capsys, entry, extra, fault, text, pattern):  # pylint: disable=unused-argument
+def test_fasta_pairs_are_reading_frames_before_any_training(tmp_path, capsys, entry, extra, fault,  # pylint: disable=unused-argument
+                                                            text, pattern):
     from tf1_dna import data
     path = str(tmp_path / "w.fasta")
     with open(path, "w") as handle:
