@@ -128,15 +128,22 @@ class RunLock(object):
 class GracefulStop(object):
     """Context manager turning SIGINT/SIGTERM/SIGHUP into `stop.requested = True` for the loop to act on.
 
-    A second Ctrl-C while stopping falls back to the default handler (immediate KeyboardInterrupt).
+    A second Ctrl-C while stopping falls back to the default handler (immediate KeyboardInterrupt). Once the
+    steps are done and saved (`immediate`, set by `Run.steps`), a signal stops at once: the final evaluation
+    is not waited for (the same command restores the last step and evaluates again).
     """
 
     def __init__(self, signals=(signal.SIGINT, signal.SIGTERM, signal.SIGHUP)):
         self.signals = signals
         self.requested = False
+        self.immediate = False
         self._previous = {}
 
     def _handle(self, signum, frame):  # pylint: disable=unused-argument
+        if self.immediate:
+            sys.stderr.write("\nstopped (signal %d) after the last saved step; run the same command to finish\n"
+                             % signum)
+            raise KeyboardInterrupt
         if self.requested:
             signal.signal(signum, self._previous.get(signum, signal.SIG_DFL))
             raise KeyboardInterrupt
@@ -311,8 +318,10 @@ class Run(object):
                 self.save(sess, step)
             if stop and step < total:
                 self.stopped = True
+                self._stop.immediate = True
                 self.log_fn("stopped at step %d of %d; run the same command to resume" % (step, total))
                 return
+        self._stop.immediate = True  # every step is saved: a signal from here on stops at once
         if self._stop.requested:
             # The signal came during the last step: the run is complete and saved; finish it normally.
             self._stop.requested = False

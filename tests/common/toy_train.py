@@ -26,6 +26,8 @@ SCHEMA = config.Schema([
     config.threads(1),
     config.session_steps(),
     config.Key("kill_at", 0, "send ourselves SIGTERM before this step (0 = never)", ge=0, resume_safe=True),
+    config.Key("kill_after", False, "send ourselves SIGTERM after the last step (the 'evaluation')",
+               resume_safe=True),
     config.Key("restart", False, "discard the run dir's run and start over", resume_safe=True),
 ])
 SEED = 3
@@ -64,6 +66,8 @@ def train(cfg):
                     os.kill(os.getpid(), signal.SIGTERM)  # as if the user or the scheduler stopped us
                 _, value = sess.run([train_op, loss])
                 r.log(step, {"loss": value})
+            if cfg.kill_after:
+                os.kill(os.getpid(), signal.SIGTERM)  # during the final evaluation
             weights = sess.run(w)
         if r.stopped:
             return None
