@@ -2,32 +2,182 @@
 
 Exit codes: 0 done, 2 bad input or configuration (a `UserError`: the message names the file, line or key and
 the reason, no traceback), 3 training diverged (a non-finite loss: no metrics, the last checkpoint kept),
-130 stopped by Ctrl-C or SIGTERM (a checkpoint is kept; the same command resumes).
-Anything else is a bug and keeps its traceback.
+130 stopped: a training run stopped by Ctrl-C, SIGTERM or SIGHUP (a checkpoint is kept; the same command
+resumes), or any command interrupted by Ctrl-C; 143 / 129 any other command ended by SIGTERM / SIGHUP (the
+shell's 128 + signal number). An interrupted command leaves its previous output file intact and no temp file
+(`common.files.atomic_write` cleans up as the interruption unwinds).
+141 the reader of stdout went away (`cmd | head -c 10`): what it wanted was written, the rest is dropped
+without a traceback; 141 (128 + SIGPIPE) is what Unix tools killed by SIGPIPE report, so `set -o pipefail`
+still sees that the output was cut.
+stderr carries only diagnostics: a closed or broken stderr never changes the outcome (its messages are
+dropped), and a stdout closed before the start (`>&-`) is a sink, so a command whose product is a file still
+finishes with 0. Under a non-UTF-8 locale (LC_ALL=C) characters the streams cannot carry (a non-ASCII path in
+a message) are written as backslash escapes instead of failing. Anything else is a bug and keeps its traceback.
 """
+import errno
 import functools
+import os
+import signal
 import sys
+import threading
 
 from common import errors
 
-OK, BAD_INPUT, DIVERGED, STOPPED = 0, 2, 3, 130
+OK, BAD_INPUT, DIVERGED, STOPPED, BROKEN_PIPE = 0, 2, 3, 130, 141
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP outside a training loop: unwinds like Ctrl-C (temp files removed), exit 128 + signal."""
+
+    def __init__(self, signum):
+        super(Interrupted, self).__init__(signum)
+        self.signum = signum
+
+
+def _raise_interrupted(signum, frame):  # pylint: disable=unused-argument
+    raise Interrupted(signum)
+
+
+def _encodable(text, stream):
+    """`text` with what the stream's encoding cannot carry escaped (LC_ALL=C and a non-ASCII path)."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    return text.encode(encoding, "backslashreplace").decode(encoding)
+
+
+class _Diagnostics(object):
+    """sys.stderr for the duration of a command: writes that fail (closed, broken pipe, full) are dropped;
+    characters the terminal's encoding lacks are escaped, never an error."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        try:
+            try:
+                return self.stream.write(text) if self.stream is not None else len(text)
+            except UnicodeEncodeError:
+                return self.stream.write(_encodable(text, self.stream))
+        except (OSError, ValueError, AttributeError, LookupError):
+            return len(text)
+
+    def flush(self):
+        try:
+            if self.stream is not None:
+                self.stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def isatty(self):
+        try:
+            return bool(self.stream.isatty())
+        except (OSError, ValueError, AttributeError):
+            return False
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+class _Escaping(object):
+    """sys.stdout when its encoding is not UTF-8 (LC_ALL=C): characters it lacks are escaped, not an error."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        try:
+            return self.stream.write(text)
+        except UnicodeEncodeError:
+            return self.stream.write(_encodable(text, self.stream))
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+class _Sink(object):
+    """sys.stdout when the process started with stdout closed: output goes nowhere, nothing fails."""
+
+    encoding = "utf-8"
+
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+def _silence_stdout():
+    """After a broken pipe: point fd 1 at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+class _Streams(object):
+    """Installs the stream and signal contract of the module docstring around one command, then restores."""
+
+    def __enter__(self):
+        self.saved = (sys.stdout, sys.stderr)
+        if not isinstance(sys.stderr, _Diagnostics):
+            sys.stderr = _Diagnostics(sys.stderr)
+        if sys.stdout is None:
+            sys.stdout = _Sink()
+        elif not isinstance(sys.stdout, _Escaping) and \
+                "utf" not in str(getattr(sys.stdout, "encoding", "utf-8") or "utf-8").lower():
+            sys.stdout = _Escaping(sys.stdout)
+        self.handlers = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in STOP_SIGNALS:
+                if signal.getsignal(sig) in (signal.SIG_DFL, signal.default_int_handler):
+                    self.handlers[sig] = signal.signal(sig, _raise_interrupted)
+        return self
+
+    def __exit__(self, *exc):
+        for sig, handler in self.handlers.items():
+            signal.signal(sig, handler)
+        if sys.stderr is not self.saved[1] and isinstance(sys.stderr, _Diagnostics):
+            sys.stderr.flush()
+        sys.stdout, sys.stderr = self.saved
+        return False
+
+
+def _broken_pipe(err):
+    return isinstance(err, BrokenPipeError) or getattr(err, "errno", None) == errno.EPIPE
 
 
 def entry_point(main):
-    """Decorator for `main(argv=None) -> int`: UserError -> message + 2, Ctrl-C outside a run's loop -> 130."""
+    """Decorator for `main(argv=None) -> int`: the exit codes and stream rules of the module docstring."""
     @functools.wraps(main)
     def wrapper(argv=None, **kwargs):
-        try:
-            return main(argv, **kwargs)
-        except errors.UserError as err:
-            sys.stderr.write("error: %s\n" % err)
-            return BAD_INPUT
-        except errors.DivergedError as err:
-            sys.stderr.write("error: %s\n" % err)
-            return DIVERGED
-        except KeyboardInterrupt:
-            sys.stderr.write("\ninterrupted\n")
-            return STOPPED
+        with _Streams():
+            try:
+                code = main(argv, **kwargs)
+                if sys.stdout is not None:
+                    sys.stdout.flush()  # a reader that left shows up here, not in the interpreter's exit
+                return code
+            except errors.UserError as err:
+                sys.stderr.write("error: %s\n" % err)
+                return BAD_INPUT
+            except errors.DivergedError as err:
+                sys.stderr.write("error: %s\n" % err)
+                return DIVERGED
+            except Interrupted as err:
+                sys.stderr.write("\nstopped by signal %d\n" % err.signum)
+                return 128 + err.signum
+            except KeyboardInterrupt:
+                sys.stderr.write("\ninterrupted\n")
+                return STOPPED
+            except OSError as err:
+                if not _broken_pipe(err):
+                    raise
+                _silence_stdout()
+                return BROKEN_PIPE
     return wrapper
 
 

@@ -3,8 +3,10 @@
 A task declares its keys once, as a `Schema` of `Key`s (default, help, type, allowed values). From it come
 the `--help` text (one spelling per flag, choices, defaults and ranges shown), the YAML reader and the checks.
 Every value, whether a default, from YAML or from a flag, passes the same checks: the type of the default,
-the choices, the numeric range (floats must also be finite) and the schema's cross-key checks. A violation
-is a `ConfigError` naming the key, the value and what is allowed; entry points turn it into exit code 2.
+the choices, the numeric range, the range of the TensorFlow type it feeds (int32, finite float32; see
+`common.keys`) and the schema's cross-key checks. YAML is read by `common.yaml_io` (YAML 1.2 numbers, no merge
+keys, bounded aliases and nesting). A violation is a `ConfigError` naming the key, the value (cut to 200
+characters) and what is allowed; entry points turn it into exit code 2.
 
     SCHEMA = config.Schema([
         config.Key("epochs", 10, "passes over the training images", ge=1),
@@ -18,124 +20,11 @@ the end of this module; `common/README.md` lists it and `tests/test_cli_vocabula
 """
 import argparse
 import collections
-import math
 import os
 
-import yaml
-
-from common import errors, files
-
-
-class ConfigError(errors.UserError):
-    """A configuration key is unknown, or its value has the wrong type or lies outside its allowed range."""
-
-
-_NOT_A_VALUE = object()
-
-
-class Key(object):
-    """One configuration key.
-
-    Args:
-      name: the key (`batch_size`); its flag is `--batch-size`.
-      default: the default value; its type is the key's type unless `type` is given.
-      help: one line for `--help`.
-      type: bool, int, float, str or tuple (a list of values); needed when the default is None.
-      choices: the allowed values (shown in `--help`).
-      ge, gt, le, lt: numeric bounds (inclusive / exclusive). Floats must be finite in any case.
-      resume_safe: the value may differ when a run is resumed (thread counts, output paths).
-      item_type: element type of a tuple key.
-    """
-
-    def __init__(self, name, default, help, type=None, choices=None, ge=None, gt=None, le=None, lt=None,  # pylint: disable=redefined-builtin
-                 resume_safe=False, item_type=None):
-        self.name = name
-        self.default = tuple(default) if isinstance(default, list) else default
-        self.help = help
-        if type is None:
-            if default is None:
-                raise ValueError("key %r: a None default needs an explicit type" % name)
-            type = tuple if isinstance(default, (list, tuple)) else builtin_type(default)
-        self.type = type
-        self.item_type = item_type or (builtin_type(self.default[0]) if type is tuple and self.default else str)
-        self.choices = tuple(choices) if choices is not None else None
-        self.bounds = [(op, value) for op, value in ((">=", ge), (">", gt), ("<=", le), ("<", lt)) if value is not None]
-        self.resume_safe = resume_safe
-        self.nullable = default is None
-
-    @property
-    def flag(self):
-        return "--" + self.name.replace("_", "-")
-
-    def allowed(self):
-        """Human-readable description of the allowed values, e.g. 'an int >= 1' or 'one of a, b'."""
-        if self.choices is not None:
-            return "one of %s" % ", ".join(str(c) for c in self.choices)
-        names = {bool: "true or false", int: "an integer", float: "a finite number", str: "a string"}
-        kind = names[self.type] if self.type is not tuple else "a list of %s" % {
-            bool: "booleans", int: "integers", float: "finite numbers", str: "strings"}[self.item_type]
-        if self.bounds:
-            kind += " " + " and ".join("%s %s" % b for b in self.bounds)
-        return kind + (" (or null)" if self.nullable else "")
-
-    def check(self, value, where=""):
-        """`value` converted to this key's type and checked; raises ConfigError naming the key."""
-        prefix = "%sconfig key %r" % (where, self.name)
-        if value is None:
-            if self.nullable:
-                return None
-            raise ConfigError("%s must be %s, got null" % (prefix, self.allowed()))
-        if self.type is tuple:
-            if not isinstance(value, (list, tuple)):
-                raise ConfigError("%s must be a list, got %r" % (prefix, value))
-            return tuple(self._check_scalar(v, self.item_type, prefix) for v in value)
-        return self._check_scalar(value, self.type, prefix)
-
-    def _check_scalar(self, given, kind, prefix):
-        value = _convert(given, kind)
-        if value is _NOT_A_VALUE:
-            raise ConfigError("%s must be %s, got %r" % (prefix, self.allowed(), given))
-        if self.choices is not None and value not in self.choices:
-            raise ConfigError("%s must be %s, got %r" % (prefix, self.allowed(), value))
-        if kind in (int, float):
-            if isinstance(value, float) and not math.isfinite(value):
-                raise ConfigError("%s must be %s, got %r" % (prefix, self.allowed(), value))
-            for op, bound in self.bounds:
-                if not _OPS[op](value, bound):
-                    raise ConfigError("%s must be %s, got %r" % (prefix, self.allowed(), value))
-        return value
-
-
-_OPS = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}
-
-
-def builtin_type(value):
-    for kind in (bool, int, float, str):
-        if isinstance(value, kind):
-            return kind
-    raise ValueError("unsupported config value %r (%s)" % (value, type(value).__name__))
-
-
-def _convert(value, kind):
-    """`value` as `kind`, or _NOT_A_VALUE when it is not one (bools are never numbers)."""
-    if kind is bool:
-        return value if isinstance(value, bool) else _NOT_A_VALUE
-    if isinstance(value, bool):
-        return _NOT_A_VALUE
-    if kind is int:
-        return value if isinstance(value, int) else _NOT_A_VALUE
-    if kind is float:
-        if isinstance(value, (int, float)):
-            return float(value)
-        if isinstance(value, str):  # YAML 1.1 reads 1e-3 as a string; the user meant the number
-            try:
-                return float(value)
-            except ValueError:
-                return _NOT_A_VALUE
-        return _NOT_A_VALUE
-    if kind is str:
-        return value if isinstance(value, str) else _NOT_A_VALUE
-    return _NOT_A_VALUE
+from common import files
+from common.keys import BANDS, FLOAT32_MAX, INT32_MAX, SEED_MAX, Key, builtin_type  # noqa: F401  (this module's API)
+from common.yaml_io import ConfigError, dump_yaml, parse_yaml, read_yaml, short  # noqa: F401  (this module's API)
 
 
 class Config(collections.abc.Mapping):
@@ -183,41 +72,6 @@ class Config(collections.abc.Mapping):
 
     def to_dict(self):
         return collections.OrderedDict((k, list(v) if isinstance(v, tuple) else v) for k, v in self._values.items())
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
-    """SafeLoader that refuses a mapping with the same key twice (PyYAML silently keeps the last one)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise ConfigError("line %d: duplicate key %r (first given on line %d)"
-                                  % (key_node.start_mark.line + 1, key, seen[key]))
-            seen[key] = key_node.start_mark.line + 1
-        return super(_UniqueKeyLoader, self).construct_mapping(node, deep=deep)
-
-
-def read_yaml(path):
-    """The YAML document in `path` (None if empty); errors name the file and line."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as err:
-        raise ConfigError("cannot read config file %s: %s" % (path, err.strerror or err))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ConfigError("config file %s is not UTF-8 text (byte %d)" % (path, err.start))
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # nosec: a SafeLoader subclass
-    except ConfigError as err:
-        raise ConfigError("config file %s, %s" % (path, err))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = " line %d" % (mark.line + 1) if mark is not None else ""
-        raise ConfigError("config file %s%s is not valid YAML: %s" % (path, where, getattr(err, "problem", err)))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -281,7 +135,7 @@ class Schema(object):
         out = self.defaults
         for name, value in values.items():
             if name not in self.keys:
-                raise ConfigError("%sunknown config key %r (known: %s)" % (where, name, ", ".join(self.keys)))
+                raise ConfigError("%sunknown config key %s (known: %s)" % (where, short(name), ", ".join(self.keys)))
             out[name] = self.keys[name].check(value, where)
         cfg = Config(out, self)
         for check in self.checks:
@@ -304,16 +158,16 @@ class Schema(object):
             if name in self.sections and isinstance(value, dict):
                 for inner, inner_value in value.items():
                     if inner in flat:
-                        raise ConfigError("config file %s: key %r given twice (in two sections)" % (path, inner))
+                        raise ConfigError("config file %s: key %s given twice (in two sections)" % (path, short(inner)))
                     flat[inner] = inner_value
             elif name in flat:
-                raise ConfigError("config file %s: key %r given twice (in two sections)" % (path, name))
+                raise ConfigError("config file %s: key %s given twice (in two sections)" % (path, short(name)))
             else:
                 flat[name] = value
         where = "config file %s: " % path
         for name, value in flat.items():
             if name not in self.keys:
-                raise ConfigError("%sunknown key %r (known: %s)" % (where, name, ", ".join(self.keys)))
+                raise ConfigError("%sunknown key %s (known: %s)" % (where, short(name), ", ".join(self.keys)))
             flat[name] = self.keys[name].check(value, where)
         return flat
 
@@ -361,9 +215,9 @@ class Schema(object):
         error, not silently the default).
         """
         path = os.path.join(run_dir, "config.yaml")
-        if not os.path.isfile(path):
+        if not os.path.lexists(path):
             raise ConfigError("no config.yaml in %s (not a run dir, or the run never started)" % run_dir)
-        data = read_yaml(path) or {}
+        data = read_run_yaml(path) or {}
         if not isinstance(data, dict):
             raise ConfigError("%s must hold a mapping of key: value" % path)
         missing = [name for name in self.keys if name not in data] if complete else []
@@ -395,19 +249,25 @@ def save(cfg, run_dir):
     """Writes the resolved config as `run_dir/config.yaml` (atomically); returns the path."""
     path = os.path.join(run_dir, "config.yaml")
     with files.atomic_write(path) as handle:
-        yaml.safe_dump(dict(cfg.to_dict()), handle, default_flow_style=False, sort_keys=False)
+        dump_yaml(dict(cfg.to_dict()), handle)
     return path
 
 
 def load_run_config(run_dir):
     """The plain dict saved by `save` in `run_dir` (no schema: for tools that read any task's run)."""
     path = os.path.join(run_dir, "config.yaml")
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         raise ConfigError("no config.yaml in %s" % run_dir)
-    data = read_yaml(path) or {}
+    data = read_run_yaml(path) or {}
     if not isinstance(data, dict):
         raise ConfigError("%s must hold a mapping of key: value" % path)
     return data
+
+
+def read_run_yaml(path):
+    """A run dir's own config.yaml: a regular file (never a followed symlink or a FIFO blocked on), parsed by
+    the bounded loader."""
+    return parse_yaml(files.read_regular(path, error=ConfigError), path)
 
 
 def differences(recorded, cfg):
@@ -507,16 +367,19 @@ def data_dir(help="directory (or file) of the data source (default: the source's
     return Key("data_dir", None, help, type=str)
 
 
-def at_least(low, kind=int):
-    """An argparse `type` for helper CLIs: a number of `kind` >= low (a bad value exits 2 naming the flag)."""
+def at_least(low, kind=int, high=None):
+    """An argparse `type` for helper CLIs: a number of `kind` >= low and <= high (default: the int32 or finite
+    float32 limit of the TensorFlow type it feeds); a bad value exits 2 naming the flag."""
+    top = high if high is not None else INT32_MAX if kind is int else FLOAT32_MAX
+
     def convert(text):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError("must be %s >= %s, got %r" % (
-                "an integer" if kind is int else "a finite number", low, text))
-        if not value >= low or value != value or value in (float("inf"), float("-inf")):
-            raise argparse.ArgumentTypeError("must be >= %s, got %r" % (low, text))
+            raise argparse.ArgumentTypeError("must be %s >= %s, got %s" % (
+                "an integer" if kind is int else "a finite number", low, short(text)))
+        if not low <= value <= top or value != value:
+            raise argparse.ArgumentTypeError("must be >= %s and <= %s, got %s" % (low, top, short(text)))
         return value
     convert.__name__ = kind.__name__
     return convert

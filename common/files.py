@@ -1,23 +1,33 @@
 """Safe file output: refuse what would lose data, then write a temp file beside the target and rename it.
 
 Two layers:
-  * `check_output(path, inputs)` is what a CLI calls on a path the user named (`predict.py -o OUT`): it refuses
-    the input itself, a directory, a device/FIFO/socket, a read-only file, a missing or read-only directory,
-    with an `OutputError` (exit 2) that says why.
-  * `atomic_write(path)` (and write_json / write_text / save_npy on top of it) writes every file: a crash,
-    Ctrl-C, a full disk or a permission error leaves either the old file or none, never half a file, and no
-    temp file behind. It replaces only regular files and keeps the replaced file's permission bits.
+  * `check_output(path, inputs)` is what a CLI calls on a path the user named (`predict.py -o OUT`): every command
+    declares all the paths it reads (`inputs`: files, and folders read as a whole, spelled with a trailing slash,
+    such as a weights folder or a run dir's checkpoints, see `common.inputs`), and an output that is one of them
+    (same real path, or same device and inode) or lies inside one of those directories is refused; so are a
+    directory, a path ending in a slash, a device/FIFO/socket, a read-only file, a symlink loop, a missing or
+    read-only directory. The `OutputError` (exit 2) says why.
+  * `atomic_write(path)` (and write_json / write_text / save_npy on top of it) writes every file: a crash, Ctrl-C,
+    a full disk or a permission error leaves either the old file or none, never half a file. The temp file is
+    `.<name>.tmp-<pid>` beside the target; one left by a killed process (its PID no longer running) is removed by
+    the next write to the same target. It replaces only regular files and keeps the replaced file's permission
+    bits. An output that is this process's own stdout or stderr (`-o /dev/stdout` into a pipe or a terminal) is
+    written straight through, in order with the rest. JSON is strict: a NaN or infinity is refused (a bug
+    upstream), never written as a bare `NaN`.
 """
 import contextlib
 import errno
 import json
+import math
 import os
+import re
 import stat
-import tempfile
+import sys
 
 import numpy as np
 
 from common import errors
+from common.inputs import aliased_input, artefact_inputs, run_dir_inputs  # noqa: F401  (API)
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -48,6 +58,36 @@ def read_text(path):
         raise InputError("%s is not UTF-8 text (byte %d is 0x%02x)" % (path, err.start, raw[err.start]))
 
 
+def file_kind(mode):
+    """'a directory', 'a symlink', 'a FIFO', ... for a stat mode that is not a regular file."""
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISLNK, "a symlink"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_regular(path, error=InputError):
+    """The bytes of `path`, which must be a regular file: a symlink is never followed, a FIFO never blocked on.
+
+    For the files a program wrote itself (a run dir's history, metrics, config): anything else there was put
+    by hand and is refused with `error` naming the path.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise error("%s is a symlink; refusing to follow it (it should be a regular file)" % path)
+        raise error("%s: cannot read: %s" % (path, err.strerror or err))
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise error("%s is %s; it should be a regular file" % (path, file_kind(mode)))
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
 def _is_read_only(st):
     # Root passes os.access() on any file, so a file with no write bit at all counts as read-only for everyone.
     return not (st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
@@ -58,17 +98,27 @@ def check_output(path, inputs=()):
 
     Args:
       path: the output path as the user gave it.
-      inputs: paths the same command reads (an output equal to one of them is refused).
+      inputs: every path the same command reads: files (an output that is one of them, by real path or by
+        device and inode, is refused) and folders read as a whole, spelled with a trailing slash (an output
+        inside one is refused; `run_dir_inputs` and `artefact_inputs` spell them).
 
     Raises:
       OutputError: naming the path and the reason.
     """
     if not path:
         raise OutputError("the output path is empty")
+    if own_stream(path) is not None:
+        return path  # -o /dev/stdout (a pipe or a terminal): written straight through, see atomic_write
+    if path.endswith(os.sep) or path.endswith(os.sep + "."):
+        raise OutputError("output %s ends with a slash, so it names a directory; give a file path" % path)
     target = os.path.realpath(path)  # write through a symlink to its file, never replace the link
-    for source in inputs:
-        if os.path.exists(source) and os.path.exists(target) and os.path.samefile(source, target):
-            raise OutputError("output %s is the input file %s; writing it would destroy the input" % (path, source))
+    if os.path.islink(target):
+        raise OutputError("output %s is a symlink loop (or resolves too deep); give a plain file path" % path)
+    source = aliased_input(target, inputs)
+    if source is not None:
+        what = "inside the folder %s" % source if source.endswith(os.sep) else "the input file %s" % source
+        raise OutputError("output %s is %s, which this command reads; writing it would destroy the input"
+                          % (path, what))
     if os.path.lexists(target):
         st = os.stat(target)
         if stat.S_ISDIR(st.st_mode):
@@ -79,6 +129,8 @@ def check_output(path, inputs=()):
         if _is_read_only(st) or not os.access(target, os.W_OK):
             raise OutputError("output %s is read-only; not replacing it" % path)
     parent = os.path.dirname(target) or "."
+    if os.path.islink(parent):
+        raise OutputError("cannot write %s: %s is a symlink loop" % (path, parent))
     if not os.path.exists(parent):
         raise OutputError("cannot write %s: directory %s does not exist" % (path, parent))
     if not os.path.isdir(parent):
@@ -86,6 +138,25 @@ def check_output(path, inputs=()):
     if not os.access(parent, os.W_OK | os.X_OK) or _read_only_fs(parent):
         raise OutputError("cannot write %s: directory %s is not writable" % (path, parent))
     return target
+
+
+def own_stream(path):
+    """1 or 2 when `path` is not a regular file but this process's stdout or stderr (`-o /dev/stdout` into a
+    pipe or a terminal), else None."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if stat.S_ISREG(st.st_mode):
+        return None
+    for fd in (1, 2):
+        try:
+            own = os.fstat(fd)
+        except OSError:
+            continue
+        if (own.st_dev, own.st_ino) == (st.st_dev, st.st_ino):
+            return fd
+    return None
 
 
 def _read_only_fs(directory):
@@ -105,6 +176,42 @@ def _reason(err):
     return err.strerror or str(err)
 
 
+_TMP_RE = re.compile(r"^\.(?P<name>.+)\.tmp-(?P<pid>\d{1,10})$")
+
+
+def temp_path(path, pid=None):
+    """The temp file `atomic_write` uses for `path`: `.<name>.tmp-<pid>` in the same directory."""
+    directory, name = os.path.split(path)
+    return os.path.join(directory, ".%s.tmp-%d" % (name, os.getpid() if pid is None else pid))
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it exists (another user's)
+        return True
+    return True
+
+
+def remove_stale_temps(path):
+    """Removes the temp files of `path` left by killed writers (their PID is no longer running)."""
+    directory, name = os.path.split(path)
+    try:
+        entries = os.listdir(directory or ".")
+    except OSError:
+        return
+    for entry in entries:
+        match = _TMP_RE.match(entry)
+        if match and match.group("name") == name and int(match.group("pid")) != os.getpid() \
+                and not _alive(int(match.group("pid"))):
+            try:
+                os.remove(os.path.join(directory, entry))
+            except OSError:
+                pass
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode="w", encoding=None):
     """Yields a file object; on success the file replaces `path` atomically.
@@ -120,10 +227,24 @@ def atomic_write(path, mode="w", encoding=None):
     """
     if mode not in ("w", "wb"):
         raise ValueError("atomic_write mode must be 'w' or 'wb', got %r" % (mode,))
+    kwargs = {} if "b" in mode else {"encoding": encoding or "utf-8", "newline": ""}
+    stream = own_stream(path)
+    if stream is not None:  # our own stdout/stderr, a pipe or terminal: nothing to replace, write in order
+        for handle in (sys.stdout, sys.stderr):
+            try:
+                handle.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+        with os.fdopen(os.dup(stream), mode, **kwargs) as handle:
+            yield handle
+        return
     path = os.path.realpath(path)
     mode_bits = 0o666 & ~_UMASK
     if os.path.lexists(path):
-        st = os.stat(path)
+        try:
+            st = os.stat(path)
+        except OSError as err:
+            raise OutputError("cannot write %s: %s" % (path, err.strerror or err))
         if not stat.S_ISREG(st.st_mode):
             raise OutputError("%s is not a regular file; refusing to replace it" % path)
         mode_bits = stat.S_IMODE(st.st_mode)
@@ -131,9 +252,10 @@ def atomic_write(path, mode="w", encoding=None):
     tmp = None
     try:
         os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
-        os.chmod(tmp, mode_bits)  # mkstemp makes 0600; give the file the usual (or the replaced file's) bits
-        kwargs = {} if "b" in mode else {"encoding": encoding or "utf-8", "newline": ""}
+        remove_stale_temps(path)
+        tmp = temp_path(path)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        os.chmod(tmp, mode_bits)  # the usual (or the replaced file's) permission bits, whatever the umask
         with os.fdopen(fd, mode, **kwargs) as handle:
             try:
                 yield handle
@@ -150,7 +272,7 @@ def atomic_write(path, mode="w", encoding=None):
             raise OutputError("cannot write %s: %s (nothing was changed)" % (path, _reason(err)))
         raise
     finally:
-        if tmp is not None and os.path.exists(tmp):
+        if tmp is not None and os.path.lexists(tmp):
             os.remove(tmp)
 
 
@@ -163,11 +285,46 @@ def _to_builtin(obj):
     raise TypeError("not JSON serialisable: %r" % (type(obj),))
 
 
+def _non_finite(obj, where="$"):
+    """The first place in `obj` holding a NaN or infinity (as a JSON path), or None."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return where
+    if isinstance(obj, np.ndarray):
+        obj = obj.tolist()
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+        return where if isinstance(obj, float) and not math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        items = obj.items()
+    elif isinstance(obj, (list, tuple)):
+        items = enumerate(obj)
+    else:
+        return None
+    for key, value in items:
+        found = _non_finite(value, "%s[%r]" % (where, key))
+        if found:
+            return found
+    return None
+
+
+def json_text(obj, path="<json>"):
+    """`obj` as indented strict JSON with sorted keys (numpy values converted).
+
+    Raises:
+      ValueError: `obj` holds a NaN or infinity (strict JSON has none; a non-finite number is a bug upstream).
+    """
+    bad = _non_finite(obj)
+    if bad is not None:
+        raise ValueError("refusing to write %s: %s is not a finite number (strict JSON has no NaN or Infinity)"
+                         % (path, bad))
+    return json.dumps(obj, indent=2, sort_keys=True, default=_to_builtin, allow_nan=False) + "\n"
+
+
 def write_json(path, obj):
-    """Writes `obj` as indented JSON with sorted keys (numpy values converted)."""
+    """Writes `obj` as indented strict JSON with sorted keys (numpy values converted; NaN/inf refused)."""
+    text = json_text(obj, path)  # refused before any file is touched
     with atomic_write(path) as handle:
-        json.dump(obj, handle, indent=2, sort_keys=True, default=_to_builtin)
-        handle.write("\n")
+        handle.write(text)
 
 
 def read_json(path):

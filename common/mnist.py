@@ -37,6 +37,23 @@ class DataError(errors.DataError):
     """A data file is missing, corrupt or inconsistent; the message names the file (exit 2 in every CLI)."""
 
 
+def checked_uint8(array, path, what, high=255):
+    """`array` as uint8 after checking it holds integers in 0..`high` (never a silent cast: 1.0 is not a pixel,
+    -1 is not the label 255); DataError names the file, the array and the first bad value."""
+    array = np.asarray(array)
+    if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.integer):
+        sample = array.flat[0] if array.size else None
+        raise DataError("%s: %s are %s values (e.g. %r), expected integers 0..%d (uint8)"
+                        % (path, what, array.dtype, sample, high))
+    if array.size:
+        low_value, high_value = array.min(), array.max()
+        if low_value < 0 or high_value > high:
+            bad = low_value if low_value < 0 else high_value
+            where = int(np.flatnonzero(array.reshape(-1) == bad)[0])
+            raise DataError("%s: %s value %d (at flat index %d) outside 0..%d" % (path, what, bad, where, high))
+    return array.astype(np.uint8)
+
+
 def _check_split(split):
     if split not in IDX_NAMES:
         raise ValueError("split must be 'train' or 'test', got %r" % (split,))
@@ -132,7 +149,8 @@ def load_npz(path, split):
         raise DataError("%s: missing array %s" % (path, err))
     except (OSError, ValueError) as err:
         raise DataError("%s: not a readable .npz file (%s)" % (path, err))
-    return _check_pair(images.astype(np.uint8), labels.astype(np.uint8), path, path)
+    return _check_pair(checked_uint8(images, path, "x_" + split), checked_uint8(labels, path, "y_" + split, 9),
+                       path, path)
 
 
 def load_csv(path):
@@ -228,7 +246,8 @@ def _download(split):
     except Exception as err:  # network errors come in many types
         raise DataError("MNIST download failed (%s); use source='embedded' offline" % (err,))
     images, labels = (x_train, y_train) if split == "train" else (x_test, y_test)
-    return images.astype(np.uint8), labels.astype(np.uint8)
+    return checked_uint8(images, "mnist.npz (download)", "images"), checked_uint8(labels, "mnist.npz (download)",
+                                                                                   "labels", 9)
 
 
 def to_float(images, value_range=(-1.0, 1.0)):

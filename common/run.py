@@ -26,30 +26,32 @@ The contract, the same in every task:
   * `history.json` is written before each checkpoint and cut at the restored step on resume, so a kill between
     the two never leaves a gap; the newest `keep` checkpoints stay, older ones (also from killed processes)
     are deleted;
-  * Ctrl-C / SIGTERM: the current step finishes, a checkpoint and the history are saved, no final metrics,
+  * Ctrl-C / SIGTERM / SIGHUP: the current step finishes, a checkpoint and the history are saved, no final metrics,
     `stopped` is True; a second Ctrl-C aborts at once;
-  * a run dir this process created and that never reached a checkpoint is removed again if the run fails.
+  * a run dir this process created and that never reached a checkpoint is removed again if the run fails;
+  * nothing in the run dir is trusted: the lock is opened without following a symlink or blocking on a FIFO
+    and must be a regular file; config.yaml, history.json and metrics.json must be regular files,
+    `checkpoints` a directory, history.json a list of rows with integer steps, the recorded config valid key
+    by key; anything else is a RunError/ConfigError naming the file, and nothing is written;
+  * metrics.json is strict JSON (an undefined value is null and named on the log).
 """
 import errno
 import fcntl
 import glob
 import os
-import re
 import shutil
 import signal
+import stat
 import sys
 
 import tensorflow as tf
 
-from common import config, errors, files, training
+from common import config, files, training
+from common.run_files import Checkpointer, History, RunError, check_checkpoint_dir, json_value  # noqa: F401  (API)
 
 RUNS_ROOT = "runs"
 HISTORY = "history.json"
 LOCK = ".lock"
-
-
-class RunError(errors.UserError):
-    """The run dir cannot be used as asked (locked, another configuration, unreadable checkpoints)."""
 
 
 def default_run_dir(task, name):
@@ -80,15 +82,33 @@ class RunLock(object):
         self.path = os.path.join(run_dir, LOCK)
         self._handle = None
 
+    def _open(self):
+        """The lock file, opened without following a symlink or blocking on a FIFO; a regular file or RunError."""
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        try:
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as err:
+            kind = "a symlink" if err.errno == errno.ELOOP else "a directory" if err.errno == errno.EISDIR else None
+            if kind:
+                raise RunError("lock file %s is %s, not a regular file; remove it (it is never followed)"
+                               % (self.path, kind))
+            raise RunError("cannot open lock file %s: %s" % (self.path, err.strerror or err))
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            os.close(fd)
+            raise RunError("lock file %s is %s, not a regular file; remove it" % (self.path, files.file_kind(mode)))
+        return os.fdopen(fd, "r+")
+
     def acquire(self):
-        handle = open(self.path, "a+")
+        handle = self._open()
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:
             if err.errno not in (errno.EAGAIN, errno.EACCES):
+                handle.close()
                 raise
             handle.seek(0)
-            holder = handle.read().strip() or "unknown"
+            holder = handle.read(64).strip() or "unknown"
             handle.close()
             raise RunError("run dir %s is in use by process %s (lock file %s); wait for it to finish, stop it, "
                            "or choose another --run-dir" % (os.path.dirname(self.path), holder, self.path))
@@ -106,17 +126,24 @@ class RunLock(object):
 
 
 class GracefulStop(object):
-    """Context manager turning SIGINT/SIGTERM into `stop.requested = True` for the loop to act on.
+    """Context manager turning SIGINT/SIGTERM/SIGHUP into `stop.requested = True` for the loop to act on.
 
-    A second Ctrl-C while stopping falls back to the default handler (immediate KeyboardInterrupt).
+    A second Ctrl-C while stopping falls back to the default handler (immediate KeyboardInterrupt). Once the
+    steps are done and saved (`immediate`, set by `Run.steps`), a signal stops at once: the final evaluation
+    is not waited for (the same command restores the last step and evaluates again).
     """
 
-    def __init__(self, signals=(signal.SIGINT, signal.SIGTERM)):
+    def __init__(self, signals=(signal.SIGINT, signal.SIGTERM, signal.SIGHUP)):
         self.signals = signals
         self.requested = False
+        self.immediate = False
         self._previous = {}
 
     def _handle(self, signum, frame):  # pylint: disable=unused-argument
+        if self.immediate:
+            sys.stderr.write("\nstopped (signal %d) after the last saved step; run the same command to finish\n"
+                             % signum)
+            raise KeyboardInterrupt
         if self.requested:
             signal.signal(signum, self._previous.get(signum, signal.SIG_DFL))
             raise KeyboardInterrupt
@@ -133,147 +160,6 @@ class GracefulStop(object):
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
         return False
-
-
-_CKPT_RE = re.compile(r"^ckpt-(\d+)\.index$")
-
-
-class Checkpointer(object):
-    """A tf.train.Saver over one checkpoint dir: newest-readable restore, explicit pruning.
-
-    Build it while the graph is still open (it creates save/restore ops), before `graph.finalize()`.
-    The Saver keeps no list of its own (`max_to_keep=None`); `prune` decides from the files on disk, so
-    checkpoints left by killed processes are pruned too.
-    """
-
-    def __init__(self, checkpoint_dir, var_list=None, keep=3):
-        self.checkpoint_dir = checkpoint_dir
-        self.keep = keep
-        self.saver = tf.train.Saver(var_list=var_list, max_to_keep=None, save_relative_paths=True)
-
-    def candidates(self):
-        """[(step, path prefix)] of the checkpoints on disk, newest first."""
-        found = []
-        for name in os.listdir(self.checkpoint_dir) if os.path.isdir(self.checkpoint_dir) else ():
-            match = _CKPT_RE.match(name)
-            if match:
-                found.append((int(match.group(1)), os.path.join(self.checkpoint_dir, name[:-len(".index")])))
-        return sorted(found, reverse=True)
-
-    def latest(self):
-        """Path prefix of the newest checkpoint on disk, or None."""
-        found = self.candidates()
-        return found[0][1] if found else None
-
-    def restore_newest(self, sess, warn=None):
-        """Restores the newest checkpoint that reads; returns its step, or None when there is none at all.
-
-        Raises:
-          RunError: checkpoints exist but none of them can be read.
-        """
-        found = self.candidates()
-        failures = []
-        for step, prefix in found:
-            try:
-                self.saver.restore(sess, prefix)
-            except (tf.errors.OpError, ValueError) as err:
-                reason = (getattr(err, "message", None) or str(err)).strip().splitlines()[0][:200]
-                failures.append("%s (%s)" % (os.path.basename(prefix), reason))
-                if warn is not None:
-                    warn("checkpoint %s cannot be read (%s); trying an older one" % (prefix, reason))
-                continue
-            if failures and warn is not None:
-                warn("resuming from %s, the newest readable checkpoint" % prefix)
-            return step
-        if found:
-            raise RunError("no readable checkpoint in %s: %s. Move them away to start over, or rerun with "
-                           "--restart" % (self.checkpoint_dir, "; ".join(failures)))
-        return None
-
-    def restore(self, sess, path=None):
-        """Restores `path` (default: the newest readable checkpoint); returns its step.
-
-        Raises:
-          RunError: there is no checkpoint (train first) or none can be read.
-        """
-        if path is not None:
-            self.saver.restore(sess, path)
-            return int(path.rsplit("-", 1)[-1])
-        step = self.restore_newest(sess)
-        if step is None:
-            raise RunError("no checkpoint in %s (train first)" % self.checkpoint_dir)
-        return step
-
-    def save(self, sess, step):
-        """Writes `ckpt-<step>` (the `checkpoint` index file is updated after the data), then prunes."""
-        os.makedirs(self.checkpoint_dir, exist_ok=True)
-        path = self.saver.save(sess, os.path.join(self.checkpoint_dir, "ckpt"), global_step=int(step),
-                               write_meta_graph=False)
-        self.prune(int(step))
-        return path
-
-    def prune(self, saved_step):
-        """Keeps the newest `keep` checkpoints up to `saved_step`; deletes older ones and any later ones.
-
-        Later ones can only be left from before a fallback to an older checkpoint (they did not read).
-        """
-        kept = 0
-        for step, prefix in self.candidates():
-            if step <= saved_step and kept < self.keep:
-                kept += 1
-                continue
-            for name in glob.glob(glob.escape(prefix) + ".*"):
-                os.remove(name)
-        # A save killed half-way leaves its temporary shard directory behind (ckpt-<step>_temp_<uuid>).
-        for name in glob.glob(os.path.join(glob.escape(self.checkpoint_dir), "ckpt-*_temp*")):
-            if os.path.isdir(name):
-                shutil.rmtree(name, ignore_errors=True)
-            else:
-                os.remove(name)
-
-
-class History(object):
-    """Logged points of a run: rows {"step": s, key: value, ...} in step order, stored as a JSON list."""
-
-    def __init__(self, rows=None):
-        self.rows = list(rows or [])
-
-    @classmethod
-    def load(cls, path, upto):
-        """The rows of `path` with step <= `upto` (a resumed run drops what came after its checkpoint)."""
-        if upto == 0 or not os.path.exists(path):
-            return cls()
-        rows = files.read_json(path)
-        if not isinstance(rows, list):
-            raise RunError("%s is not a history written by this version (expected a list of rows)" % path)
-        return cls(r for r in rows if r["step"] <= upto)
-
-    def append(self, step, values):
-        row = {"step": int(step)}
-        row.update((k, _plain(v)) for k, v in values.items())
-        self.rows.append(row)
-
-    def series(self, key):
-        """(steps, values) of the rows that have `key`."""
-        pairs = [(r["step"], r[key]) for r in self.rows if key in r]
-        return [p[0] for p in pairs], [p[1] for p in pairs]
-
-    def last(self, key, default=None):
-        for row in reversed(self.rows):
-            if key in row:
-                return row[key]
-        return default
-
-    def save(self, path):
-        files.write_json(path, self.rows)
-
-
-def _plain(value):
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "item"):
-        return value.item()
-    return value
 
 
 class Run(object):
@@ -323,6 +209,7 @@ class Run(object):
         self._lock = RunLock(root)
         self._lock.acquire()
         try:
+            self._check_files()
             if self.restart:
                 self._discard()
             else:
@@ -333,13 +220,32 @@ class Run(object):
             raise
         return self
 
+    def _check_files(self):
+        """Every file a run writes is a regular file (or absent), `checkpoints` a directory: nothing in the run
+        dir that was replaced by hand is followed, blocked on or silently written over."""
+        for path in (self.paths.config, self.paths.history, self.paths.metrics):
+            if os.path.lexists(path):
+                mode = os.lstat(path).st_mode
+                if not stat.S_ISREG(mode):
+                    raise RunError("%s is %s, not a regular file; move it away (nothing was changed)"
+                                   % (path, files.file_kind(mode)))
+        check_checkpoint_dir(self.paths.checkpoints)
+        if not self.restart and os.path.lexists(self.paths.history):
+            History.read(self.paths.history)
+
     def _check_recorded_config(self):
-        if not os.path.exists(self.paths.config):
+        if not os.path.lexists(self.paths.config):
             return
         recorded = config.load_run_config(self.paths.root)
+        schema = self.cfg.schema
+        if schema is not None:
+            where = "%s: " % self.paths.config
+            for name, value in recorded.items():
+                if name in schema.keys:
+                    schema.keys[name].check(value, where)  # a malformed hand edit: ConfigError naming the key
         diffs = config.differences(recorded, self.cfg)
         if diffs:
-            shown = "; ".join("%s: %r -> %r" % d for d in diffs)
+            shown = "; ".join("%s: %s -> %s" % (name, config.short(old), config.short(new)) for name, old, new in diffs)
             raise RunError("run dir %s holds a run with another configuration (%s). Resume it with the same settings, "
                            "choose another --run-dir, or pass --restart to discard it and start over"
                            % (self.paths.root, shown))
@@ -412,8 +318,10 @@ class Run(object):
                 self.save(sess, step)
             if stop and step < total:
                 self.stopped = True
+                self._stop.immediate = True
                 self.log_fn("stopped at step %d of %d; run the same command to resume" % (step, total))
                 return
+        self._stop.immediate = True  # every step is saved: a signal from here on stops at once
         if self._stop.requested:
             # The signal came during the last step: the run is complete and saved; finish it normally.
             self._stop.requested = False
@@ -437,11 +345,20 @@ class Run(object):
     # -- after the session --------------------------------------------------------------------------------
 
     def finish(self, metrics):
-        """Writes metrics.json for the finished run (never for a stopped one); returns `metrics`."""
+        """Writes metrics.json for the finished run (never for a stopped one); returns `metrics`.
+
+        metrics.json is strict JSON: a value that is NaN or infinite (a rate over zero samples: undefined) is
+        written as null and named on the log, never as a bare NaN. A diverged loss never gets here: the
+        training loop stops on it first (exit 3).
+        """
         if self.stopped:
             raise RuntimeError("a stopped run has no final metrics")
         if self.writer is not None:
             self.writer.flush()
-        files.write_json(self.paths.metrics, metrics)
+        undefined = sorted(k for k, v in metrics.items() if json_value(v) is None and v is not None)
+        if undefined:
+            self.log_fn("note: %s not finite (undefined); written as null in %s"
+                        % (", ".join(undefined), self.paths.metrics))
+        files.write_json(self.paths.metrics, {k: json_value(v) for k, v in metrics.items()})
         self._saved = True
         return metrics

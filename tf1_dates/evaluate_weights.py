@@ -69,7 +69,7 @@ def score_combos(predictor, combos: List[tuple], repeats: int, temperature: floa
 def main(argv=None):
     args = SCHEMA.parse(argv, description=__doc__.split("\n\n")[0])
     if args.json:
-        files.check_output(args.json)
+        files.check_output(args.json, files.artefact_inputs(args.weights))
     table = calendar_facts.valid_dates_by_combo()
     counts = {c: len(v) for c, v in table.items()}
     combos = [c for c in calendar_facts.all_combos() if c in counts]

@@ -79,8 +79,7 @@ def check_against_weights(hparams, prefix, where):
         stored = {name: tuple(shape) for name, shape in tf.train.list_variables(prefix)
                   if name.startswith("generator/") and name.rsplit("/", 1)[-1] in ("kernel", "bias")}
     except (tf.errors.OpError, ValueError) as err:
-        reason = (getattr(err, "message", None) or str(err)).strip().splitlines()[0][:300]
-        raise WeightsError("cannot load weights from %s: %s" % (prefix, reason))
+        raise WeightsError("cannot load weights from %s: %s" % (prefix, _reason(err, prefix)))
     held = model.network_of(stored)
     for key in ("periodic", "layers", "hidden", "rank"):
         if key in held and held[key] != hparams[key]:
@@ -91,6 +90,14 @@ def check_against_weights(hparams, prefix, where):
         differ = sorted(set(expected) ^ set(stored)) or sorted(k for k in expected if expected[k] != stored[k])
         raise WeightsError("%s does not describe the weights %s (variable %s: %s expected, %s stored)"
                            % (where, prefix, differ[0], expected.get(differ[0], "none"), stored.get(differ[0], "none")))
+
+
+def _reason(err, prefix):
+    """What is wrong with checkpoint `prefix`: the missing file when one is, else TensorFlow's first line."""
+    missing = [name for name in (prefix + ".index", prefix + ".data-00000-of-00001") if not os.path.isfile(name)]
+    if missing:
+        return "missing file %s" % ", ".join(missing)
+    return (getattr(err, "message", None) or str(err)).strip().splitlines()[0][:300]
 
 
 def find_weights(path):
@@ -112,6 +119,9 @@ def find_weights(path):
         if newest is not None:
             check_against_weights(hparams, newest, os.path.join(path, "config.yaml"))
         return Weights(path, "run dir", hparams)
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise WeightsError("--weights %s is a file, expected the weights folder (hparams.json + %s.*) or a run dir"
+                           % (path, sampling.WEIGHTS_PREFIX))
     if not os.path.isdir(path):
         raise WeightsError("--weights %s: no such directory" % path)
     raise WeightsError("--weights %s is neither a weights dir (hparams.json + %s.*) nor a tf1_dates run dir "
@@ -147,8 +157,8 @@ def load(path, seed=0, threads=2):
         saver.restore(session, os.path.join(path, sampling.WEIGHTS_PREFIX))
     except (tf.errors.OpError, ValueError) as err:
         session.close()
-        reason = (getattr(err, "message", None) or str(err)).strip().splitlines()[0][:300]
-        raise WeightsError("cannot load weights from %s: %s" % (path, reason))
+        raise WeightsError("cannot load weights from %s: %s"
+                           % (path, _reason(err, os.path.join(path, sampling.WEIGHTS_PREFIX))))
     except BaseException:
         session.close()
         raise

@@ -37,7 +37,7 @@ SCHEMA = config.Schema([
     config.Key("batch_size", 8192, "lines read, sampled and written per step (bounds the memory)", ge=1),
     config.threads(2, "TensorFlow intra- and inter-op threads (0 = TensorFlow's choice)"),
     config.Key("reject_invalid", False, "opt-in: resample lines that fail the evaluator (not the model's own score)"),
-    config.Key("reject_rounds", 10, "max resampling rounds per batch with --reject-invalid", ge=1),
+    config.Key("reject_rounds", 10, "max resampling rounds per batch with --reject-invalid", ge=1, le=1000),
 ])
 
 # Lines asking `[True] [220]`: no date satisfies them (2200 is not a leap year).
@@ -133,7 +133,7 @@ def main(argv=None):
                              "device or FIFO, or read-only (required)")
     args = parser.parse_args(argv)
     cfg = SCHEMA.from_namespace(args)
-    target = files.check_output(args.output, [args.input])
+    target = files.check_output(args.output, [args.input] + files.artefact_inputs(cfg.weights))
     if os.path.basename(args.input) == "example_input.txt" and not os.path.exists(args.input):
         raise files.InputError("%s: no such file: it is generated, not committed: run `make data` "
                                "(or python -m tf1_dates.datagen) first" % args.input)

@@ -29,7 +29,7 @@ SeqPair = collections.namedtuple("SeqPair", "name dna protein")
 Record = collections.namedtuple("Record", "header sequence line")  # line: 1-based line of the header
 
 
-class FastaError(errors.UserError):
+class FastaError(errors.DataError):
     """A FASTA file (or string) is malformed; the message names the source, line and reason."""
 
 
@@ -131,8 +131,28 @@ def parse_pairs(text, source="<string>"):
             raise FastaError("%s, record %r (line %d): DNA length %d != 3 x protein length %d (= %d)"
                              % (source, name, dna.line, len(dna.sequence), len(protein.sequence),
                                 3 * len(protein.sequence)))
+        check_orf(dna.sequence, protein.sequence, "%s, record %r (line %d)" % (source, name, dna.line))
         pairs.append(SeqPair(name, dna.sequence, protein.sequence))
     return pairs
+
+
+def check_orf(dna, protein, where):
+    """What the handout's data guarantees of every pair (seed 004): the DNA is one open reading frame, ATG
+    first, a stop codon last and none before, and the protein starts with M and ends with its one `*`.
+    Checked when the file is read, so a file that is not such data fails before any training."""
+    codons = split_codons(dna)
+    if codons[0] != "ATG":
+        raise FastaError("%s: the DNA starts with %s, not the start codon ATG" % (where, codons[0]))
+    if codons[-1] not in STOP_CODONS:
+        raise FastaError("%s: the DNA ends with %s, not a stop codon (%s)"
+                         % (where, codons[-1], "/".join(sorted(STOP_CODONS))))
+    inner = [i for i, codon in enumerate(codons[:-1]) if codon in STOP_CODONS]
+    if inner:
+        raise FastaError("%s: stop codon %s at codon %d (base %d) before the end of the reading frame"
+                         % (where, codons[inner[0]], inner[0] + 1, 3 * inner[0] + 1))
+    if protein[0] != "M" or protein[-1] != "*" or "*" in protein[:-1]:
+        raise FastaError("%s: the protein must start with M and end with its only '*', got %s...%s"
+                         % (where, protein[:5], protein[-5:]))
 
 
 def read_pairs(path):

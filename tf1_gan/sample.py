@@ -73,8 +73,8 @@ def generate(sampler, n, seed=0, bn="moving"):
 @cli.entry_point
 def main(argv=None):
     cfg = SCHEMA.parse(argv, description=__doc__.split("\n\n")[0])
-    out = files.check_output(cfg.out)  # refused before anything is computed
-    png = files.check_output(cfg.png) if cfg.png else None
+    out = files.check_output(cfg.out, files.run_dir_inputs(cfg.run_dir))  # refused before anything is computed
+    png = files.check_output(cfg.png, files.run_dir_inputs(cfg.run_dir)) if cfg.png else None
     if png == out:
         raise files.OutputError("--png %s is the --out file; give two paths" % cfg.png)
     sampler = load_sampler(cfg.run_dir, cfg.threads)

@@ -34,17 +34,17 @@ def test_one_spelling_per_flag_with_choices_defaults_and_ranges_in_help():
     text = SCHEMA.parser("demo").format_help()
     assert "--batch_size" not in text and "--batch-size" in text
     assert "{a,b}" in text
-    assert "(default: 0.1; a finite number > 0)" in " ".join(text.split())
+    assert "(default: 0.1; a finite number > 0 and <= 10.0)" in " ".join(text.split())
     assert "--use-bn, --no-use-bn" in text
     with pytest.raises(config.ConfigError, match="unrecognized arguments: --batch_size"):
         SCHEMA.parse(["--batch_size", "16"])
 
 
 @pytest.mark.parametrize("argv, pattern", [
-    (["--lr", "0"], r"'lr' must be a finite number > 0, got 0.0"),
-    (["--lr", "-1"], r"'lr' must be a finite number > 0, got -1.0"),
-    (["--lr", "nan"], r"'lr' must be a finite number > 0, got nan"),
-    (["--lr", "inf"], r"'lr' must be a finite number > 0, got inf"),
+    (["--lr", "0"], r"'lr' must be a finite number > 0 and <= 10.0, got 0.0"),
+    (["--lr", "-1"], r"'lr' must be a finite number > 0 and <= 10.0, got -1.0"),
+    (["--lr", "nan"], r"'lr' must be a finite number > 0 and <= 10.0, got nan"),
+    (["--lr", "inf"], r"'lr' must be a finite number > 0 and <= 10.0, got inf"),
     (["--lr", "fast"], r"argument --lr: invalid float value: 'fast'"),
     (["--batch-size", "0"], r"'batch_size' must be an integer >= 1, got 0"),
     (["--batch-size", "-5"], r"'batch_size' must be an integer >= 1, got -5"),
@@ -62,7 +62,7 @@ def test_bad_flags_are_config_errors_naming_key_value_and_range(argv, pattern):
 
 
 @pytest.mark.parametrize("text, pattern", [
-    ("lr: .nan\n", r"c.yaml: config key 'lr' must be a finite number > 0, got nan"),
+    ("lr: .nan\n", r"c.yaml: config key 'lr' must be a finite number > 0 and <= 10.0, got nan"),
     ("lr: 0.1\nlr: 0.2\n", r"c.yaml, line 2: duplicate key 'lr' \(first given on line 1\)"),
     ("learning_rate: 0.5\n", r"c.yaml: unknown key 'learning_rate'"),
     ("batch_size: 8.0\n", r"'batch_size' must be an integer >= 1, got 8.0"),
@@ -136,3 +136,42 @@ def test_differences_ignore_resume_safe_keys_and_int_float_spelling():
     assert config.differences(recorded, cfg) == [("batch_size", 32, 64), ("lr", 0.2, 0.1)]
     assert config.differences(dict(recorded, old_key=1), cfg)[-1] == ("old_key", 1, "<absent>")
     assert math.isclose(cfg.lr, 0.1)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a: 1:30\n", {"a": "1:30"}),          # YAML 1.1 would read the sexagesimal 90
+    ("a: 1e-3\n", {"a": 0.001}),           # a float, as YAML 1.2 reads it
+    ("a: 0x1f\n", {"a": 31}),
+    ("a: 1_000\n", {"a": "1_000"}),
+    ("a: -7\n", {"a": -7}),
+    ("b: &b {x: 1}\nc:\n  <<: *b\n", {"b": {"x": 1}, "c": {"<<": {"x": 1}}}),  # no merge: '<<' is a key
+])
+def test_yaml_numbers_are_read_the_yaml_1_2_way(tmp_path, text, expected):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    assert config.read_yaml(str(path)) == expected
+
+
+BOMB = "".join("%s: &%s [%s]\n" % (chr(98 + i), chr(98 + i), ",".join(["*%s" % chr(97 + i)] * 10))
+               for i in range(8))
+
+
+@pytest.mark.parametrize("text, pattern", [
+    ("x: !!merge 1\n", r"merge keys|not valid YAML"),
+    ("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + BOMB, r"expands to more than 100000 values"),
+    ("lr: " + "[" * 100 + "]" * 100 + "\n", r"nested deeper than 32 levels"),
+    ("lr: " + "x" * 5000 + "\n", r"'lr' must be .*\(5002 characters\)$"),
+])
+def test_yaml_merge_keys_aliases_nesting_and_long_values_are_bounded(tmp_path, text, pattern):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(config.ConfigError, match=pattern) as caught:
+        SCHEMA.parse(["--config", str(path)])
+    assert len(str(caught.value)) < 600
+
+
+@pytest.mark.parametrize("value", ["1e3", "0o17", "1:30", "true", ".5", "\u00fcn\u00ef", "1_000"])
+def test_saved_config_reads_back_value_for_value(tmp_path, value):
+    cfg = SCHEMA.make(name=value)
+    config.save(cfg, str(tmp_path))
+    assert SCHEMA.load_saved(str(tmp_path))["name"] == value

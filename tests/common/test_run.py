@@ -175,3 +175,14 @@ def test_checkpointer_restore_without_checkpoint_is_a_clear_error(tmp_path):
         ckpt = run.Checkpointer(str(tmp_path / "ck"))
     with tf.Session(graph=graph) as sess, pytest.raises(run.RunError, match="no checkpoint"):
         ckpt.restore(sess)
+
+
+def test_a_signal_after_the_last_step_stops_at_once_and_the_same_command_finishes(tmp_path):
+    run_dir = str(tmp_path / "r")
+    stopped = _run("--run-dir", run_dir, "--steps", 30, "--kill-after")
+    assert stopped.returncode == 130, stopped.stderr
+    assert "after the last saved step" in stopped.stderr
+    assert not os.path.exists(os.path.join(run_dir, "metrics.json")) and _ckpt_steps(run_dir)[-1] == 30
+    finished = _run("--run-dir", run_dir, "--steps", 30)
+    assert finished.returncode == 0, finished.stderr
+    assert json.load(open(os.path.join(run_dir, "metrics.json")))["steps"] == 30

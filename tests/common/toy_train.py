@@ -21,16 +21,20 @@ SCHEMA = config.Schema([
     config.run_dir(),
     config.steps(60),
     config.lr(0.05),
+    config.Key("dim", 5, "input features (a shape: changing it changes the checkpoint's variables)", ge=1),
     config.ckpt_every(10),
     config.threads(1),
     config.session_steps(),
     config.Key("kill_at", 0, "send ourselves SIGTERM before this step (0 = never)", ge=0, resume_safe=True),
+    config.Key("kill_after", False, "send ourselves SIGTERM after the last step (the 'evaluation')",
+               resume_safe=True),
     config.Key("restart", False, "discard the run dir's run and start over", resume_safe=True),
 ])
 SEED = 3
 
 
-def build(cfg, num_examples=256, dim=5, batch=16):
+def build(cfg, num_examples=256, batch=16):
+    dim = cfg.dim
     training.seed_everything(SEED)
     rng = np.random.RandomState(SEED)
     x_all = tf.constant(rng.randn(num_examples, dim).astype(np.float32))
@@ -62,6 +66,8 @@ def train(cfg):
                     os.kill(os.getpid(), signal.SIGTERM)  # as if the user or the scheduler stopped us
                 _, value = sess.run([train_op, loss])
                 r.log(step, {"loss": value})
+            if cfg.kill_after:
+                os.kill(os.getpid(), signal.SIGTERM)  # during the final evaluation
             weights = sess.run(w)
         if r.stopped:
             return None

@@ -187,14 +187,14 @@ def test_outputs_that_would_lose_data_are_refused(tmp_path, capsys, kind, messag
 
 
 @pytest.mark.parametrize("flag, value, shown", [
-    ("--temperature", "0", "'temperature' must be a finite number > 0.0, got 0.0"),
-    ("--temperature", "-1", "'temperature' must be a finite number > 0.0, got -1.0"),
-    ("--temperature", "nan", "'temperature' must be a finite number > 0.0, got nan"),
-    ("--temperature", "inf", "'temperature' must be a finite number > 0.0, got inf"),
+    ("--temperature", "0", "'temperature' must be a finite number >= 0.01 and <= 100.0, got 0.0"),
+    ("--temperature", "-1", "'temperature' must be a finite number >= 0.01 and <= 100.0, got -1.0"),
+    ("--temperature", "nan", "'temperature' must be a finite number >= 0.01 and <= 100.0, got nan"),
+    ("--temperature", "inf", "'temperature' must be a finite number >= 0.01 and <= 100.0, got inf"),
     ("--batch-size", "0", "'batch_size' must be an integer >= 1, got 0"),
     ("--batch-size", "-5", "'batch_size' must be an integer >= 1, got -5"),
     ("--threads", "-1", "'threads' must be an integer >= 0, got -1"),
-    ("--reject-rounds", "0", "'reject_rounds' must be an integer >= 1, got 0"),
+    ("--reject-rounds", "0", "'reject_rounds' must be an integer >= 1 and <= 1000, got 0"),
     ("--seed", "1.5", "invalid int value: '1.5'"),
 ])
 def test_nonsense_numbers_exit_2_and_write_nothing(tmp_path, capsys, flag, value, shown):

@@ -214,11 +214,11 @@ def test_predict_weights_of_a_stopped_run_and_of_nothing(trained, tmp_path, caps
 
 def test_train_refuses_nonsense_numbers(capsys, tmp_path):
     run_dir = str(tmp_path / "run")
-    for flag, value, shown in [("--lr", "nan", "'lr' must be a finite number > 0, got nan"),
+    for flag, value, shown in [("--lr", "nan", "'lr' must be a finite number > 0 and <= 10.0, got nan"),
                                ("--steps", "0", "'steps' must be an integer >= 1, got 0"),
                                ("--eval-every", "0", "'eval_every' must be an integer >= 1, got 0"),
                                ("--val-frac", "1.5", "'val_frac' must be a finite number >= 0.0 and < 1.0, got 1.5"),
-                               ("--temperature", "0", "'temperature' must be a finite number > 0.0, got 0.0"),
+                               ("--temperature", "0", "'temperature' must be a finite number >= 0.01"),
                                ("--batch-size", "0", "'batch_size' must be an integer >= 1, got 0"),
                                ("--threads", "-1", "'threads' must be an integer >= 0, got -1")]:
         assert train.main(["--run-dir", run_dir, flag, value]) == 2, flag
@@ -237,7 +237,7 @@ def test_train_help_has_one_run_dir_flag_and_no_name(capsys):
     assert exit_info.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "--run-dir RUN_DIR" in text and "--name" not in text and "--export-dir" not in text
-    assert "(default: 0.001; a finite number > 0)" in text
+    assert "(default: 0.001; a finite number > 0 and <= 10.0)" in text
 
 
 def test_changed_config_is_refused_and_restart_discards_the_weights(trained, tmp_path, capsys):

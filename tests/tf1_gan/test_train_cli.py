@@ -44,7 +44,7 @@ def test_cluster_spec_belongs_to_the_cluster_entry_point(tmp_path):
 @pytest.mark.parametrize("argv, pattern", [
     (["--epochs", "-3"], "'epochs' must be an integer >= 1, got -3"),
     (["--epochs", "ten"], "argument --epochs: invalid int value: 'ten'"),
-    (["--lr", "nan"], "'lr' must be a finite number > 0, got nan"),
+    (["--lr", "nan"], "'lr' must be a finite number > 0 and <= 10.0, got nan"),
     (["--lr", "0"], "'lr' must be a finite number > 0"),
     (["--beta1", "1.0"], "'beta1' must be a finite number >= 0.0 and < 1.0"),
     (["--batch-size", "0"], "'batch_size' must be an integer >= 1"),

@@ -1,0 +1,74 @@
+"""What a command declares it reads, and whether an output would overwrite it (`common.files.check_output`).
+
+An input is a file (refused as an output by real path, or by device and inode: a hard link or a symlink to it) or,
+spelled with a trailing slash, a folder read as a whole (a weights folder, a run dir's checkpoints: an output
+inside it, or a hard link to one of its files, is refused). A plain input that happens to be a directory (`-i DIR`
+by mistake) is only refused as itself, so its reader can say what is wrong. `run_dir_inputs` / `artefact_inputs`
+spell a run dir's or a weights folder's inputs so a command passes one thing.
+"""
+import os
+import stat
+
+
+def run_dir_inputs(run_dir):
+    """What a command that reads `run_dir` must never overwrite: its config, history, metrics, lock, and the
+    checkpoints and exported weights folders as a whole. Pass it as (part of) `check_output`'s inputs."""
+    return [os.path.join(run_dir, name) for name in RUN_DIR_FILES] + [
+        os.path.join(run_dir, name, "") for name in RUN_DIR_FOLDERS]
+
+
+RUN_DIR_FILES = ("config.yaml", "history.json", "metrics.json", ".lock")
+RUN_DIR_FOLDERS = ("checkpoints", "weights")
+
+
+def artefact_inputs(path):
+    """The inputs of a command that reads the folder `path` (`--weights`, `--run-dir`): a run dir's own files
+    (`run_dir_inputs`: the rest of the dir stays writable), any other folder (a weights folder) as a whole."""
+    if os.path.isfile(os.path.join(path, "config.yaml")):
+        return run_dir_inputs(path)
+    return [os.path.join(path, "")]
+
+
+def _stat(path):
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def _inside(target, directory):
+    real = os.path.realpath(directory)
+    return target == real or target.startswith(real.rstrip(os.sep) + os.sep)
+
+
+def _holds_inode(directory, st, limit=1000):
+    """Whether one of the first `limit` entries of `directory` is the file `st` (a hard link elsewhere)."""
+    try:
+        names = os.listdir(directory)[:limit]
+    except OSError:
+        return False
+    for name in names:
+        entry = _stat(os.path.join(directory, name))
+        if entry is not None and (entry.st_dev, entry.st_ino) == (st.st_dev, st.st_ino):
+            return True
+    return False
+
+
+def aliased_input(target, inputs):
+    """The declared input `target` would overwrite (same file, or inside a declared directory), or None."""
+    st = _stat(target)
+    for source in inputs:
+        if not source:
+            continue
+        source_st = _stat(source)
+        if source.endswith(os.sep):  # a folder read as a whole
+            if source_st is None or not stat.S_ISDIR(source_st.st_mode):
+                continue
+            if _inside(target, source) or (st is not None and _holds_inode(source, st)):
+                return source
+            continue
+        if os.path.realpath(source) == target:
+            return source
+        if st is not None and source_st is not None and (st.st_dev, st.st_ino) == (source_st.st_dev, source_st.st_ino):
+            return source
+    return None

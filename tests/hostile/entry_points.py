@@ -1,0 +1,97 @@
+"""The entry points the class-by-class hostile suite (test_classes.py) generates its cases over: ONE place.
+
+`training_schemas()` is the list of every training CLI's Schema; once `common.task.trainers()` lists them
+all, it replaces the hand-written list below (the rest of the suite reads only this function).
+"""
+import collections
+import importlib
+import inspect
+import os
+import pkgutil
+import stat
+
+# (module, attribute) of each training CLI's Schema.
+_TRAINING_SCHEMAS = [
+    ("tf1_dna.task", "SCHEMA"),
+    ("tf1_gan.options", "TRAIN"),
+    ("tf1_dates.train", "SCHEMA"),
+    ("tf1_mnist.main", "SCHEMA"),
+    ("tf1_mnist.cnn", "SCHEMA"),
+    ("tf1_molecules.train", "SCHEMA"),
+]
+
+TASK_PACKAGES = ("tf1_dna", "tf1_gan", "tf1_dates", "tf1_mnist", "tf1_molecules")
+
+
+def training_schemas():
+    """[(name, Schema)] of every training CLI."""
+    return [("%s.%s" % pair, getattr(importlib.import_module(pair[0]), pair[1])) for pair in _TRAINING_SCHEMAS]
+
+
+def cli_modules():
+    """Every module of the task packages whose `main` is wrapped by `common.cli.entry_point` (a CLI)."""
+    found = []
+    for package in TASK_PACKAGES:
+        root = importlib.import_module(package)
+        for info in pkgutil.walk_packages(root.__path__, package + "."):
+            if info.name.endswith("__main__") or ".tests" in info.name:
+                continue
+            try:
+                source = inspect.getsource(importlib.import_module(info.name))
+            except (ImportError, OSError, SystemExit):
+                continue
+            if "entry_point" in source and "def main(" in source:
+                found.append(info.name)
+    return sorted(found)
+
+
+# Commands that write a user-named file, with what they declare as read: (id, module, argv, inputs), where
+# argv and inputs use {tmp}; OUT in argv is replaced by the output path under test, and `inputs` are the
+# files (created by the test) the output must never be. A directory input ends with "/": anything inside it
+# is refused too.
+WEIGHTS = ["W/hparams.json", "W/generator.index", "W/generator.data-00000-of-00001", "W/other.txt", "W/"]
+RUN_FILES = ["R/config.yaml", "R/history.json", "R/metrics.json", "R/.lock", "R/checkpoints/ckpt-1.index",
+             "R/checkpoints/checkpoint", "R/checkpoints/"]
+WRITERS = [
+    ("dates.predict -o", "tf1_dates.predict", ["-i", "{tmp}/in.txt", "-o", "OUT", "--weights", "{tmp}/W"],
+     ["in.txt"] + WEIGHTS),
+    ("dates.predict -o (run dir weights)", "tf1_dates.predict",
+     ["-i", "{tmp}/in.txt", "-o", "OUT", "--weights", "{tmp}/R"], ["in.txt"] + RUN_FILES + ["R/weights/"]),
+    ("dates.evaluate_weights --json", "tf1_dates.evaluate_weights", ["--weights", "{tmp}/W", "--json", "OUT"],
+     WEIGHTS),
+    ("dates.score --json", "tf1_dates.score", ["{tmp}/in.txt", "--json", "OUT"], ["in.txt"]),
+    ("gan.sample --out", "tf1_gan.sample", ["--run-dir", "{tmp}/R", "--out", "OUT"], RUN_FILES),
+    ("gan.sample --png", "tf1_gan.sample", ["--run-dir", "{tmp}/R", "--out", "{tmp}/s.npy", "--png", "OUT"],
+     RUN_FILES),
+]
+
+
+Outcome = collections.namedtuple("Outcome", "code out err")
+
+
+def call(module_name, argv, capsys):
+    """Runs `module.main(argv)` in-process as a subprocess would end: (exit code, stdout, stderr)."""
+    module = importlib.import_module(module_name)
+    try:
+        code = module.main(argv)
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    out, err = capsys.readouterr()
+    return Outcome(code, out, err)
+
+
+def snapshot(root):
+    """{relative path: (type, content)} of everything under `root` (symlinks not followed)."""
+    out = {}
+    for directory, dirs, names in os.walk(root):
+        for name in dirs + names:
+            path = os.path.join(directory, name)
+            mode = os.lstat(path).st_mode
+            content = None
+            if stat.S_ISREG(mode):
+                with open(path, "rb") as handle:
+                    content = handle.read()
+            elif stat.S_ISLNK(mode):
+                content = os.readlink(path)
+            out[os.path.relpath(path, root)] = (stat.S_IFMT(mode), content)
+    return out
