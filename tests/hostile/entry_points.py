@@ -1,7 +1,7 @@
 """The entry points the class-by-class hostile suite (test_classes.py) generates its cases over: ONE place.
 
-`training_schemas()` is the list of every training CLI's Schema; once `common.task.trainers()` lists them
-all, it replaces the hand-written list below (the rest of the suite reads only this function).
+The training CLIs and the task packages come from the task registry (common/task.py), so a new task's CLIs
+join every class with no edit here.
 """
 import collections
 import importlib
@@ -10,22 +10,14 @@ import os
 import pkgutil
 import stat
 
-# (module, attribute) of each training CLI's Schema.
-_TRAINING_SCHEMAS = [
-    ("tf1_dna.task", "SCHEMA"),
-    ("tf1_gan.options", "TRAIN"),
-    ("tf1_dates.train", "SCHEMA"),
-    ("tf1_mnist.main", "SCHEMA"),
-    ("tf1_mnist.cnn", "SCHEMA"),
-    ("tf1_molecules.train", "SCHEMA"),
-]
+from common import task as task_registry
 
-TASK_PACKAGES = ("tf1_dna", "tf1_gan", "tf1_dates", "tf1_mnist", "tf1_molecules")
+TASK_PACKAGES = task_registry.REGISTRY
 
 
 def training_schemas():
-    """[(name, Schema)] of every training CLI."""
-    return [("%s.%s" % pair, getattr(importlib.import_module(pair[0]), pair[1])) for pair in _TRAINING_SCHEMAS]
+    """[(module, Schema)] of every training CLI (every trainer of every registered task)."""
+    return [(trainer.module, trainer.schema) for trainer in task_registry.trainers()]
 
 
 def cli_modules():
