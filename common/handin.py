@@ -6,7 +6,7 @@
 The name (and the exam cover's optional matriculation number and institution) come from the flags, else
 from `handin.yaml` in the working directory (`name:`, `matriculation:`, `institution:`; git-ignored: it is
 personal). A missing or empty name is refused (exit 2). The output folder gets one sub-folder per exercise,
-as `BUNDLES` below lists them; nothing is written into the repository's tracked files (handin/ is ignored).
+as the tasks declare them (`Task.handin`, read by `bundles()`); nothing is written into the repository's tracked files (handin/ is ignored).
 
 Each bundle is made from the tracked sources at build time: the PDFs are typeset from docs/deliverables/
 (`common.handin_docs`, the engine of `make docs-engine`), the code is copied with `common.vendor` (only the
@@ -29,20 +29,14 @@ from common import cli, documents, errors, handin_docs, vendor
 REPO_ROOT = documents.REPO_ROOT
 CONFIG = "handin.yaml"
 
-# One hand-in per task: its folder, its documents (deliverable output -> file name; `{name}` is the name with
-# spaces as underscores) and the code it carries (a function of this module: (settings, folder) -> None).
-# The exam's first page is the seed's cover (`cover`). The lead moves these rows into each Task later.
-Bundle = collections.namedtuple("Bundle", "folder documents code cover")
-BUNDLES = collections.OrderedDict([
-    ("tf1_gan", Bundle("gan", (("tf1_gan/Report.pdf", "Report.pdf"),), "gan_zip", None)),
-    ("tf1_dates", Bundle("dates", (("tf1_dates/dl_problem_report.pdf", "dl_problem_{name}.pdf"),
-                                   ("tf1_dates/essay_answers.pdf", "essay_answers_{name}.pdf")), "dates_repository",
-                         None)),
-    ("tf1_mnist", Bundle("cs7643", (("tf1_mnist/assignment1_writeup.pdf", "assignment1_writeup.pdf"),), "cs7643_zip",
-                         None)),
-    ("tf1_molecules", Bundle("exam", (("tf1_molecules/exam_answers.pdf", "exam_answers_{name}.pdf"),), None, "exam")),
-    ("tf1_dna", Bundle("workshop", (("tf1_dna/workshop_answers.pdf", "workshop_answers_{name}.pdf"),), None, None)),
-])
+
+
+def bundles():
+    """{task: common.task.Handin} of every registered task that hands something in, in registry order: the tasks
+    declare their folder, documents, code builder (a function of this module), cover and zip."""
+    from common import task  # pylint: disable=import-outside-toplevel  (imports the task packages)
+    return collections.OrderedDict((t.name, t.handin) for t in task.tasks() if t.handin is not None)
+
 
 # Code each bundle carries: the entry modules (their imports are followed) and the data.
 GAN_ENTRIES = ("tf1_gan.train", "tf1_gan.sample")
@@ -220,8 +214,8 @@ def build(settings, out, engine):
     os.makedirs(parent, exist_ok=True)
     stage = tempfile.mkdtemp(prefix=".handin.", dir=parent)
     try:
-        jobs = []
-        for task, bundle in BUNDLES.items():
+        jobs, declared = [], bundles()
+        for bundle in declared.values():
             folder = os.path.join(stage, bundle.folder)
             os.makedirs(folder)
             for output, pattern in bundle.documents:
@@ -231,16 +225,18 @@ def build(settings, out, engine):
                 globals()[bundle.code](settings, folder)
         handin_docs.typeset(jobs, settings, engine, os.path.join(stage, ".work"))
         shutil.rmtree(os.path.join(stage, ".work"))
-        dates = os.path.join(stage, BUNDLES["tf1_dates"].folder)
-        write_zip(os.path.join(stage, "dates_%s.zip" % file_name(settings.name)), dates, "dates")
-        shutil.move(os.path.join(stage, "dates_%s.zip" % file_name(settings.name)), dates)
+        for bundle in declared.values():
+            if bundle.zipped:  # the whole folder as one zip, inside it
+                folder, name = os.path.join(stage, bundle.folder), bundle.zipped.format(name=file_name(settings.name))
+                write_zip(os.path.join(stage, name), folder, bundle.folder)
+                shutil.move(os.path.join(stage, name), folder)
         if os.path.exists(out):
             shutil.rmtree(out)
         os.rename(stage, out)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-    return {b.folder: sorted(os.listdir(os.path.join(out, b.folder))) for b in BUNDLES.values()}
+    return {b.folder: sorted(os.listdir(os.path.join(out, b.folder))) for b in declared.values()}
 
 
 @cli.entry_point

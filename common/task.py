@@ -32,6 +32,13 @@ REGISTRY = (
 Deliverable = collections.namedtuple("Deliverable", "task output source max_pages seed description")
 Deliverable.__new__.__defaults__ = (None, None, "")
 
+# What a task hands in (`make handin`, common/handin.py): its folder under handin/, its documents
+# ((deliverable output, file name with `{name}`), ...), the builder of the code it carries (a function of
+# common.handin, or None), the cover page of its first document (None or "exam"), and a zip of the whole folder
+# (file name with `{name}`, or None).
+Handin = collections.namedtuple("Handin", "folder documents code cover zipped")
+Handin.__new__.__defaults__ = (None, None, None)
+
 
 class Trainer(object):
     """One training CLI of a task: the hooks `common.loop.train` calls, in this order.
@@ -141,10 +148,11 @@ class Task(object):
       run_clis: CLIs that own a run dir without the shared loop (the GAN cluster chief on TF's SessionManager);
         they follow the same flag vocabulary.
       report_section: "module:function" giving the Markdown of its runs in the report's appendix.
+      handin: a `Handin`: what `make handin` builds for its grader (None: nothing).
     """
 
     def __init__(self, name, title, seeds, trainers, deliverables=(), figure=None, demo=None, bench=None,
-                 clis=(), run_clis=(), report_section=None):
+                 clis=(), run_clis=(), report_section=None, handin=None):
         self.name = name
         self.title = title
         self.seeds = tuple(seeds)
@@ -158,6 +166,7 @@ class Task(object):
         self.clis = tuple(clis)
         self.run_clis = tuple(run_clis)
         self.report_section = report_section  # "module:function" -> Markdown for the report's appendix
+        self.handin = handin
 
     def trainer(self, module):
         for trainer in self.trainers:

@@ -230,4 +230,8 @@ TASK = task.Task(
     figure=("tf1_dates/figures/final_heldout_loss_curves.png", "training curves of the held-out run"),
     demo="tf1_dates.demo", bench="tf1_dates.bench",
     clis=("tf1_dates.predict", "tf1_dates.score", "tf1_dates.datagen", "tf1_dates.evaluate_weights"),
-    report_section="tf1_dates.report:section")
+    report_section="tf1_dates.report:section",
+    handin=task.Handin("dates", (("tf1_dates/dl_problem_report.pdf", "dl_problem_{name}.pdf"),
+                                 ("tf1_dates/essay_answers.pdf", "essay_answers_{name}.pdf")),
+                       code="dates_repository", zipped="dates_{name}.zip"),
+)

@@ -212,4 +212,6 @@ TASK = task.Task(
     figure=("tf1_dna/figures/probe_proline.png", "predicted distributions of the four proline codons"),
     demo="tf1_dna.demo", bench="tf1_dna.bench",
     clis=("tf1_dna.translate", "tf1_dna.probe", "tf1_dna.unseen", "tf1_dna.make_data", "tf1_dna.infer"),
-    report_section="tf1_dna.report:section")
+    report_section="tf1_dna.report:section",
+    handin=task.Handin("workshop", (("tf1_dna/workshop_answers.pdf", "workshop_answers_{name}.pdf"),)),
+)

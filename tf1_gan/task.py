@@ -227,4 +227,6 @@ TASK = task.Task(
     clis=("tf1_gan.sample", "tf1_gan.evaluate", "tf1_gan.compare", "tf1_gan.diagnose", "tf1_gan.cluster.demo",
           "tf1_gan.bench.towers", "tf1_gan.bench.conv"),
     run_clis=("tf1_gan.cluster.train",),
-    report_section="tf1_gan.report:section")
+    report_section="tf1_gan.report:section",
+    handin=task.Handin("gan", (("tf1_gan/Report.pdf", "Report.pdf"),), code="gan_zip"),
+)

@@ -215,4 +215,6 @@ TASK = task.Task(
             "QM9 U0 atomization: test MAE by training-set size beside the baselines and SchNet"),
     demo="tf1_molecules.demo", bench="tf1_molecules.bench",
     clis=("tf1_molecules.exam", "tf1_molecules.qm9", "tf1_molecules.qm9_report"),
-    report_section="tf1_molecules.report:section")
+    report_section="tf1_molecules.report:section",
+    handin=task.Handin("exam", (("tf1_molecules/exam_answers.pdf", "exam_answers_{name}.pdf"),), cover="exam"),
+)

@@ -244,7 +244,7 @@ def _pdf_headings(path):
     """The heading lines of the document's source, as printed (markup dropped)."""
     from common import documents  # pylint: disable=import-outside-toplevel
     bundle_docs = {pattern.format(name=FILE): output
-                   for b in handin.BUNDLES.values() for output, pattern in b.documents}
+                   for b in handin.bundles().values() for output, pattern in b.documents}
     source = {d.output: d.source for d in documents.deliverables()}[bundle_docs[os.path.basename(path)]]
     lines = documents.resolve(os.path.join(handin.REPO_ROOT, source), handin.REPO_ROOT)
     return [pdfs.flat(documents.plain_text(h[2])) for h in documents.headings(lines)]
