@@ -172,8 +172,12 @@ def summary_table(rows, run_dir=None):
             text = str(value)
         shown.append((label, text, unit or ""))
     width = max([len(label) for label, _, _ in shown] + [len("run dir") if run_dir else 0])
-    vwidth = max(len(text) for _, text, _ in shown)
-    lines = ["%-*s  %*s %s" % (width, label, vwidth, text, unit) for label, text, unit in shown]
+    numbers = [text for (_, value, _), (_, text, _) in zip(rows, shown) if isinstance(value, (int, float))]
+    vwidth = max([len(text) for text in numbers] or [0])
+    lines = []
+    for (_, value, _), (label, text, unit) in zip(rows, shown):
+        text = text.rjust(vwidth) if isinstance(value, (int, float)) else text  # numbers right, words left
+        lines.append("%-*s  %s %s" % (width, label, text, unit))
     if run_dir:
         lines.append("%-*s  %s (metrics.json holds the full record)" % (width, "run dir", run_dir))
     return "\n".join(line.rstrip() for line in lines)
