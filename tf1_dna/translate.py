@@ -7,7 +7,7 @@
 import sys
 
 
-from common import cli, config, files, run
+from common import cli, config, errors, files, run
 from tf1_dna import data, infer, model
 
 
@@ -48,6 +48,8 @@ def main(argv=None, out=None, err=None):
     source.add_argument("--fasta", help="FASTA file of DNA records or DNA/PROTEIN pairs")
     args = parser.parse_args(argv)
     if args.dna is not None:
+        if not args.dna.strip():
+            raise errors.UserError("--dna is empty: give a DNA string of at least one codon (3 letters A/T/G/C)")
         data.dna_one_hot(args.dna)  # alphabet check first: names the bad position
         records = [("--dna", args.dna.upper(), None)]
     else:

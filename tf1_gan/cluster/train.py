@@ -68,6 +68,8 @@ def load_cluster_spec(path):
             host, _, port = str(address).rpartition(":")
             if not host or not port.isdigit():
                 raise ClusterSpecError("%s: %r entry %r is not host:port" % (path, job, address))
+            if not 1 <= int(port) <= 65535:
+                raise ClusterSpecError("%s: %r entry %r: port %s is outside 1..65535" % (path, job, address, port))
     return spec
 
 
