@@ -10,7 +10,8 @@ them:
   document gives it must be one of that usage's flags (`pytest`/`unittest` are the test runners: their test paths
   must exist instead; `pip` is not checked);
 - `python PATH.py ...`: the file must exist, relative to the root, to the document's folder, to a `cd DIR` earlier
-  in the same command, or (a bare name, the course's layouts) to exactly one task package;
+  in the same command, or (a bare name, the course's layouts) to exactly one task package, or for a hand-in
+  document `docs/deliverables/tf1_<task>_*.md` to that task's package (its bundle flattens it);
 - `make TARGET ...`: TARGET must be a rule of the Makefile.
 
 Every distinct module's `--help` runs once, all in one child process (TensorFlow imported once), with a time limit.
@@ -129,6 +130,9 @@ def path_exists(command):
     if any(os.path.isfile(os.path.join(base, name)) for base in bases):
         return True
     if "/" not in name:  # `python main.py` from a task folder (the course's layout)
+        owner = re.match(r"(tf1_[a-z0-9]+)_", os.path.basename(command["doc"]))
+        if owner and os.path.isfile(os.path.join(REPO, owner.group(1), name)):
+            return True  # a hand-in document's command, run inside its bundle (the task's modules, flattened)
         return len(glob.glob(os.path.join(REPO, "tf1_*", name))) == 1
     return False
 
