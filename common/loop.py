@@ -66,8 +66,8 @@ def check_finite(scalars, step, cfg=None):
         elif cfg is not None and "learning_rate" in cfg:
             hint = " (learning rate %g: try a smaller --learning-rate)" % cfg.learning_rate
         raise errors.DivergedError(
-            "training diverged at step %d: %s %s not finite%s; the run's last checkpoint is kept, no metrics "
-            "were written" % (step, ", ".join("%s=%r" % (k, scalars[k]) for k in bad),
+            "training diverged at step %d: %s %s not finite%s; no metrics were written (checkpoints saved "
+            "before it are kept)" % (step, ", ".join("%s=%r" % (k, scalars[k]) for k in bad),
                               "is" if len(bad) == 1 else "are", hint))
 
 

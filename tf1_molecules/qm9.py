@@ -342,6 +342,9 @@ def _check_arrays(path, arrays):
     for what, bad in faults:
         if bad.any():
             row = int(np.argmax(bad))
+            if what.startswith("an atomic number"):
+                what = "atomic number %d, %s" % (z[row][~known[row]][0], what.replace("an atomic number that is",
+                                                                                       "which is"))
             raise DataError("%s: molecule %d (QM9 index %s) has %s" % (path, row, arrays["index"][row], what))
 
 

@@ -169,11 +169,11 @@ def _inf_property(a):
                                                         "num_atoms"))[3] = np.inf
 
 
-QM9_FAULTS = [("NaN coordinate", _nan_position, "positions of molecule 2"),
-              ("atomic number 99", _element_99, "atomic number 99"),
-              ("inconsistent shapes", _short_positions, "array positions has shape"),
-              ("mask disagrees", _mask_off, "disagree"),
-              ("infinite property", _inf_property, "of molecule 3")]
+QM9_FAULTS = [("NaN coordinate", _nan_position, "molecule 2 .*non-finite position"),
+              ("atomic number 99", _element_99, "molecule 1 .*atomic number 99, which is not 0"),
+              ("inconsistent shapes", _short_positions, "positions has shape"),
+              ("mask disagrees", _mask_off, "molecule 0 .*mask that is not atomic_numbers > 0"),
+              ("infinite property", _inf_property, "molecule 3 .*non-finite")]
 
 
 @pytest.mark.parametrize("fault, spoil, pattern", QM9_FAULTS, ids=[f[0] for f in QM9_FAULTS])
