@@ -1,64 +1,32 @@
 """The package's layout shows its architecture: the core (model, spectral norm, losses, conv ops, the one step)
 imports nothing above it, no module imports another in a circle, the cluster and the benchmarks are subpackages,
 every command is `main(argv) -> int` through common.cli, and TensorFlow is quieted in one place (common)."""
-import ast
 import importlib
 import os
+import sys
 
 import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import import_graph  # noqa: E402  pylint: disable=wrong-import-position
 
 from common import task
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PACKAGE = os.path.join(ROOT, "tf1_gan")
 CORE = ("tf1_gan.model", "tf1_gan.spectral_norm", "tf1_gan.losses", "tf1_gan.conv_ops", "tf1_gan.train_step")
 
 
 def _modules():
     """{module name: path} of every tf1_gan module."""
-    out = {}
-    for folder, _, names in os.walk(PACKAGE):
-        for name in names:
-            if name.endswith(".py"):
-                rel = os.path.relpath(os.path.join(folder, name), ROOT)[:-3].replace(os.sep, ".")
-                out[rel[:-len(".__init__")] if rel.endswith(".__init__") else rel] = os.path.join(folder, name)
-    return out
-
-
-def _imports(path, modules):
-    """The tf1_gan modules `path` imports (at any depth of the file, deferred imports included)."""
-    found = set()
-    for node in ast.walk(ast.parse(open(path).read())):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names = [node.module] + ["%s.%s" % (node.module, alias.name) for alias in node.names]
-        else:
-            continue
-        found.update(n for n in names if n in modules and n != "tf1_gan")
-    return found
+    return import_graph.modules(("tf1_gan",))
 
 
 def _graph():
-    modules = _modules()
-    return {name: _imports(path, modules) for name, path in modules.items()}
+    return import_graph.graph(("tf1_gan",))
 
 
 def test_no_import_circle():
-    graph = _graph()
-    state = {}
-
-    def visit(name, trail):
-        if state.get(name) == "done":
-            return
-        assert state.get(name) != "open", "import circle: %s" % " -> ".join(trail + [name])
-        state[name] = "open"
-        for dep in sorted(graph[name]):
-            visit(dep, trail + [name])
-        state[name] = "done"
-
-    for name in sorted(graph):
-        visit(name, [])
+    assert import_graph.find_cycles(_graph()) == []
 
 
 def test_the_tree_shows_the_architecture():
