@@ -106,7 +106,22 @@ def postprocess(body, base_dir, text_width_mm, max_height_mm, float_tall=True):
     body = re.sub(r"align: \(((?:auto|left|right|center),)+\)",
                   lambda m: m.group(0).replace("auto", "left"), body)
     body = re.sub(r'#link\(<[^>]*>\)\[', "#[", body)  # in-page anchors of included sections
-    return body
+    return stick_introductions(body)
+
+
+def stick_introductions(body):
+    """A paragraph ending in ":" right before a figure, table or code block stays on its page (a sticky block)."""
+    chunks, fenced = body.split("\n\n"), False
+    for i, chunk in enumerate(chunks[:-1]):
+        fenced ^= len(re.findall(r"^```", chunk, flags=re.M)) % 2 == 1
+        if fenced or not chunk.rstrip().endswith(":") or not re.match(r"#figure\(|```", chunks[i + 1]):
+            continue
+        lines = chunk.split("\n")
+        start = max([0] + [n + 1 for n, line in enumerate(lines) if re.match(r"[=<]", line)])
+        if start < len(lines) and not re.match(r"[#`/+-]|\d+\. ", lines[start]):
+            paragraph = "\n".join(lines[start:])
+            chunks[i] = "\n".join(lines[:start] + ["#block(sticky: true, spacing: 0.95em)[%s]" % paragraph])
+    return "\n\n".join(chunks)
 
 
 def to_typst(markdown_path, pdf_path, title, note="", font_size="10.5pt", margin_x_mm=22.0,
@@ -160,6 +175,10 @@ def to_typst(markdown_path, pdf_path, title, note="", font_size="10.5pt", margin
         pdf, warnings = typst.compile_with_warnings(typ_path, root=root, ignore_system_fonts=True)
     except RuntimeError as err:  # typst.TypstError and the binding's plain RuntimeErrors
         raise EngineError("typst failed on %s: %s %s" % (typ_path, err, getattr(err, "hints", "")))
+    # Typst's `/Suspects false` is valid PDF, but poppler 22.12 (pdfinfo, pdftotext) reports it as "Syntax Error:
+    # Suspects object is wrong type": blank it out, same length so the cross-reference offsets hold (false is
+    # the default anyway).
+    pdf = pdf.replace(b"/Marked true/Suspects false>>", b"/Marked true" + b" " * 15 + b">>", 1)
     _write(pdf_path, pdf)
     os.remove(typ_path)  # kept only when typst fails, to debug from
     return [str(getattr(w, "message", w)) for w in warnings]
