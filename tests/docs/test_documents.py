@@ -169,6 +169,26 @@ def test_word_count_ignores_markup():
     assert documents.word_count("**Main contribution.** A [link](x.md) and `code` — done.") == 7
 
 
+def test_an_introduction_ending_in_a_colon_sticks_to_what_it_introduces():
+    from common import typeset  # pylint: disable=import-outside-toplevel  (stdlib only until it compiles)
+    body = "\n\n".join([
+        "=== 4e: shapes\n<4e-shapes>\nOur verdicts for\nthe six tensors:",  # heading + label stay outside
+        "#figure(\n  table()\n)",
+        "A plain paragraph.",
+        "#figure(image(\"a.png\"))",
+        "- a list item:",
+        "```\ncode\n```",
+        "Printed:",
+        "```\ndef f():",  # a colon inside a code block is code
+        "```\nmore"])
+    out = typeset.stick_introductions(body).split("\n\n")
+    assert out[0] == ("=== 4e: shapes\n<4e-shapes>\n#block(sticky: true, spacing: 0.95em)[Our verdicts for\n"
+                      "the six tensors:]")
+    assert out[2] == "A plain paragraph." and out[4] == "- a list item:"
+    assert out[6] == "#block(sticky: true, spacing: 0.95em)[Printed:]"
+    assert out[7] == "```\ndef f():"
+
+
 # --- PDFs -----------------------------------------------------------------------------------------------------
 
 

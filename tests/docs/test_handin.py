@@ -286,3 +286,29 @@ def test_every_figure_is_captioned(docs):
         if len(captions) < images:
             problems.append("%s: %d images, captions of figures %s" % (path, images, sorted(captions)))
     assert not problems, "\n".join(problems)
+
+
+def test_text_legible_and_metadata_clean(docs):
+    """No text below 6.5 pt outside maths (code in tables and code blocks once was 5.6 and 6.3 pt), and no
+    /Suspects in the catalog (poppler 22.12 prints a syntax error for it on every page it opens)."""
+    problems = []
+    for path, info in docs.items():
+        problems += ["%s p.%d: %s %.1f pt %r" % (path, page, font, size, text)
+                     for page, font, size, text in info["small"]]
+        if info["suspects"]:
+            problems.append("%s: /Suspects in MarkInfo" % path)
+    assert not problems, "\n".join(problems)
+
+
+def test_no_page_ends_in_an_introduction(docs):
+    """A sentence ending in ':' is never the last line of a page: what it introduces (table, figure, code)
+    follows on the same page. The exam's cover (a form ending in its score table) aside."""
+    problems = []
+    for path, info in docs.items():
+        for number, text in enumerate(info["text"], 1):
+            if path.startswith("exam/") and number == 1:
+                continue
+            lines = [l for l in text.split("\n") if l.strip() and not re.match(r"^\s*\d+ / \d+\s*$", l)]
+            if lines and lines[-1].rstrip().endswith(":"):
+                problems.append("%s p.%d ends in %r" % (path, number, lines[-1][-80:]))
+    assert not problems, "\n".join(problems)
