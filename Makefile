@@ -18,8 +18,8 @@ PYTHON36 ?= $(shell for c in python3.6 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/ve
 .PHONY: help tasks setup constraints hostile demo test test-all bench report tensorboard docker-build cluster-demo setup-onednn test-onednn bench-onednn bench-compare gan-results submission data qm9 lint-docker docs-engine fashion-mnist clean
 
 tasks: $(STAMP)  ## list the registered tasks and their training CLIs (common/task.py)
-	@$(PY) -m common.task list
-	@$(PY) -m common.task trainers
+	@echo "tasks (common/task.py REGISTRY):"; $(PY) -m common.task list | sed 's/^/  /'
+	@echo "training CLIs (python -m ...):"; $(PY) -m common.task trainers | sed 's/^/  /'
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'

@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 
-from common import errors
+from common import errors, inputs
 
 OK, BAD_INPUT, DIVERGED, STOPPED, BROKEN_PIPE = 0, 2, 3, 130, 141
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -151,11 +151,23 @@ def _broken_pipe(err):
     return isinstance(err, BrokenPipeError) or getattr(err, "errno", None) == errno.EPIPE
 
 
+_OUTPUT_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EBADF, errno.EIO, errno.EROFS)
+
+
+def _say(message):
+    """A last message on stderr, if stderr can still take one."""
+    try:
+        sys.stderr.write(message)
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def entry_point(main):
     """Decorator for `main(argv=None) -> int`: the exit codes and stream rules of the module docstring."""
     @functools.wraps(main)
     def wrapper(argv=None, **kwargs):
-        with _Streams():
+        with _Streams(), inputs.scope():
             try:
                 code = main(argv, **kwargs)
                 if sys.stdout is not None:
@@ -174,10 +186,13 @@ def entry_point(main):
                 sys.stderr.write("\ninterrupted\n")
                 return STOPPED
             except OSError as err:
-                if not _broken_pipe(err):
-                    raise
-                _silence_stdout()
-                return BROKEN_PIPE
+                if _broken_pipe(err):
+                    _silence_stdout()
+                    return BROKEN_PIPE
+                if err.errno in _OUTPUT_ERRNOS:  # a full disk, a closed or failing stream: not a bug of ours
+                    _say("error: cannot write the output: %s\n" % (err.strerror or err))
+                    return BAD_INPUT
+                raise
     return wrapper
 
 

@@ -220,7 +220,9 @@ class Schema(object):
         data = read_run_yaml(path) or {}
         if not isinstance(data, dict):
             raise ConfigError("%s must hold a mapping of key: value" % path)
-        missing = [name for name in self.keys if name not in data] if complete else []
+        data = {k: v for k, v in data.items() if k in self.keys or k not in INVOCATION_KEYS}  # an old name
+        missing = [name for name, key in self.keys.items()
+                   if name not in data and not key.resume_safe and name not in INVOCATION_KEYS] if complete else []
         if missing:
             raise ConfigError("%s: key %s missing (the file was edited or written by another version)"
                               % (path, ", ".join(repr(m) for m in missing)))
@@ -270,6 +272,11 @@ def read_run_yaml(path):
     return parse_yaml(files.read_regular(path, error=ConfigError), path)
 
 
+# Keys that steer one invocation (when to stop it, whether to start over), under any name they have had: a
+# recorded run never differs from the current configuration by them.
+INVOCATION_KEYS = ("session_steps", "session_epochs", "restart")
+
+
 def differences(recorded, cfg):
     """Keys whose value in `cfg` differs from the `recorded` dict (resume-safe keys ignored), sorted."""
     current = cfg.to_dict()
@@ -277,6 +284,8 @@ def differences(recorded, cfg):
     out = []
     for name in sorted(set(recorded) | set(current)):
         if schema is not None and name in schema.keys and schema.keys[name].resume_safe:
+            continue
+        if name in INVOCATION_KEYS:  # how one invocation runs, never what the run is (also under an old name)
             continue
         old, new = recorded.get(name, "<absent>"), current.get(name, "<absent>")
         if isinstance(old, float) or isinstance(new, float):
@@ -353,6 +362,11 @@ def hidden(default, help="hidden units per layer"):  # pylint: disable=redefined
 
 def session_steps(help="stop with a checkpoint after this many steps in this invocation (0 = run to the end)"):  # pylint: disable=redefined-builtin
     return Key("session_steps", 0, help, ge=0, resume_safe=True)
+
+
+def session_epochs(help="stop with a checkpoint after this many epochs in this invocation (0 = run to the end)"):  # pylint: disable=redefined-builtin
+    """The `session_steps` of a loop whose step is an epoch (tf1_dna, tf1_mnist): one name, one unit."""
+    return Key("session_epochs", 0, help, ge=0, resume_safe=True)
 
 
 def restart(help="discard this run dir's checkpoints, history and metrics and start over"):  # pylint: disable=redefined-builtin

@@ -27,6 +27,7 @@ import sys
 import numpy as np
 
 from common import errors
+from common import inputs as inputs_lib
 from common.inputs import aliased_input, artefact_inputs, run_dir_inputs  # noqa: F401  (API)
 
 _UMASK = os.umask(0)
@@ -43,15 +44,46 @@ class InputError(errors.UserError):
     """An input file that cannot be read as text (missing, a directory, not UTF-8)."""
 
 
+MAX_INPUT_BYTES = 1 << 30  # 1 GiB: no input of this suite is near it; /dev/zero-like sources are refused before
+
+
+def open_input(path, error=None, follow=True):
+    """A user-named input opened for reading as bytes: it must be a regular file (a FIFO is never blocked on, a
+    device such as /dev/zero or /dev/urandom never read), and it is declared as read (`check_output` will refuse
+    to write over it). `error` (default InputError) names the path and the fault."""
+    error = error or InputError
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | (0 if follow else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except IsADirectoryError:
+        raise error("%s is a directory, not a file" % path)
+    except OSError as err:
+        if err.errno == errno.ELOOP and not follow:
+            raise error("%s is a symlink; refusing to follow it (it should be a regular file)" % path)
+        raise error("%s: cannot read: %s" % (path, err.strerror or err))
+    mode = os.fstat(fd).st_mode
+    if stat.S_ISDIR(mode):
+        os.close(fd)
+        raise error("%s is a directory, not a file" % path)
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise error("%s is %s; it should be a regular file" % (path, file_kind(mode)))
+    inputs_lib.declare(path)
+    return os.fdopen(fd, "rb")
+
+
+def read_bytes(path, error=None, limit=MAX_INPUT_BYTES, what="file"):
+    """All bytes of a user-named regular file (see `open_input`), refused past `limit` bytes."""
+    with open_input(path, error) as handle:
+        raw = handle.read(limit + 1)
+    if len(raw) > limit:
+        raise (error or InputError)("%s is larger than %d bytes, too large for a %s" % (path, limit, what))
+    return raw
+
+
 def read_text(path):
     """The UTF-8 text of a user-named file (a leading BOM dropped); InputError names the file and the fault."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except IsADirectoryError:
-        raise InputError("%s is a directory, not a file" % path)
-    except OSError as err:
-        raise InputError("%s: cannot read: %s" % (path, err.strerror or err))
+    raw = read_bytes(path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -74,17 +106,7 @@ def read_regular(path, error=InputError):
     For the files a program wrote itself (a run dir's history, metrics, config): anything else there was put
     by hand and is refused with `error` naming the path.
     """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as err:
-        if err.errno == errno.ELOOP:
-            raise error("%s is a symlink; refusing to follow it (it should be a regular file)" % path)
-        raise error("%s: cannot read: %s" % (path, err.strerror or err))
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        raise error("%s is %s; it should be a regular file" % (path, file_kind(mode)))
-    with os.fdopen(fd, "rb") as handle:
+    with open_input(path, error, follow=False) as handle:
         return handle.read()
 
 
@@ -112,11 +134,16 @@ def check_output(path, inputs=()):
     if path.endswith(os.sep) or path.endswith(os.sep + "."):
         raise OutputError("output %s ends with a slash, so it names a directory; give a file path" % path)
     target = os.path.realpath(path)  # write through a symlink to its file, never replace the link
+    if path.startswith("/dev/std") or target.startswith(("/proc/", "/dev/fd/")):
+        raise OutputError("output %s is a standard stream that is closed (or not this process's); give a file "
+                          "path, or keep the stream open" % path)
     if os.path.islink(target):
         raise OutputError("output %s is a symlink loop (or resolves too deep); give a plain file path" % path)
-    source = aliased_input(target, inputs)
+    source = aliased_input(target, list(inputs) + inputs_lib.declared())
     if source is not None:
         what = "inside the folder %s" % source if source.endswith(os.sep) else "the input file %s" % source
+        if os.path.basename(source) == inputs_lib.EXISTING:
+            what = "an existing file of %s" % os.path.dirname(source)
         raise OutputError("output %s is %s, which this command reads; writing it would destroy the input"
                           % (path, what))
     if os.path.lexists(target):
@@ -137,6 +164,18 @@ def check_output(path, inputs=()):
         raise OutputError("cannot write %s: %s is not a directory" % (path, parent))
     if not os.access(parent, os.W_OK | os.X_OK) or _read_only_fs(parent):
         raise OutputError("cannot write %s: directory %s is not writable" % (path, parent))
+    return target
+
+
+def check_output_dir(path):
+    """Refuses a folder that a command replaces as a whole when it holds (or is) something the command reads."""
+    target = os.path.realpath(path)
+    for source in inputs_lib.declared():
+        folder = os.path.dirname(source) if os.path.basename(source) in ("", inputs_lib.EXISTING) else source
+        if os.path.lexists(folder) and (target == os.path.realpath(folder) or
+                                        os.path.realpath(folder).startswith(target.rstrip(os.sep) + os.sep)):
+            raise OutputError("output folder %s holds %s, which this command reads; replacing the folder would "
+                              "destroy it (give another --out)" % (path, source))
     return target
 
 
@@ -320,6 +359,20 @@ def json_text(obj, path="<json>"):
     return json.dumps(obj, indent=2, sort_keys=True, default=_to_builtin, allow_nan=False) + "\n"
 
 
+def json_value(value):
+    """A JSON value: numpy scalars as Python numbers; a NaN or infinity as None (null: no value at this point,
+    e.g. a rate over zero samples). A diverged loss never gets here: the training loop stops on it first."""
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def write_json(path, obj):
     """Writes `obj` as indented strict JSON with sorted keys (numpy values converted; NaN/inf refused)."""
     text = json_text(obj, path)  # refused before any file is touched
@@ -328,8 +381,8 @@ def write_json(path, obj):
 
 
 def read_json(path):
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+    """The JSON in a user-named or run-dir file (declared as read; a FIFO or device refused)."""
+    return json.loads(read_bytes(path, what="JSON file").decode("utf-8"))
 
 
 def write_text(path, text):

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import zipfile
 
-from common import cli, documents, errors, handin_docs, vendor
+from common import cli, documents, errors, files, handin_docs, vendor, yaml_io
 
 REPO_ROOT = documents.REPO_ROOT
 CONFIG = "handin.yaml"
@@ -74,12 +74,7 @@ def load_settings(args):
     values, where = {}, "--name"
     path = args.config or (CONFIG if os.path.exists(CONFIG) else None)
     if path:
-        import yaml  # pylint: disable=import-outside-toplevel
-        try:
-            with open(path, encoding="utf-8") as handle:
-                loaded = yaml.safe_load(handle) or {}
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-            raise errors.UserError("%s: cannot read: %s" % (path, err))
+        loaded = yaml_io.read_yaml(path) or {}  # the one YAML loader: bounded, YAML 1.2 numbers, declared as read
         if not isinstance(loaded, dict) or set(loaded) - {"name", "matriculation", "institution"}:
             raise errors.UserError("%s: expected the keys name, matriculation, institution" % path)
         values = {k: ("" if v is None else str(v)).strip() for k, v in loaded.items()}
@@ -250,6 +245,7 @@ def main(argv=None):
     parser.add_argument("--engine", default=handin_docs.DEFAULT_ENGINE, help="Python of the document engine")
     args = parser.parse_args(argv)
     settings = load_settings(args)
+    files.check_output_dir(args.out)  # replaced as a whole: it must hold nothing this command reads
     listing = build(settings, args.out, args.engine)
     for folder, names in listing.items():
         print("%s/%s: %s" % (args.out, folder, ", ".join(names)))

@@ -10,10 +10,11 @@ in a fresh graph and finalized, and the newest readable checkpoint is restored (
 asks for, when it names them). The session is closed on any error.
 """
 import collections
+import os
 
 import tensorflow as tf
 
-from common import config, run, training
+from common import config, errors, inputs, run, training
 
 
 class Restored(collections.namedtuple("Restored", "graph session outputs step config")):
@@ -54,15 +55,30 @@ def restore(run_dir, build, schema=None, threads=1, var_list=None, checkpoints=N
     """
     cfg = recorded_config(run_dir, schema)
     paths = run.RunPaths(run_dir, checkpoints=checkpoints)
+    # What this command reads: no output of it may replace a file of the run or land in its checkpoints.
+    inputs.protect(run_dir)
+    inputs.declare(os.path.join(paths.checkpoints, ""))
     graph = tf.Graph()
     with graph.as_default():
         outputs = build(cfg)
-        ckpt = run.Checkpointer(paths.checkpoints, var_list=var_list(graph) if var_list else None)
+        restored = var_list(graph) if var_list else tf.global_variables()
+        ckpt = run.Checkpointer(paths.checkpoints, var_list=restored)
+        finite = all_finite(restored)
     graph.finalize()
     session = tf.Session(graph=graph, config=training.session_config(threads))
     try:
         step = ckpt.restore(session)
+        if not session.run(finite):
+            raise errors.DataError("the checkpoint of step %d in %s holds NaN or infinite weights (the run diverged "
+                                   "or the file was damaged); retrain it, e.g. with a smaller learning rate"
+                                   % (step, paths.checkpoints))
     except BaseException:
         session.close()
         raise
     return Restored(graph, session, outputs, step, cfg)
+
+
+def all_finite(variables):
+    """A scalar bool op: every floating-point value of `variables` is finite (built before the graph is final)."""
+    checks = [tf.reduce_all(tf.is_finite(v)) for v in variables if v.dtype.base_dtype.is_floating]
+    return tf.reduce_all(tf.stack(checks)) if checks else tf.constant(True)

@@ -6,15 +6,54 @@ inside it, or a hard link to one of its files, is refused). A plain input that h
 by mistake) is only refused as itself, so its reader can say what is wrong. `run_dir_inputs` / `artefact_inputs`
 spell a run dir's or a weights folder's inputs so a command passes one thing.
 """
+import contextlib
 import os
 import stat
+
+# Every path this command has read so far (declared by the readers themselves: the YAML loader, the JSON and
+# text readers, common.inference for a run dir): `check_output` refuses to write over any of them, so a command
+# cannot destroy its own input even where its code forgot to list it. `scope()` (entered by every entry point)
+# keeps one command's reads from leaking into the next in-process call.
+_DECLARED = []
+_DEPTH = []  # entry points entered and not yet left (a demo calling another command's main nests)
+
+
+def declare(*paths):
+    """Records paths this command reads (files, or folders spelled with a trailing slash)."""
+    _DECLARED.extend(p for p in paths if p)
+
+
+def protect(folder):
+    """Records a folder this command reads (a run dir for inference): its existing files are never replaced."""
+    _DECLARED.append(os.path.join(folder, EXISTING))
+
+
+def declared():
+    return list(_DECLARED)
+
+
+@contextlib.contextmanager
+def scope():
+    """One command's declarations: a nested command inherits its caller's, and they end with it."""
+    saved = list(_DECLARED)
+    if not _DEPTH:
+        del _DECLARED[:]  # a command of its own: what library calls read before it is not its input
+    _DEPTH.append(1)
+    try:
+        yield
+    finally:
+        _DEPTH.pop()
+        _DECLARED[:] = saved
 
 
 def run_dir_inputs(run_dir):
     """What a command that reads `run_dir` must never overwrite: its config, history, metrics, lock, and the
     checkpoints and exported weights folders as a whole. Pass it as (part of) `check_output`'s inputs."""
     return [os.path.join(run_dir, name) for name in RUN_DIR_FILES] + [
-        os.path.join(run_dir, name, "") for name in RUN_DIR_FOLDERS]
+        os.path.join(run_dir, name, "") for name in RUN_DIR_FOLDERS] + [os.path.join(run_dir, EXISTING)]
+
+
+EXISTING = "*"  # `folder/*` as an input: a new file may be written into the folder, an existing one never replaced
 
 
 RUN_DIR_FILES = ("config.yaml", "history.json", "metrics.json", ".lock")
@@ -59,6 +98,11 @@ def aliased_input(target, inputs):
     st = _stat(target)
     for source in inputs:
         if not source:
+            continue
+        if os.path.basename(source) == EXISTING:  # the folder's existing files, e.g. a run's samples and figures
+            folder = os.path.dirname(source)
+            if st is not None and os.path.isdir(folder) and _inside(target, folder):
+                return source
             continue
         source_st = _stat(source)
         if source.endswith(os.sep):  # a folder read as a whole

@@ -122,8 +122,8 @@ def _check_type_range(value, kind, key, prefix):
         if not math.isfinite(single):
             raise ConfigError("%s must be %s and fit a float32 (magnitude at most %.4g), got %s"
                               % (prefix, key.allowed(), FLOAT32_MAX, short(value)))
-        for op, bound in key.bounds:
-            if not _OPS[op](single, bound):
+        for op, bound in key.bounds:  # both sides in float32: a documented bound (0.01) is itself allowed
+            if not _OPS[op](single, float(np.float32(bound))):
                 raise ConfigError("%s must be %s in float32, where TensorFlow computes; %r is %r there"
                                   % (prefix, key.allowed(), value, single))
 

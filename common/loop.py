@@ -160,12 +160,21 @@ def _headline_key(key):
     return "loss" in key or key.startswith(("val", "d_", "g_")) or "accuracy" in key or "mae" in key
 
 
+def _four_digits(value):
+    """4 significant digits, trailing zeros kept (1.000, 0.7349, 31.00); no exponent from 1e-3 to 1e6."""
+    if not math.isfinite(value) or value != 0 and not 1e-3 <= abs(value) < 1e6:
+        return "%.3e" % value
+    if abs(value) >= 1000:
+        return "{:,.0f}".format(value)
+    return ("%#.4g" % value).rstrip(".")
+
+
 def summary_table(rows, run_dir=None):
-    """An aligned table of (label, value, unit) rows; floats rounded to 4 significant digits."""
+    """An aligned table of (label, value, unit) rows; floats to 4 significant digits, thousands separated."""
     shown = []
     for label, value, unit in rows:
         if isinstance(value, float):
-            text = "%.4g" % value
+            text = _four_digits(value)
         elif value is None:
             text = "-"
         else:

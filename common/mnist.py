@@ -13,13 +13,14 @@ Corrupt input raises `DataError` (a `common.errors.DataError`) naming the file a
 """
 import csv
 import gzip
+import io
 import os
 import struct
 import sys
 
 import numpy as np
 
-from common import errors
+from common import errors, files
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EMBEDDED_DIR = os.path.join(REPO_ROOT, "data", "mnist10k")
@@ -70,11 +71,11 @@ def _find(directory, stem):
 
 def _read_bytes(path):
     try:
-        if path.endswith(".gz"):
-            with gzip.open(path, "rb") as handle:
-                return handle.read()
-        with open(path, "rb") as handle:
-            return handle.read()
+        with files.open_input(path, error=DataError) as raw:  # a regular file only, declared as read
+            if path.endswith(".gz"):
+                with gzip.GzipFile(fileobj=raw) as handle:
+                    return handle.read()
+            return raw.read()
     except (OSError, EOFError) as err:
         raise DataError("%s: cannot read (%s)" % (path, err))
 
@@ -156,10 +157,7 @@ def load_npz(path, split):
 def load_csv(path):
     """Reads a CS7643 CSV: each row `label,p0,...,p783` with integers 0..255, no header."""
     images, labels = [], []
-    try:
-        handle = open(path, newline="", encoding="ascii")
-    except OSError as err:
-        raise DataError("%s: cannot read (%s)" % (path, err.strerror))
+    handle = io.TextIOWrapper(files.open_input(path, error=DataError), encoding="ascii", newline="")
     with handle:
         for line_no, row in enumerate(csv.reader(handle), start=1):
             if not row:

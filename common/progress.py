@@ -84,6 +84,7 @@ class Progress(object):
         self.seconds = interval_seconds() if seconds is None else seconds
         self._t0 = time.time()
         self._last_line = self._t0
+        self._last_line_done = self.initial
         self._bar = None
         if interactive() if bar is None else bar:
             import tqdm
@@ -108,7 +109,7 @@ class Progress(object):
     def line(self):
         """Writes one plain progress line now (off a terminal)."""
         now = time.time()
-        self._last_line = now
+        self._last_line, self._last_line_done = now, self.done
         elapsed = now - self._t0
         ran = self.done - self.initial
         rate = ran / elapsed if elapsed > 0 and ran > 0 else None
@@ -127,5 +128,5 @@ class Progress(object):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-        elif self.done > self.initial:
+        elif self.done > self._last_line_done:  # the end, unless its line was just written
             self.line()

@@ -20,7 +20,7 @@ import re
 import subprocess
 import sys
 
-from common import documents, files, task as task_registry
+from common import cli, documents, files, task as task_registry
 
 MAX_COLUMNS = 10
 
@@ -67,7 +67,16 @@ def generic_section(task_dir, repo_root):
     """Markdown: one table row per run (scalar metrics) and the runs' PNG figures."""
     rows, figures = [], []
     for name, run_dir in find_runs(task_dir):
-        rows.append((name, flatten(files.read_json(os.path.join(run_dir, "metrics.json")))))
+        path = os.path.join(run_dir, "metrics.json")
+        try:
+            metrics = files.read_json(path)
+        except (files.InputError, ValueError) as err:
+            print("warning: %s left out of the report: %s" % (path, err), file=sys.stderr)
+            continue
+        if not isinstance(metrics, dict):
+            print("warning: %s left out of the report: it holds no mapping of metrics" % path, file=sys.stderr)
+            continue
+        rows.append((name, flatten(metrics)))
         figures.extend(sorted(glob.glob(os.path.join(run_dir, "*.png"))))
     if not rows:
         return ""
@@ -89,7 +98,12 @@ def task_section(task, task_dir, repo_root):
     if not spec:
         return generic_section(task_dir, repo_root)
     module, function = spec.split(":")
-    return getattr(importlib.import_module(module), function)(task_dir)
+    try:
+        return getattr(importlib.import_module(module), function)(task_dir)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:  # a metrics.json edited or from elsewhere
+        print("warning: %s: a run's metrics are not what %s expects (%s: %s); listing the runs generically"
+              % (task_dir, spec, type(err).__name__, err), file=sys.stderr)
+        return generic_section(task_dir, repo_root)
 
 
 def relink(markdown, prefix="../"):
@@ -269,6 +283,7 @@ def build_report(runs_dir="runs", out_dir="reports", repo_root=".", engine=DEFAU
     return md_path, pdf_path, len(sections)
 
 
+@cli.entry_point
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", default="runs", help="root of the run dirs")

@@ -190,7 +190,7 @@ class Run(object):
         self._lock = None
         self._created = False
         self._saved = False
-        self._session_steps = int(cfg.get("session_steps", 0) or 0)
+        self._session_steps = int(cfg.get("session_steps", 0) or cfg.get("session_epochs", 0) or 0)
         self.progress = None  # set by common.loop while its loop runs
 
     # -- entering: directory, lock, configuration ---------------------------------------------------------
@@ -305,7 +305,7 @@ class Run(object):
 
     def steps(self, sess, start, total, every):
         """Yields step numbers start+1 .. total; after each step's body: checkpoint every `every` steps, at the
-        end, and on a stop request (then `stopped` is True and the loop ends). `session_steps` (if the config
+        end, and on a stop request (then `stopped` is True and the loop ends). `session_steps` / `session_epochs` (if the config
         has it) stops the invocation after that many steps the same way. Progress is the caller's
         (`common.loop` draws it).
         """

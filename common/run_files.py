@@ -8,7 +8,6 @@ config.yaml was edited), never as unreadable checkpoints to be thrown away.
 """
 import glob
 import json
-import math
 import os
 import re
 import shutil
@@ -225,15 +224,4 @@ class History(object):
         files.write_json(path, self.rows)
 
 
-def json_value(value):
-    """A JSON value: numpy scalars as Python numbers; a NaN or infinity as None (null: no value at this point,
-    e.g. a rate over zero samples). A diverged loss never gets here: the training loop stops on it first."""
-    if isinstance(value, dict):
-        return {k: json_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_value(v) for v in value]
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+json_value = files.json_value  # noqa: E305  (the run files' spelling of it)

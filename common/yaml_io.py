@@ -13,7 +13,7 @@ import re
 
 import yaml
 
-from common import errors
+from common import errors, files
 
 MAX_DEPTH = 32
 MAX_NODES = 100000
@@ -128,14 +128,17 @@ def _construct_int(loader, node):
 SafeConfigLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
+MAX_YAML_BYTES = 1 << 20  # 1 MiB: a config is a few hundred bytes; a bigger file is a mistake, not a config
+
+
 def read_yaml(path):
     """The YAML document in `path` (None if empty); errors name the file and line."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as err:
-        raise ConfigError("cannot read config file %s: %s" % (path, err.strerror or err))
+    raw = files.read_bytes(path, error=_config_file_error, limit=MAX_YAML_BYTES, what="config file")
     return parse_yaml(raw, path)
+
+
+def _config_file_error(message):
+    return ConfigError("config file " + message)
 
 
 def parse_yaml(raw, path):

@@ -89,7 +89,7 @@ def test_every_documented_tensorboard_line_uses_flags_tensorboard_1_15_has():
                 match = re.search(r"(?:^|[\s/`])tensorboard\s+(--.*)$", line)
                 if match:
                     lines.append(("%s:%d" % (doc, number), re.sub(r"\s#.*$", "", match.group(1))))
-    assert len(lines) >= 4, lines  # the Makefile, the README's Docker line, two task READMEs
+    assert len(lines) >= 2, lines  # the Makefile and the README's Docker line (the task READMEs say make tensorboard)
     for where, args in lines:
         unknown = set(re.findall(r"(?<![\w-])(--[a-z_]+)", args)) - known
         assert not unknown, (where, unknown)

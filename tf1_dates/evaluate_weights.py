@@ -95,7 +95,7 @@ def main(argv=None):
                     print("%s_%s: %s" % (name, label[:-1], line))
     print("uniform_sampler_diversity=%.4f" % results["uniform_sampler_diversity"])
     if args.json:
-        files.write_json(args.json, results)
+        files.write_json(args.json, files.json_value(results))  # an undefined rate (no valid draw) is null
     return 0
 
 

@@ -151,10 +151,14 @@ def load(path, seed=0, threads=2):
     graph = model.build_sample_graph(found.hparams, seed)
     with graph.graph.as_default():
         saver = tf.train.Saver(var_list=list(graph.saver_vars))
+        finite = inference.all_finite(list(graph.saver_vars))
     graph.graph.finalize()
     session = tf.Session(graph=graph.graph, config=training.session_config(threads))
     try:
         saver.restore(session, os.path.join(path, sampling.WEIGHTS_PREFIX))
+        if not session.run(finite):
+            raise WeightsError("the weights in %s hold NaN or infinite values (exported from a diverged run, or "
+                               "damaged); export them again from a finished run" % path)
     except (tf.errors.OpError, ValueError) as err:
         session.close()
         raise WeightsError("cannot load weights from %s: %s"

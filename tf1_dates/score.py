@@ -180,7 +180,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         raise files.InputError("%s vs %s: %s" % (args.predictions, args.input, err))
     print(format_scores(scores))
     if args.json:
-        files.write_json(args.json, scores)
+        files.write_json(args.json, files.json_value(scores))  # an undefined rate (no lines) is null
     return 0
 
 

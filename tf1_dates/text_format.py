@@ -29,12 +29,7 @@ def iter_lines(path: str) -> Iterator[Tuple[int, str]]:
     Raises:
       files.InputError: the file cannot be opened or read, is a directory, or a line is not UTF-8.
     """
-    try:
-        handle = open(path, "rb")
-    except IsADirectoryError:
-        raise files.InputError("%s is a directory, not a file" % path)
-    except OSError as err:
-        raise files.InputError("%s: cannot read: %s" % (path, err.strerror or err))
+    handle = files.open_input(path)  # a regular file only (no FIFO, no /dev/zero), declared as read
     with handle:
         number = 0
         try:

@@ -34,7 +34,7 @@ SCHEMA = config.Schema([
     config.Key("eval_orfs", 100, "fresh random ORFs for the generalisation check", ge=1),
     config.Key("eval_orf_codons", 300, "codons per fresh ORF", ge=1),
     config.run_dir("output directory (default runs/tf1_dna/default); rerunning the same command resumes"),
-    config.session_steps("stop with a checkpoint after this many epochs in this invocation (0 = run to the end)"),
+    config.session_epochs(),
     config.restart(),
 ])
 

@@ -58,7 +58,7 @@ def main(argv=None, out=None, err=None):
         status = 0
         for name, dna, reference in records:
             if not _warn_shape(dna, name, err):
-                status = 1
+                status = cli.BAD_INPUT if args.dna is not None else 1  # a FASTA: the other records are done
                 continue
             protein = translator.translate(dna)
             if args.dna is not None:

@@ -12,13 +12,14 @@ import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
 import numpy as np  # pylint: disable=wrong-import-position
 
 from common import cli, config, files, plots  # pylint: disable=wrong-import-position
+from tf1_gan import options  # pylint: disable=wrong-import-position
 
 DEFAULT_OUT = os.path.join("runs", "tf1_gan", "compare")
 SHOW = 36  # first 6 x 6 samples of the fixed z per cell
 
 
 def run_label(run_dir):
-    cfg = config.load_run_config(run_dir)
+    cfg = options.TRAIN.load_saved(run_dir, complete=True)
     label = cfg["variant"]
     label += {"d": " (SN in D only)", "all_bn": " (SN all + G BN)"}.get(cfg.get("sn_scope"), "")
     if cfg.get("init", "torch") != "torch":
@@ -109,8 +110,8 @@ def main(argv=None):
     parser.add_argument("run_dirs", nargs="+", help="tf1_gan.train run dirs, in the order to show")
     parser.add_argument("--out", default=DEFAULT_OUT, help="output dir for compare.png and compare.md")
     args = parser.parse_args(argv)
-    for run_dir in args.run_dirs:
-        config.load_run_config(run_dir)  # ConfigError (exit 2) for a dir that is not a run dir
+    for run_dir in args.run_dirs:  # ConfigError (exit 2): not a tf1_gan run dir, or a hand-broken config.yaml
+        options.TRAIN.load_saved(run_dir, complete=True)
     out = output_dir(args.out)
     png, md = (files.check_output(os.path.join(out, name)) for name in ("compare.png", "compare.md"))
     figure(args.run_dirs, png)

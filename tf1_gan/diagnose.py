@@ -27,7 +27,7 @@ SCHEMA = config.Schema([
     options.TRAIN.keys["init"],
     options.TRAIN.keys["bn_epsilon"],
     config.Key("run_dir", "", "diagnose this run's newest generator instead (default: none)"),
-    config.Key("n", 256, "batch of z", ge=2),
+    config.Key("n", 256, "batch of z (at most 100000)", ge=2, le=100000),
     config.seed(0, "seed of the z batch and of a fresh initialization"),
     config.threads(2),
 ], checks=[lambda cfg: config.require(cfg.variant or cfg.run_dir, "give --variant or --run-dir")])

@@ -21,7 +21,7 @@ BN_MODES = ("moving", "batch")
 
 SCHEMA = config.Schema([
     config.Key("run_dir", "", "a tf1_gan.train run dir (required)"),
-    config.Key("n", 64, "number of samples", ge=1),
+    config.Key("n", 64, "number of samples (at most 100000: 100k x 28 x 28 float32 is 314 MB)", ge=1, le=100000),
     config.Key("out", "", "output .npy file (required)"),
     config.seed(0, "seed of the z draw"),
     config.Key("bn", "moving", "BN statistics for BN generators: their moving averages or each chunk's own",

@@ -8,7 +8,7 @@ non-finite loss exits 3. The evaluation's MNIST classifier is a run of its own (
 """
 import functools
 
-from common import errors, files, mnist, plots, run, task
+from common import errors, files, mnist, plots, run, task, training
 from tf1_gan import classifier
 from tf1_gan import model
 from tf1_gan import options
@@ -75,6 +75,9 @@ def history_keys(g):
 def _gan_case(variant, *extra):
     return ("-m", "tf1_gan.train", "--variant", variant, "--epochs", "1", "--num-train", "256", "--batch-size", "64",
             "--no-eval", "--threads", "1", "--run-dir", "{run}") + extra
+
+
+EVAL_SCALARS = ("fid", "fid_batchstats", "digits_covered", "confident_fraction")
 
 
 class GanTrainer(task.Trainer):
@@ -181,6 +184,8 @@ class GanTrainer(task.Trainer):
             metrics["train_imgs_per_s"] = ctx.steps_run * cfg.batch_size / max(ctx.seconds, 1e-9)
         if result:
             metrics.update(result)
+            # TensorBoard shows the evaluation beside the losses, at the final step.
+            training.add_scalars(ctx.writer, ctx.total, {"eval/" + k: result[k] for k in EVAL_SCALARS if k in result})
         return metrics
 
     def summary(self, metrics):

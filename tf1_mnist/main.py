@@ -50,8 +50,7 @@ SCHEMA = config.Schema([
     config.run_dir("output directory (default runs/tf1_mnist/<type, lower case>); rerunning the same command "
                    "resumes"),
     config.threads(),
-    config.session_steps("stop with a checkpoint after this many epochs (not steps) in this invocation "
-                         "(0 = run to the end)"),
+    config.session_epochs(),
     config.restart(),
 ], sections=("Train", "Model"))
 

@@ -38,8 +38,7 @@ CNN_SCHEMA = config.Schema([
     config.threads(),
     config.Key("eval_only", False, "restore the newest checkpoint of the run dir (model keys from its config.yaml), "
                "print its test accuracy, write nothing", resume_safe=True),
-    config.session_steps("stop with a checkpoint after this many epochs (not steps) in this invocation "
-                         "(0 = run to the end)"),
+    config.session_epochs(),
     config.restart(),
 ])
 EVAL_BATCH = 500

@@ -109,6 +109,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.baselines_only and min(args.baselines_only) < 1:
         parser.error("argument --baselines-only: every SIZE must be >= 1, got %d" % min(args.baselines_only))
+    if args.baselines_only and max(args.baselines_only) > qm9_data.NUM_TRAIN:
+        parser.error("argument --baselines-only: every SIZE must be <= %d (the QM9 training split), got %d"
+                     % (qm9_data.NUM_TRAIN, max(args.baselines_only)))
     return _report(args)
 
 

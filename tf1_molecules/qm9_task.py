@@ -131,7 +131,7 @@ class Qm9Trainer(task.Trainer):
         ("nan_position", _npz_bytes(positions=np.full((1, qm9.MAX_ATOMS, 3), np.nan, np.float32)),
          r"molecule 0 \(QM9 index 1\) has a non-finite position"),
         ("chlorine", _npz_bytes(atomic_numbers=np.full((1, qm9.MAX_ATOMS), 17, np.uint8)),
-         "an atomic number that is not 0"),
+         "atomic number 17, which is not 0"),
     )
 
     def load(self, cfg):

@@ -37,8 +37,9 @@ def test_lines_come_every_interval_and_once_at_the_end(monkeypatch):
         clock[0] += 7.0
         bar.update(1)
     bar.close()
+    bar.close()  # closing twice writes nothing more
     lines = out.getvalue().splitlines()
-    assert [re.search(r"step (\d+)/10", l).group(1) for l in lines] == ["5", "10", "10"]  # 35 s, 70 s, the end
+    assert [re.search(r"step (\d+)/10", l).group(1) for l in lines] == ["5", "10"]  # 35 s, 70 s (= the end: once)
     assert "0.143 step/s" in lines[0] and "ETA 0:00:35" in lines[0]
 
 
@@ -60,9 +61,11 @@ def test_a_closed_stdout_does_not_fail_a_message():
 
 
 def test_summary_table_is_aligned_and_rounded():
-    text = loop.summary_table([("loss", 0.123456789, ""), ("speed", 1234.5678, "img/s"), ("steps", 40, "")],
-                              run_dir="runs/x")
-    assert text.splitlines() == ["loss     0.1235",
-                                 "speed      1235 img/s",
-                                 "steps        40",
-                                 "run dir  runs/x (metrics.json holds the full record)"]
+    text = loop.summary_table([("loss", 0.123456789, ""), ("speed", 1234.5678, "img/s"), ("steps", 40, ""),
+                               ("accuracy", 1.0, ""), ("variant", "dcgan_sn (--sn-scope d)", "")], run_dir="runs/x")
+    assert text.splitlines() == ["loss      0.1235",
+                                 "speed      1,235 img/s",
+                                 "steps         40",
+                                 "accuracy   1.000",
+                                 "variant   dcgan_sn (--sn-scope d)",
+                                 "run dir   runs/x (metrics.json holds the full record)"]

@@ -75,9 +75,11 @@ def _main(argv, cwd):
 
 def test_an_empty_or_missing_name_is_refused(tmp_path):
     env_root = handin.REPO_ROOT
+    (tmp_path / "empty.yaml").write_text("")
     for argv, message in ((["--name", "  "], "the name is empty"), ([], "no name given"),
                           (["--name", "../etc"], "is not a name")):
-        code, text = _main(argv + ["--out", str(tmp_path / "h"), "--config", os.devnull] if argv == [] else
+        code, text = _main(argv + ["--out", str(tmp_path / "h"), "--config", str(tmp_path / "empty.yaml")]
+                           if argv == [] else
                            argv + ["--out", str(tmp_path / "h")], env_root)
         assert code == 2 and message in text and "Traceback" not in text, (argv, text)
     (tmp_path / "handin.yaml").write_text("name: ''\nmatriculation: 12345\n")

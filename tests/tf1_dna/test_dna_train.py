@@ -50,7 +50,7 @@ def test_smoke_run_writes_checkpoint_events_metrics(tiny_run):
 def test_resume_equals_straight_run(tmp_path):
     straight, split = str(tmp_path / "straight"), str(tmp_path / "split")
     train.train(_cfg(epochs=4, run_dir=straight), log=lambda _: None)
-    assert train.train(_cfg(epochs=4, run_dir=split, session_steps=2), log=lambda _: None) is None
+    assert train.train(_cfg(epochs=4, run_dir=split, session_epochs=2), log=lambda _: None) is None
     assert not os.path.exists(os.path.join(split, "metrics.json"))  # a stopped run has no final metrics
     lines = []
     train.train(_cfg(epochs=4, run_dir=split), log=lines.append)
@@ -93,7 +93,7 @@ def test_translate_cli(tiny_run, capsys):
     assert "last 1 nucleotide is ignored" in captured.err
     assert translate.main(["--run-dir", run_dir, "--dna", "ATGQ"]) == 2
     assert "'Q' at position 4" in capsys.readouterr().err
-    assert translate.main(["--run-dir", run_dir, "--dna", "AT"]) == 1
+    assert translate.main(["--run-dir", run_dir, "--dna", "AT"]) == 2  # bad input
     assert translate.main(["--run-dir", run_dir, "--fasta", dna_task.DEFAULT_FASTA]) == 0
     captured = capsys.readouterr()
     assert captured.out.count(">") == 3 and "Sequence 3: codon accuracy" in captured.err

@@ -92,7 +92,7 @@ def test_cnn_smoke_and_resume(tmp_path):
     fresh, split = str(tmp_path / "fresh"), str(tmp_path / "split")
     quiet = lambda message: None  # noqa: E731
     first = cnn.train(cnn.SCHEMA.parse(args + ["--run-dir", fresh]), log=quiet)
-    assert cnn.train(cnn.SCHEMA.parse(args + ["--run-dir", split, "--session-steps", "1"]), log=quiet) is None
+    assert cnn.train(cnn.SCHEMA.parse(args + ["--run-dir", split, "--session-epochs", "1"]), log=quiet) is None
     resumed = cnn.train(cnn.SCHEMA.parse(args + ["--run-dir", split]), log=quiet)
     assert glob.glob(os.path.join(fresh, "events.out.tfevents.*"))
     assert os.path.exists(os.path.join(fresh, "checkpoints", "checkpoint"))

@@ -16,7 +16,7 @@ def _train(argv):
 def test_train_writes_outputs_and_resume_matches(tmp_path):
     fresh, split = str(tmp_path / "fresh"), str(tmp_path / "split")
     assert main.main(ARGS + ["--epochs", "3", "--run-dir", fresh]) == 0
-    _train(ARGS + ["--epochs", "3", "--run-dir", split, "--session-steps", "2"])  # stops after 2 epochs
+    _train(ARGS + ["--epochs", "3", "--run-dir", split, "--session-epochs", "2"])  # stops after 2 epochs
     assert not os.path.exists(os.path.join(split, "metrics.json"))
     metrics = _train(ARGS + ["--epochs", "3", "--run-dir", split])  # resumes at epoch 2
     assert metrics["resumed_at_epoch"] == 2

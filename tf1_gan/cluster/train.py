@@ -73,11 +73,20 @@ def load_cluster_spec(path):
     return spec
 
 
+def _server(cluster, job, task_index, sess_conf):
+    """This process's tf.train.Server; a port that cannot be bound is a clean error naming the address."""
+    try:
+        return tf.train.Server(cluster, job_name=job, task_index=task_index, config=sess_conf)
+    except tf.errors.OpError as err:
+        address = cluster.as_dict()[job][task_index]
+        raise errors.UserError("cannot start the %s %d server at %s: %s (is the port in use?)"
+                               % (job, task_index, address, (err.message or str(err)).strip().splitlines()[0]))
+
+
 def run_ps(spec, task_index, threads=1):
     """Serves variables until every worker has reported done (a shared queue on this ps task)."""
     cluster = tf.train.ClusterSpec(spec)
-    server = tf.train.Server(cluster, job_name="ps", task_index=task_index,
-                             config=training.session_config(threads))
+    server = _server(cluster, "ps", task_index, training.session_config(threads))
     graph = tf.Graph()
     with graph.as_default():
         dequeue = worker_graph.done_queue(task_index).dequeue()
@@ -118,7 +127,7 @@ def run_worker(cfg, spec, task_index, images, total, log=print):
     sess_conf = training.session_config(cfg.threads)
     # Only talk to the ps tasks and ourselves: workers never need each other.
     sess_conf.device_filters.extend(["/job:ps", "/job:worker/task:%d" % task_index])
-    server = tf.train.Server(cluster, job_name="worker", task_index=task_index, config=sess_conf)
+    server = _server(cluster, "worker", task_index, sess_conf)
     _KEEP_OPEN.append(server)
     try:
         g = worker_graph.build_worker_graph(cfg, spec, task_index, len(images))
