@@ -158,7 +158,9 @@ class DatesTrainer(task.Trainer):
         return cfg.eval_every
 
     def begin(self, ctx):
-        ctx.log("combinations per split: %s" % ctx.data.sizes)
+        ctx.log("condition combinations: %s" % ", ".join("%s %d" % (split, ctx.data.sizes[split])
+                                                            for split in ("train", "val", "test")
+                                                            if split in ctx.data.sizes))
 
     def writer_graph(self, ctx):
         # The small inference graph: the training graph holds the data as constants (6k x 310 floats), which
@@ -200,7 +202,8 @@ class DatesTrainer(task.Trainer):
     def summary(self, metrics):
         rows = []
         for metric, label in (("all_four", "all-four"), ("diversity", "diversity")):
-            rows += [("%s, %s" % (label, split), metrics["%s/%s" % (metric, split)], "")
+            rows += [("%s, %s" % (label, split), metrics["%s/%s" % (metric, split)],
+                      "(all %s combinations)" % split if split == "train" else "")
                      for split in SPLITS if "%s/%s" % (metric, split) in metrics]
         if "loss/test" in metrics:
             rows.append(("loss, test", metrics["loss/test"], "nats"))

@@ -142,7 +142,7 @@ class DnaTrainer(task.Trainer):
 
     def end(self, ctx):
         if ctx.steps_run:
-            ctx.log("trained %d epochs (%d steps) in %.2f s = %.1f epochs/s on %d threads "
+            ctx.log("trained %d epochs (%d steps) in %.2f s = %.1f epochs/s on %d thread(s) "
                     "(1-min load average %.2f at start, %.2f at end, %d CPUs)"
                     % (ctx.steps_run, ctx.steps_run * len(ctx.data[0]), ctx.seconds,
                        ctx.steps_run / max(ctx.seconds, 1e-9), ctx.cfg.threads, ctx.state["load_start"],
