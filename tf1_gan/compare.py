@@ -72,12 +72,25 @@ def markdown_table(run_dirs):
     return "\n".join(lines)
 
 
+def _panel_note(tag, total, metrics):
+    """'middle (step 625)', 'end (step 1250, FID 38.0)': where in training the samples were drawn, how good."""
+    if not isinstance(total, int):
+        return tag
+    note = "%s (step %d" % (tag, total // 2 if tag == "middle" else total)
+    if tag == "end" and isinstance(metrics.get("fid"), (int, float)):
+        note += ", FID %.1f" % metrics["fid"]
+    return note + ")"
+
+
 def figure(run_dirs, path, tags=("middle", "end")):
     """Rows = runs, columns = sample grids at `tags`; returns the path."""
     fig, axes = plt.subplots(len(run_dirs), len(tags), figsize=(2.6 * len(tags), 2.8 * len(run_dirs)),
                              squeeze=False)
     for r, run_dir in enumerate(run_dirs):
         label = run_label(run_dir)
+        metrics_path = os.path.join(run_dir, "metrics.json")
+        metrics = files.read_json(metrics_path) if os.path.isfile(metrics_path) else {}
+        total = metrics.get("steps") if isinstance(metrics, dict) else None
         for c, tag in enumerate(tags):
             ax = axes[r][c]
             ax.axis("off")
@@ -85,7 +98,7 @@ def figure(run_dirs, path, tags=("middle", "end")):
             if os.path.exists(npy):
                 ax.imshow(plots.image_grid(np.load(npy)[:SHOW]), cmap="gray", vmin=0, vmax=1,
                           interpolation="nearest")
-            ax.set_title("%s — %s" % (label, tag), fontsize=8)
+            ax.set_title("%s — %s" % (label, _panel_note(tag, total, metrics)), fontsize=8)
     fig.tight_layout()
     plots.save_figure(fig, path, dpi=110)
     return path
