@@ -192,8 +192,10 @@ def sample_graph(hp, seed: int) -> SampleGraph:
     inputs = tf.placeholder(tf.int32, [None, len(tokenizer.INPUT_SIZES)], name="inputs")
     temperature = tf.placeholder_with_default(1.0, [], name="temperature")
     logits = _hparams_network(hp, inputs, training=False)
-    probs = {k: tf.nn.softmax(v) for k, v in logits.items()}
-    samples = sample_tokens(logits, temperature)
+    with tf.name_scope("probabilities"):  # TensorBoard's graph: inputs -> generator -> probabilities / sampling
+        probs = {k: tf.nn.softmax(v, name=k) for k, v in logits.items()}
+    with tf.name_scope("sampling"):
+        samples = sample_tokens(logits, temperature)
     saver_vars = tf.trainable_variables("generator")
     return SampleGraph(tf.get_default_graph(), inputs, temperature, probs, samples, saver_vars, None)
 
