@@ -163,12 +163,25 @@ def _say(message):
         pass
 
 
+def _check_locale(argv):
+    """Under an ASCII locale (LC_ALL=C on Python 3.6) a non-ASCII path cannot reach TensorFlow or the file system
+    intact: say so once, in the user's terms, instead of an encoding error or a wrong "no checkpoint"."""
+    if sys.getfilesystemencoding().lower() not in ("ascii", "ansi_x3.4-1968"):
+        return
+    for arg in argv:
+        if any(ord(ch) > 127 for ch in str(arg)):
+            raise errors.UserError("%r holds non-ASCII characters but the locale is ASCII (LC_ALL=C or POSIX); "
+                                   "run with a UTF-8 locale, e.g. LC_ALL=C.UTF-8" % arg.encode("utf-8", "replace")
+                                   .decode("ascii", "replace"))
+
+
 def entry_point(main):
     """Decorator for `main(argv=None) -> int`: the exit codes and stream rules of the module docstring."""
     @functools.wraps(main)
     def wrapper(argv=None, **kwargs):
         with _Streams(), inputs.scope():
             try:
+                _check_locale(sys.argv[1:] if argv is None else argv)
                 code = main(argv, **kwargs)
                 if sys.stdout is not None:
                     sys.stdout.flush()  # a reader that left shows up here, not in the interpreter's exit

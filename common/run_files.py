@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import stat
 
 import tensorflow as tf
 
@@ -49,7 +50,10 @@ class Checkpointer(object):
         for name in os.listdir(self.checkpoint_dir) if os.path.isdir(self.checkpoint_dir) else ():
             match = _CKPT_RE.match(name)
             if match:
-                found.append((int(match.group(1)), os.path.join(self.checkpoint_dir, name[:-len(".index")])))
+                prefix = os.path.join(self.checkpoint_dir, name[:-len(".index")])
+                parts = [prefix + ".index"] + glob.glob(glob.escape(prefix) + ".data-*")
+                if all(stat.S_ISREG(os.lstat(p).st_mode) for p in parts):  # TensorFlow would block on a FIFO
+                    found.append((int(match.group(1)), prefix))
         return sorted(found, reverse=True)
 
     def latest(self):

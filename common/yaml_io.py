@@ -42,7 +42,8 @@ class SafeConfigLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
 
     yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers
-                if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:merge")]
+                if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:merge",
+                               "tag:yaml.org,2002:bool")]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
     def __init__(self, stream):
@@ -105,6 +106,9 @@ def _expanded_size(node, memo):
 
 SafeConfigLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
 SafeConfigLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+# YAML 1.2 booleans: true / false only (YAML 1.1's yes, no, on, off, y, n stay strings: a type error for a bool key).
+SafeConfigLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                       list("tTfF"))
 
 
 class SafeConfigDumper(yaml.SafeDumper):  # pylint: disable=too-many-ancestors

@@ -173,6 +173,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.json:
         files.check_output(args.json, [p for p in (args.predictions, args.input) if p])
     lines = read_lines(args.predictions)
+    if not lines:
+        raise files.InputError("%s holds no lines: nothing to score" % args.predictions)
     inputs = read_lines(args.input) if args.input else None
     try:
         scores = score_lines(lines, inputs=inputs)

@@ -15,6 +15,7 @@ import numpy as np
 from common import cli, config, errors, files, mnist
 from tf1_gan import classifier
 from tf1_gan import model
+from tf1_gan import options
 from tf1_gan import sample
 
 CONFIDENT = 0.9  # a prediction is "confident" when its top softmax probability exceeds this
@@ -108,8 +109,8 @@ def main(argv=None):
                         "(python -m tf1_gan.classifier --restart) before evaluating")
     parser.add_argument("--n", type=config.at_least(2), default=2000, help="samples per evaluation")
     args = parser.parse_args(argv)
-    for run_dir in args.run_dirs:  # every run dir is checked before anything is computed
-        config.load_run_config(run_dir)
+    for run_dir in args.run_dirs:  # every run dir is checked (through the schema) before anything is computed
+        options.TRAIN.load_saved(run_dir, complete=True)
     if args.train_classifier:
         metrics = classifier.train(restart=True)
         print("classifier test_accuracy=%.4f saved in %s" % (metrics["test_accuracy"], classifier.CLASSIFIER_DIR))

@@ -177,3 +177,40 @@ def test_a_full_disk_on_stdout_is_a_clean_error(dna_run):
         proc = subprocess.run([sys.executable, "-m", "tf1_dna.translate", "--run-dir", dna_run, "--dna", "ATGAAATAA"],
                               cwd=ROOT, stdout=full, stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
     assert proc.returncode == 2 and "No space left on device" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_yaml_1_1_booleans_are_strings_so_a_bool_key_refuses_them(tmp_path, capsys):
+    from common import yaml_io  # pylint: disable=import-outside-toplevel
+    assert yaml_io.parse_yaml(b"a: yes\nb: off\nc: true\nd: False\n", "x") == {"a": "yes", "b": "off", "c": True,
+                                                                                  "d": False}
+    (tmp_path / "c.yaml").write_text("eval: off\n")
+    outcome = call("tf1_gan.train", ["--config", str(tmp_path / "c.yaml"), "--run-dir", str(tmp_path / "run")], capsys)
+    assert outcome.code == 2 and "'eval'" in outcome.err and not (tmp_path / "run").exists(), outcome
+
+
+def test_a_checkpoint_file_that_is_a_fifo_is_passed_over_not_blocked_on(tmp_path):
+    from common import run_files  # pylint: disable=import-outside-toplevel
+    folder = tmp_path / "checkpoints"
+    folder.mkdir()
+    os.mkfifo(str(folder / "ckpt-5.index"))
+    (folder / "ckpt-3.index").write_bytes(b"")
+    (folder / "ckpt-3.data-00000-of-00001").write_bytes(b"")
+    with tf.Graph().as_default():
+        tf.Variable(1.0)
+        assert [step for step, _ in run_files.Checkpointer(str(folder)).candidates()] == [3]
+
+
+def test_scoring_an_empty_file_is_an_error_not_nan_scores(tmp_path, capsys):
+    (tmp_path / "empty.txt").write_text("")
+    outcome = call("tf1_dates.score", [str(tmp_path / "empty.txt")], capsys)
+    assert outcome.code == 2 and "holds no lines" in outcome.err, outcome
+
+
+def test_a_non_ascii_path_under_an_ascii_locale_is_explained(tmp_path):
+    run_dir = str(tmp_path / "R\u00fc")
+    os.makedirs(run_dir)
+    env = dict(os.environ, LC_ALL="C", LANG="C")
+    proc = subprocess.run([sys.executable, "-m", "tf1_dna.translate", "--run-dir", run_dir, "--dna", "ATGAAATAA"],
+                          cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    err = proc.stderr.decode("ascii", "replace")
+    assert proc.returncode == 2 and "LC_ALL=C.UTF-8" in err and "Traceback" not in err, err
