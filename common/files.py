@@ -28,7 +28,8 @@ import numpy as np
 
 from common import errors
 from common import inputs as inputs_lib
-from common.inputs import aliased_input, artefact_inputs, run_dir_inputs  # noqa: F401  (API)
+from common.inputs import (InputError, MAX_INPUT_BYTES, aliased_input, artefact_inputs, file_kind,  # noqa: F401  (API)
+                           open_input, read_bytes, read_regular, read_text, run_dir_inputs)
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -38,76 +39,6 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 class OutputError(errors.UserError):
     """An output path that cannot be written without losing something, or a write that failed cleanly."""
-
-
-class InputError(errors.UserError):
-    """An input file that cannot be read as text (missing, a directory, not UTF-8)."""
-
-
-MAX_INPUT_BYTES = 1 << 30  # 1 GiB: no input of this suite is near it; /dev/zero-like sources are refused before
-
-
-def open_input(path, error=None, follow=True):
-    """A user-named input opened for reading as bytes: it must be a regular file (a FIFO is never blocked on, a
-    device such as /dev/zero or /dev/urandom never read), and it is declared as read (`check_output` will refuse
-    to write over it). `error` (default InputError) names the path and the fault."""
-    error = error or InputError
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | (0 if follow else os.O_NOFOLLOW)
-    try:
-        fd = os.open(path, flags)
-    except IsADirectoryError:
-        raise error("%s is a directory, not a file" % path)
-    except OSError as err:
-        if err.errno == errno.ELOOP and not follow:
-            raise error("%s is a symlink; refusing to follow it (it should be a regular file)" % path)
-        raise error("%s: cannot read: %s" % (path, err.strerror or err))
-    mode = os.fstat(fd).st_mode
-    if stat.S_ISDIR(mode):
-        os.close(fd)
-        raise error("%s is a directory, not a file" % path)
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        raise error("%s is %s; it should be a regular file" % (path, file_kind(mode)))
-    inputs_lib.declare(path)
-    return os.fdopen(fd, "rb")
-
-
-def read_bytes(path, error=None, limit=MAX_INPUT_BYTES, what="file"):
-    """All bytes of a user-named regular file (see `open_input`), refused past `limit` bytes."""
-    with open_input(path, error) as handle:
-        raw = handle.read(limit + 1)
-    if len(raw) > limit:
-        raise (error or InputError)("%s is larger than %d bytes, too large for a %s" % (path, limit, what))
-    return raw
-
-
-def read_text(path):
-    """The UTF-8 text of a user-named file (a leading BOM dropped); InputError names the file and the fault."""
-    raw = read_bytes(path)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise InputError("%s is not UTF-8 text (byte %d is 0x%02x)" % (path, err.start, raw[err.start]))
-
-
-def file_kind(mode):
-    """'a directory', 'a symlink', 'a FIFO', ... for a stat mode that is not a regular file."""
-    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISLNK, "a symlink"), (stat.S_ISFIFO, "a FIFO"),
-                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device")):
-        if test(mode):
-            return name
-    return "not a regular file"
-
-
-def read_regular(path, error=InputError):
-    """The bytes of `path`, which must be a regular file: a symlink is never followed, a FIFO never blocked on.
-
-    For the files a program wrote itself (a run dir's history, metrics, config): anything else there was put
-    by hand and is refused with `error` naming the path.
-    """
-    with open_input(path, error, follow=False) as handle:
-        return handle.read()
 
 
 def _is_read_only(st):
