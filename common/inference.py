@@ -17,8 +17,8 @@ import tensorflow as tf
 from common import config, errors, inputs, run, training
 
 
-class Restored(collections.namedtuple("Restored", "graph session outputs step config")):
-    """The restored graph, its session, what `build` returned, the checkpoint's step and the run's Config."""
+class SessionOwner(object):
+    """A context manager that closes its `self.session` (every loader that holds a restored session)."""
 
     def close(self):
         self.session.close()
@@ -29,6 +29,10 @@ class Restored(collections.namedtuple("Restored", "graph session outputs step co
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+class Restored(SessionOwner, collections.namedtuple("Restored", "graph session outputs step config")):
+    """The restored graph, its session, what `build` returned, the checkpoint's step and the run's Config."""
 
 
 def recorded_config(run_dir, schema=None):

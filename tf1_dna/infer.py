@@ -11,7 +11,7 @@ from tf1_dna import data, model
 from tf1_dna import task as dna_task
 
 
-class Translator(object):
+class Translator(inference.SessionOwner):
     """Loads `run_dir`'s config and newest checkpoint; `probs(dna)` / `translate(dna)` run the network.
 
     Use as a context manager (closes the session). Raises config.ConfigError for a missing or hand-broken
@@ -40,16 +40,6 @@ class Translator(object):
         separate (1, 4, 3) inputs (tests check this).
         """
         return np.transpose(self.probs("".join(data.CODONS)))
-
-    def close(self):
-        self.session.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
 
 if __name__ == "__main__":
