@@ -69,17 +69,12 @@ def main(argv=None):
     cfg = SCHEMA.parse(argv, description=__doc__.split("\n\n")[0])
     pairs = generate_pairs(cfg.seed, cfg.lengths)
     text = fasta_text(pairs, cfg.width)
+    data.parse_pairs(text, source="the generated text")  # round trip through the strict reader, before writing
     if cfg.check:
-        try:
-            with open(cfg.out, encoding="utf-8") as handle:
-                same = handle.read() == text
-        except OSError as err:
-            sys.stderr.write("error: cannot read %s: %s\n" % (cfg.out, err))
-            return 1
+        same = files.read_text(cfg.out) == text  # a regular file only: InputError (exit 2) names the fault
         print("%s %s the generator output (seed %d)" % (cfg.out, "matches" if same else "DIFFERS from", cfg.seed))
         return 0 if same else 1
     files.write_text(files.check_output(cfg.out), text)
-    data.read_pairs(cfg.out)  # round trip through the strict reader
     counts = data.codon_counts(pairs)
     print("wrote %s: %s codons; proline codons %s; distinct codons %d of 64"
           % (cfg.out, "/".join(str(len(p.protein)) for p in pairs),
