@@ -139,7 +139,8 @@ def _run_session(trainer, ctx, bar_holder):
     r.progress = ctx.progress
     t0 = time.time()
     try:
-        for step in r.steps(ctx.sess, ctx.start, ctx.total, trainer.ckpt_every(cfg)):
+        for step in r.steps(ctx.sess, ctx.start, ctx.total, trainer.ckpt_every(cfg),
+                            on_save=lambda saved: trainer.checkpointed(ctx, saved)):
             scalars = trainer.step(ctx, step)
             ctx.steps_run += 1
             if scalars:

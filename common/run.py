@@ -303,11 +303,11 @@ class Run(object):
             self.writer.add_session_log(tf.SessionLog(status=tf.SessionLog.START), self.start)
         return self.writer
 
-    def steps(self, sess, start, total, every):
+    def steps(self, sess, start, total, every, on_save=None):
         """Yields step numbers start+1 .. total; after each step's body: checkpoint every `every` steps, at the
         end, and on a stop request (then `stopped` is True and the loop ends). `session_steps` / `session_epochs` (if the config
-        has it) stops the invocation after that many steps the same way. Progress is the caller's
-        (`common.loop` draws it).
+        has it) stops the invocation after that many steps the same way. `on_save(step)` runs after each
+        checkpoint. Progress is the caller's (`common.loop` draws it).
         """
         done_here = 0
         for step in range(start + 1, total + 1):
@@ -316,6 +316,8 @@ class Run(object):
             stop = self._stop.requested or (self._session_steps and done_here >= self._session_steps)
             if stop or step % every == 0 or step == total:
                 self.save(sess, step)
+                if on_save is not None:
+                    on_save(step)
             if stop and step < total:
                 self.stopped = True
                 self._stop.immediate = True

@@ -53,6 +53,7 @@ class Trainer(object):
       `begin(ctx)` after the restore (feed data, the first summary); `writer_graph(ctx)` for TensorBoard;
       `step(ctx, step)` -> None, or the scalars of a log point (history, TensorBoard, progress line; checked
         for finiteness: a non-finite value stops the run as diverged);
+      `checkpointed(ctx, step)` after each checkpoint (an evaluation that restores it);
       `end(ctx)` after the loop, stopped or not (plots of the history so far);
       `evaluate(ctx)` -> result, in the session, for a finished run only;
       `finish(ctx, result)` -> the metrics dict written to metrics.json;
@@ -114,6 +115,9 @@ class Trainer(object):
 
     def step(self, ctx, step):
         raise NotImplementedError
+
+    def checkpointed(self, ctx, step):
+        """After each checkpoint (the newest one is `step`): e.g. an evaluation that restores it."""
 
     def end(self, ctx):
         pass

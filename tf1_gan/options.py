@@ -97,6 +97,8 @@ TRAIN = config.Schema(
         config.ckpt_every(500),
         config.Key("eval", True, "evaluate samples with the MNIST classifier at the end (FID, digit histogram)"),
         config.Key("eval_samples", 2000, "samples used for the evaluation", ge=2),
+        config.Key("fid_every", 0, "also evaluate during training: at the first checkpoint after every N steps "
+                   "(TensorBoard eval/fid, history.json); 0 = only at the end", ge=0, resume_safe=True),
         config.session_steps(),
         config.restart(),
     ], checks=[check_variant, check_towers, check_num_train])

@@ -167,6 +167,20 @@ class GanTrainer(task.Trainer):
                               {"D loss": (steps, d_losses), "G loss": ctx.history.series("g_loss")},
                               title="%s losses" % ctx.cfg.variant, ylabel=ctx.g.loss_label)
 
+    def checkpointed(self, ctx, step):
+        """FID over time (--fid-every N): the first checkpoint after every N steps is evaluated like the end."""
+        cfg = ctx.cfg
+        last = ctx.state.get("fid_step", ctx.start)
+        if not (cfg.eval and cfg.fid_every) or step >= ctx.total or step // cfg.fid_every <= last // cfg.fid_every:
+            return
+        ctx.state["fid_step"] = step
+        from tf1_gan import evaluate
+        result = evaluate.evaluate_run(ctx.paths.root, cfg.eval_samples, seed=cfg.seed, threads=cfg.threads)
+        scalars = {"eval/" + k: result[k] for k in EVAL_SCALARS if k in result}
+        ctx.run.log(step, scalars)
+        ctx.log("step %d: FID %.2f, %d digit classes, confident fraction %.3f"
+                % (step, result["fid"], result["digits_covered"], result["confident_fraction"]))
+
     def evaluate(self, ctx):
         if not ctx.cfg.eval:
             return None

@@ -146,3 +146,23 @@ def test_helper_clis_exit_2_on_bad_input(tmp_path, capsys):
     assert "exists and is not a directory" in capsys.readouterr().err
     assert compare.main([run_dir, "--out", str(tmp_path / "cmp")]) == 0
     assert os.path.exists(str(tmp_path / "cmp" / "compare.png"))
+
+
+def test_fid_every_evaluates_the_first_checkpoint_after_every_n_steps(tmp_path, monkeypatch):
+    """--fid-every N: FID over time in history.json and TensorBoard, each from the checkpoint just written."""
+    calls = []
+
+    def fake_evaluate_run(run_dir, n, seed=0, threads=2):  # pylint: disable=unused-argument
+        indexes = glob.glob(os.path.join(run.RunPaths(run_dir).checkpoints, "ckpt-*.index"))
+        newest = max(int(os.path.basename(p)[len("ckpt-"):-len(".index")]) for p in indexes)
+        calls.append(newest)
+        return {"fid": 100.0 - newest, "digits_covered": 3, "confident_fraction": 0.5, "real_floor_fid": 1.0}
+
+    monkeypatch.setattr(evaluate, "evaluate_run", fake_evaluate_run)
+    run_dir = str(tmp_path / "run")
+    metrics = gan_task.train(_cfg(variant="linear", eval=True, fid_every=3, ckpt_every=2), _images(), run_dir,
+                             log=_quiet)
+    assert calls == [4, 6, 8]  # first checkpoints after 3 and 6 steps, then the end's evaluation
+    rows = files.read_json(os.path.join(run_dir, "history.json"))
+    assert [(r["step"], r["eval/fid"]) for r in rows if "eval/fid" in r] == [(4, 96.0), (6, 94.0)]
+    assert metrics["fid"] == 92.0
