@@ -57,8 +57,8 @@ def cpu_model(cpuinfo="/proc/cpuinfo"):
 
 
 def _cpu_env():
-    # Loaded from its file, not as tf1_gan.cpu_env: this tool runs in the machine's own Python (3.10+), which
-    # cannot import the tf1_gan package (common imports TensorFlow 1.15's environment).
+    # Loaded from its file, not as tf1_gan.cpu_env: importing the package runs common/__init__, which sets
+    # TF_CPP_MIN_LOG_LEVEL in this process's environment, and the benchmarks it starts would inherit it.
     spec = importlib.util.spec_from_file_location("cpu_env", os.path.join(ROOT, "tf1_gan", "cpu_env.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
