@@ -133,9 +133,9 @@ def _run_session(trainer, ctx, bar_holder):
     ctx.total = trainer.total(cfg, ctx.g)
     trainer.begin(ctx)
     ctx.writer = r.open_writer(trainer.writer_graph(ctx))
-    ctx.progress = progress.Progress(ctx.total, ctx.start, desc="%s %s" % (trainer.task, trainer.module.rsplit(".", 1)[-1]),
-                                     unit=trainer.step_unit)
-    bar_holder[0] = ctx.progress if ctx.progress._bar is not None else None  # pylint: disable=protected-access
+    desc = "%s %s" % (trainer.task, trainer.module.rsplit(".", 1)[-1])
+    ctx.progress = progress.Progress(ctx.total, ctx.start, desc=desc, unit=trainer.step_unit)
+    bar_holder[0] = ctx.progress if ctx.progress.has_bar else None
     r.progress = ctx.progress
     t0 = time.time()
     try:

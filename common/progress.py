@@ -91,6 +91,11 @@ class Progress(object):
             self._bar = tqdm.tqdm(total=self.total, initial=self.initial, desc=desc, unit=unit, dynamic_ncols=True,
                                   file=sys.stderr)
 
+    @property
+    def has_bar(self):
+        """True while a terminal bar is drawn (messages must then go through `write`)."""
+        return self._bar is not None
+
     def update(self, n=1):
         self.done += n
         if self._bar is not None:
