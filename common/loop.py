@@ -136,7 +136,6 @@ def _run_session(trainer, ctx, bar_holder):
     desc = "%s %s" % (trainer.task, trainer.module.rsplit(".", 1)[-1])
     ctx.progress = progress.Progress(ctx.total, ctx.start, desc=desc, unit=trainer.step_unit)
     bar_holder[0] = ctx.progress if ctx.progress.has_bar else None
-    r.progress = ctx.progress
     t0 = time.time()
     try:
         for step in r.steps(ctx.sess, ctx.start, ctx.total, trainer.ckpt_every(cfg),

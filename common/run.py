@@ -191,7 +191,6 @@ class Run(object):
         self._created = False
         self._saved = False
         self._session_steps = int(cfg.get("session_steps", 0) or cfg.get("session_epochs", 0) or 0)
-        self.progress = None  # set by common.loop while its loop runs
 
     # -- entering: directory, lock, configuration ---------------------------------------------------------
 
