@@ -24,13 +24,24 @@ def build_predictor(width=64, num_blocks=3, hidden_units=model.HIDDEN_UNITS, exp
                                    num_centres=num_centres, table_size=table_size, shifted=shifted)
 
 
-def build_graph(seed, steps, lr, loss="mse", **predictor_args):
+def learning_rate(lr, global_step, steps, warmup_steps=0, lr_floor=0.05):
+    """lr warmed up linearly over the first `warmup_steps` steps (from lr / warmup_steps), then cosine-decayed
+    to lr_floor * lr at `steps` (the decay counts from step 0, so warm-up and decay overlap)."""
+    lr_t = tf.train.cosine_decay(lr, global_step, steps, alpha=lr_floor)
+    if warmup_steps:
+        ramp = tf.minimum(1.0, tf.cast(global_step + 1, tf.float32) / float(warmup_steps))
+        lr_t = lr_t * ramp
+    return lr_t
+
+
+def build_graph(seed, steps, lr, loss="mse", warmup_steps=0, lr_floor=0.05, **predictor_args):
     """Builds the graph once (the caller adds a checkpointer if it wants one, then finalizes it).
 
     Args:
       seed: graph-level seed (initialisation).
       steps: total training steps (the cosine learning-rate decay ends there).
-      lr: initial Adam learning rate.
+      lr: peak Adam learning rate.
+      warmup_steps, lr_floor: the schedule (`learning_rate`).
       loss: "mse" or "mae" on the standardised target.
       predictor_args: passed to `build_predictor`.
 
@@ -53,7 +64,7 @@ def build_graph(seed, steps, lr, loss="mse", **predictor_args):
         with tf.name_scope("loss"):
             err = prediction - target
             loss_t = tf.reduce_mean(tf.square(err)) if loss == "mse" else tf.reduce_mean(tf.abs(err))
-        lr_t = tf.train.cosine_decay(lr, global_step, steps, alpha=0.05)
+        lr_t = learning_rate(lr, global_step, steps, warmup_steps, lr_floor)
         train_op = tf.train.AdamOptimizer(lr_t).minimize(loss_t, global_step=global_step,
                                                          var_list=predictor.trainable_variables)
         init_op = tf.global_variables_initializer()
@@ -77,3 +88,24 @@ def predict(sess, g, molecules, batch_size=256):
     for idx in qm9_data.eval_batches(molecules.num_atoms, batch_size):
         out[idx] = sess.run(g.prediction, feed(g, molecules, idx))
     return out
+
+
+Inference = collections.namedtuple("Inference", "positions, features, mask, prediction")
+
+
+def build_inference(cfg):
+    """The predictor of a QM9 run's config `cfg` in the current graph, for restoring its weights (no optimiser).
+
+    Its variables are also in the collection "predictor_variables" (what a weights folder holds).
+    """
+    predictor = build_predictor(width=cfg.width, num_blocks=cfg.num_blocks, hidden_units=cfg.hidden,
+                                expansion=None if cfg.expansion == "none" else cfg.expansion,
+                                cutoff=cfg.cutoff or None, num_centres=cfg.num_centres,
+                                table_size=cfg.table_size or None, shifted=cfg.shifted_softplus)
+    positions = tf.placeholder(tf.float32, [None, None, 3], name="positions")
+    features = tf.placeholder(tf.float32, [None, None, len(qm9.ELEMENTS)], name="features")
+    mask = tf.placeholder(tf.float32, [None, None], name="mask")
+    prediction = predictor(positions, features, mask)[:, 0]
+    for v in predictor.variables:
+        tf.add_to_collection("predictor_variables", v)
+    return Inference(positions, features, mask, prediction)

@@ -39,7 +39,9 @@ SCHEMA = config.Schema([
     config.Key("loss", "mse", "loss on the standardised target", choices=("mse", "mae")),
     config.batch_size(32, "molecules per training step"),
     config.steps(6000, "total training steps (Adam, cosine-decayed learning rate)"),
-    config.lr(0.001, "initial Adam learning rate"),
+    config.lr(0.001, "peak Adam learning rate"),
+    config.Key("warmup_steps", 0, "linear learning-rate warm-up over this many steps (0: none)", ge=0),
+    config.Key("lr_floor", 0.05, "the cosine decay ends at lr_floor * lr on the last step", ge=0.0, le=1.0),
     config.eval_every(2000, "steps between validation evaluations (also at every checkpoint)"),
     config.Key("eval_molecules", 2000, "validation molecules evaluated every eval_every steps (all at the end)",
                ge=1),
@@ -148,7 +150,8 @@ class Qm9Trainer(task.Trainer):
         return cfg.run_dir or run.default_run_dir(self.task, "qm9_%s_%d" % (cfg.target, train_size(cfg)))
 
     def build(self, cfg, _):
-        return qm9_graph.build_graph(cfg.seed, cfg.steps, cfg.lr, cfg.loss, width=cfg.width,
+        return qm9_graph.build_graph(cfg.seed, cfg.steps, cfg.lr, cfg.loss, cfg.warmup_steps, cfg.lr_floor,
+                                     width=cfg.width,
                                      num_blocks=cfg.num_blocks, hidden_units=cfg.hidden,
                                      expansion=None if cfg.expansion == "none" else cfg.expansion,
                                      cutoff=cfg.cutoff or None, num_centres=cfg.num_centres,

@@ -214,7 +214,8 @@ TASK = task.Task(
     figure=("tf1_molecules/figures/qm9_learning_curve.png",
             "QM9 U0 atomization: test MAE by training-set size beside the baselines and SchNet"),
     demo="tf1_molecules.demo", bench="tf1_molecules.bench",
-    clis=("tf1_molecules.exam", "tf1_molecules.qm9", "tf1_molecules.qm9_report"),
+    clis=("tf1_molecules.exam", "tf1_molecules.qm9", "tf1_molecules.qm9_report", "tf1_molecules.qm9_study",
+          "tf1_molecules.qm9_export", "tf1_molecules.predict"),
     report_section="tf1_molecules.report:section",
     handin=task.Handin("exam", (("tf1_molecules/exam_answers.pdf", "exam_answers_{name}.pdf"),), cover="exam"),
 )

@@ -1,0 +1,110 @@
+"""tf1_molecules.predict: the XYZ reader's errors, export + predict round trip, and the shipped U0 model on QM9."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tf1_molecules import predict, qm9, qm9_data, qm9_export, qm9_study, qm9_train
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+QM9_NPZ = os.path.join(ROOT, "data", "qm9", "qm9.npz")
+needs_qm9 = pytest.mark.skipif(not os.path.exists(QM9_NPZ), reason="data/qm9/qm9.npz is absent (make qm9)")
+METHANE = "5\nmethane\nC 0 0 0\nH 0.629 0.629 0.629\nH -0.629 -0.629 0.629\nH -0.629 0.629 -0.629\n" \
+          "H 0.629 -0.629 -0.629\n"
+
+
+def test_parse_xyz_reads_frames_and_extra_columns():
+    frames = predict.parse_xyz(METHANE + "\n3\n\nO 0 0 0.1173 -0.5\nh 0 0.7572 -4.692*^-1\nH 0 -0.7572 -0.4692\n")
+    assert [c for c, _, _ in frames] == ["methane", ""]
+    assert list(frames[0][1]) == [1, 0, 0, 0, 0] and list(frames[1][1]) == [3, 0, 0]
+    np.testing.assert_allclose(frames[1][2][1], [0, 0.7572, -0.4692], rtol=1e-6)
+    molecules = predict.molecules_of(frames)
+    assert list(molecules.num_atoms) == [5, 3] and molecules.atomic_numbers[1, :3].tolist() == [8, 1, 1]
+    assert qm9_data.element_counts(molecules).tolist() == [[4, 1, 0, 0, 0], [2, 0, 0, 1, 0]]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", ": no molecule in the file"),
+    ("x\n\n", "line 1: expected the number of atoms"),
+    ("0\n\n", "line 1: a molecule needs at least 1 atom"),
+    ("30\n\n" + "H 0 0 0\n" * 30, "line 1: a molecule of 30 atoms is larger than the model's limit of 29"),
+    ("2\n\nH 0 0 0\n", "line 4: the file ends before the 2 atom lines"),
+    ("1\n\nCl 0 0 0\n", "line 3: unknown element 'Cl' \\(the model knows H, C, N, O, F\\)"),
+    ("1\n\nH 0 nan 0\n", "line 3: coordinate nan is not a finite number"),
+    ("1\n\nH 0 1e308 0\n", "line 3: coordinate 1e\\+308 is not a finite number"),
+    ("1\n\nH 0 0\n", "line 3: expected 'Element x y z'"),
+    ("1\n\nH 0 zero 0\n", "line 3: the coordinates 0 zero 0 are not numbers"),
+])
+def test_parse_xyz_names_file_line_and_fault(text, message):
+    with pytest.raises(predict.XyzError, match="^mol\\.xyz(, )?" + message):
+        predict.parse_xyz(text, "mol.xyz")
+
+
+def _cli(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "tf1_molecules.predict"] + list(args), cwd=ROOT, input=stdin,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+
+
+@needs_qm9
+def test_export_then_predict_matches_the_run_on_qm9_molecules(tmp_path):
+    cfg = qm9_train.SCHEMA.make(
+        data_path=QM9_NPZ, run_dir=str(tmp_path / "run"), num_train=200, width=8, num_blocks=1, hidden=16,
+        batch_size=16, steps=10, eval_every=10, ckpt_every=10, threads=1, table_size=64, eval_molecules=50)
+    qm9_train.train(cfg, log=lambda *a: None)
+    with pytest.raises(Exception, match="inside the run dir"):
+        qm9_export.export(cfg.run_dir, str(tmp_path / "run" / "weights"))
+    qm9_export.export(cfg.run_dir, str(tmp_path / "w"))
+    assert sorted(os.listdir(str(tmp_path / "w"))) == ["checkpoints", "config.yaml", "metrics.json"]
+    # The first test molecules of the run, written as XYZ, predicted as the run predicted them.
+    saved = np.load(str(tmp_path / "run" / "test_predictions.npz"))
+    molecules = qm9.load(QM9_NPZ)
+    row = {int(q): j for j, q in enumerate(molecules.index)}
+    lines = []
+    for q in saved["index"][:5]:
+        j = row[int(q)]
+        n = int(molecules.num_atoms[j])
+        lines += [str(n), "QM9 %d" % q] + ["%s %.10f %.10f %.10f" % ((qm9.ELEMENTS[molecules.types[j, a]],) +
+                                                                     tuple(molecules.positions[j, a]))
+                                           for a in range(n)]
+    (tmp_path / "five.xyz").write_text("\n".join(lines) + "\n")
+    result = _cli(str(tmp_path / "five.xyz"), "--weights", str(tmp_path / "w"))
+    assert result.returncode == 0, result.stderr
+    rows = [r.split("\t") for r in result.stdout.splitlines()[1:]]
+    assert [r[0] for r in rows] == ["QM9 %d" % q for q in saved["index"][:5]]
+    np.testing.assert_allclose([float(r[3]) for r in rows], saved["predicted"][:5], atol=0.01)
+    # The same through the run dir itself, and the errors of the command.
+    assert _cli(str(tmp_path / "five.xyz"), "--weights", cfg.run_dir).stdout == result.stdout
+    bad = _cli("-", "--weights", str(tmp_path / "w"), stdin="1\n\nXe 0 0 0\n")
+    assert bad.returncode == 2 and "unknown element 'Xe'" in bad.stderr and "Traceback" not in bad.stderr
+    missing = _cli(str(tmp_path / "five.xyz"), "--weights", str(tmp_path / "nope"))
+    assert missing.returncode == 2 and "no such folder" in missing.stderr
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(predict.WEIGHTS, "metrics.json")),
+                    reason="no shipped weights")
+def test_shipped_model_knows_methane_and_water():
+    """QM9 rows 1 and 3 (their own geometries): atomization energies -396.0 and -213.1 kcal/mol."""
+    xyz = ("5\nmethane\nC -0.0126981359 1.0858041578 0.0080009958\nH 0.002150416 -0.0060313176 0.0019761204\n"
+           "H 1.0117308433 1.4637511618 0.0002765748\nH -0.540815069 1.4475266138 -0.8766437152\n"
+           "H -0.5238136345 1.4379326443 0.9063972942\n3\nwater\nO -0.0343604951 0.9775395708 0.0076015923\n"
+           "H 0.0647664923 0.0205721989 0.0015346341\nH 0.8717903737 1.3007924048 0.0006931336\n")
+    result = _cli("-", stdin=xyz)
+    assert result.returncode == 0, result.stderr
+    rows = [r.split("\t") for r in result.stdout.splitlines()[1:]]
+    u0 = [float(r[2]) for r in rows]
+    atomization = [float(r[3]) for r in rows]
+    np.testing.assert_allclose(atomization, [-396.0, -213.1], atol=3.0)
+    np.testing.assert_allclose(u0, [-40.47893, -76.404702], atol=3.0 / qm9_data.HARTREE_TO_KCAL_MOL)
+
+
+def test_time_to_accuracy_reads_the_first_point_below_each_threshold(tmp_path):
+    (tmp_path / "history.json").write_text(
+        '[{"step": 10, "val/mae": 3.5, "cpu_seconds": 5.0}, {"step": 20, "loss": 1.0},'
+        ' {"step": 30, "val/mae": 1.9, "cpu_seconds": 15.0}, {"step": 40, "val/mae": 2.1, "cpu_seconds": 20.0},'
+        ' {"step": 50, "val/mae": 1.4, "cpu_seconds": 25.0}]')
+    hits, _ = qm9_study.time_to_accuracy(str(tmp_path))
+    assert hits == [(3.0, 30, 15.0), (2.0, 30, 15.0), (1.5, 50, 25.0), (1.0, None, None)]
+    text = qm9_study.accuracy_text(str(tmp_path))
+    assert "1.5  kcal/mol: 25 CPU s" in text and "1    kcal/mol: not reached" in text
