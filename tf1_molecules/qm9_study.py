@@ -141,16 +141,48 @@ def time_to_accuracy(run_dir, thresholds=THRESHOLDS):
     return out, points
 
 
+def _probe_size(run_dir):
+    """The validation molecules a run evaluates at its log points (eval_molecules of its config.yaml)."""
+    return int(config.load_run_config(run_dir).get("eval_molecules", 0))
+
+
 def accuracy_text(run_dir):
     hits, points = time_to_accuracy(run_dir)
     if not points:
         raise config.ConfigError("%s/history.json has no logged validation MAE with CPU seconds" % run_dir)
-    lines = ["validation MAE (kcal/mol, the first %s validation molecules) of %s: best %.3f at step %d"
-             % ("logged", run_dir, min(p[2] for p in points), min(points, key=lambda p: p[2])[0])]
+    lines = ["validation MAE (kcal/mol, the first %d validation molecules) of %s: best %.3f at step %d"
+             % (_probe_size(run_dir), run_dir, min(p[2] for p in points), min(points, key=lambda p: p[2])[0])]
     for threshold, step, cpu in hits:
         lines.append("%-4g kcal/mol: %s" % (threshold, "not reached" if step is None else
                                           "%.0f CPU s (%.2f CPU h), step %d" % (cpu, cpu / 3600.0, step)))
     return "\n".join(lines) + "\n"
+
+
+def accuracy_figure(path, run_dir):
+    """Validation MAE against training CPU hours of `run_dir`, with the thresholds as dashed lines."""
+    from common import plots  # noqa: WPS433  (matplotlib)
+    import matplotlib.pyplot as plt  # noqa: WPS433  (plots chose the backend)
+    _, points = time_to_accuracy(run_dir)
+    hours = [c / 3600.0 for _, c, _ in points]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(hours, [m for _, _, m in points], "o-", markersize=3,
+            label="validation MAE (first %d molecules)" % _probe_size(run_dir))
+    for threshold in THRESHOLDS:
+        ax.axhline(threshold, color="0.5", linestyle="--", linewidth=0.8)
+        ax.annotate("%g" % threshold, (hours[-1], threshold), xytext=(3, 2), textcoords="offset points",
+                    fontsize=8, color="0.3")
+    ax.set_yscale("log")
+    from matplotlib import ticker  # noqa: WPS433
+    ax.yaxis.set_major_locator(ticker.FixedLocator([0.5, 0.7, 1, 1.5, 2, 3, 5, 7, 10]))
+    ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+    ax.set_xlabel("training CPU hours (1 thread)")
+    ax.set_ylabel("MAE (kcal/mol)")
+    ax.set_title("QM9 U0 recipe, 110,000 molecules: time to accuracy")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    plots.save_figure(fig, path, dpi=110)
 
 
 def _emit(text, out):
@@ -171,13 +203,17 @@ def main(argv=None):
                         help="curve: steps of every size (default: the recipe's)")
     parser.add_argument("--no-train", action="store_true", help="only tabulate finished runs")
     parser.add_argument("--out", default=None, help="also write the table to this Markdown file")
-    parser.add_argument("--figure", default=None, help="curve: also draw the learning curve into this PNG")
+    parser.add_argument("--figure", default=None, help="curve, accuracy: also draw the learning curve / the "
+                                                        "validation MAE against CPU hours into this PNG")
     parser.add_argument("--with-run", action="append", default=[], metavar="RUN_DIR",
                         help="curve: add this finished QM9 U0 run to the table and figure (repeatable)")
     parser.add_argument("--data-path", default=qm9.DEFAULT_PATH, help="curve: the npz of `make qm9` (baselines)")
     args = parser.parse_args(argv)
     if args.what == "accuracy":
-        _emit(accuracy_text(args.runs or os.path.join(RUNS, "qm9_u0_recipe")), args.out)
+        run_dir = args.runs or os.path.join(RUNS, "qm9_u0_recipe")
+        _emit(accuracy_text(run_dir), args.out)
+        if args.figure:
+            accuracy_figure(args.figure, run_dir)
         return 0
     if args.what == "ablation":
         runs_dir = args.runs or os.path.join(RUNS, "qm9_ablation")

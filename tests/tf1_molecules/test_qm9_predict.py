@@ -104,7 +104,11 @@ def test_time_to_accuracy_reads_the_first_point_below_each_threshold(tmp_path):
         '[{"step": 10, "val/mae": 3.5, "cpu_seconds": 5.0}, {"step": 20, "loss": 1.0},'
         ' {"step": 30, "val/mae": 1.9, "cpu_seconds": 15.0}, {"step": 40, "val/mae": 2.1, "cpu_seconds": 20.0},'
         ' {"step": 50, "val/mae": 1.4, "cpu_seconds": 25.0}]')
+    (tmp_path / "config.yaml").write_text("eval_molecules: 2000\n")
     hits, _ = qm9_study.time_to_accuracy(str(tmp_path))
     assert hits == [(3.0, 30, 15.0), (2.0, 30, 15.0), (1.5, 50, 25.0), (1.0, None, None)]
     text = qm9_study.accuracy_text(str(tmp_path))
     assert "1.5  kcal/mol: 25 CPU s" in text and "1    kcal/mol: not reached" in text
+    assert "the first 2000 validation molecules" in text and "best 1.400 at step 50" in text
+    qm9_study.accuracy_figure(str(tmp_path / "acc.png"), str(tmp_path))
+    assert (tmp_path / "acc.png").stat().st_size > 1000
