@@ -35,13 +35,11 @@ ABLATIONS = collections.OrderedDict([
     ("warmup", ("linear warm-up over 500 steps", ("--warmup-steps", "500"))),
     ("lr2e3", ("lr 0.002", ("--lr", "0.002"))),
     ("lr2e3_warmup", ("peak lr 0.002, warm-up 500 steps", ("--lr", "0.002", "--warmup-steps", "500"))),
-    ("lr4e3_warmup", ("peak lr 0.004, warm-up 500 steps", ("--lr", "0.004", "--warmup-steps", "500"))),
     ("width128", ("width 128", ("--width", "128"))),
     ("blocks5", ("5 interaction blocks", ("--num-blocks", "5"))),
     ("batch16", ("batch 16", ("--batch-size", "16"))),
     ("batch64", ("batch 64", ("--batch-size", "64"))),
     ("cut5", ("cutoff 5 Å, 50 Gaussians (same spacing)", ("--cutoff", "5", "--num-centres", "50"))),
-    ("mae_lr2e3", ("round 2: L1 loss and lr 0.002", ("--loss", "mae", "--lr", "0.002"))),
     ("mae_lr2e3_warmup", ("round 2: L1 loss, peak lr 0.002, warm-up 500 steps (the recipe's settings)",
                           ("--loss", "mae", "--lr", "0.002", "--warmup-steps", "500"))),
 ])
