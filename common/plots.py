@@ -110,21 +110,33 @@ def log_ticks(ax):
     ax.yaxis.set_minor_formatter(ticker.NullFormatter())
 
 
-def _plot_series(ax, curves, logy):
+def _plot_series(ax, curves, logy, styles=None):
+    """One line per entry of `curves` (name -> (xs, ys)). `ys` may hold one row per repeat (e.g. per seed): the
+    line is then their mean and a shaded band their range (min to max). `styles`: name -> matplotlib line
+    keywords (colour, linestyle)."""
     for name, (xs, ys) in curves.items():
-        ax.plot(list(xs), list(ys), label=name, marker="." if len(list(xs)) < 30 else None)
+        xs, ys = list(xs), np.asarray(ys, dtype=np.float64)
+        if ys.ndim not in (1, 2) or ys.shape[-1] != len(xs):
+            raise ValueError("curve %r: %d x values but y values of shape %s" % (name, len(xs), ys.shape))
+        rows = ys.reshape(-1, len(xs))
+        line, = ax.plot(xs, rows.mean(axis=0), label=name, marker="." if len(xs) < 30 else None,
+                        **(styles or {}).get(name, {}))
+        if len(rows) > 1:
+            ax.fill_between(xs, rows.min(axis=0), rows.max(axis=0), color=line.get_color(), alpha=0.18,
+                            linewidth=0)
     if logy:
         ax.set_yscale("log")
-        log_ticks(ax)
     ax.grid(alpha=0.3)
-    if len(curves) > 1:
-        ax.legend()
 
 
 def save_curves(path, curves, title="", xlabel="step", ylabel="", logy=False):
     """One axes with a line per entry of `curves` (name -> (xs, ys)); returns the path."""
     fig, ax = plt.subplots(figsize=(6, 4))
     _plot_series(ax, curves, logy)
+    if logy:
+        log_ticks(ax)
+    if len(curves) > 1:
+        ax.legend()
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
@@ -132,24 +144,51 @@ def save_curves(path, curves, title="", xlabel="step", ylabel="", logy=False):
     return _save(fig, path)
 
 
-def save_learning_curves(path, history, title="", xlabel="epoch", logy=()):
+def save_learning_curves(path, history, title="", xlabel="epoch", logy=(), ncols=None, panel_size=(5.0, 3.8),
+                         sharey=False, shared_legend=False, styles=None):
     """One subplot per metric; each holds train/validation (or any) series.
 
     Args:
       path: PNG path.
-      history: {"loss": {"train": (xs, ys), "val": (xs, ys)}, "accuracy": {...}, ...}.
+      history: {"loss": {"train": (xs, ys), "val": (xs, ys)}, "accuracy": {...}, ...}; ys may be 2-D (one row
+        per seed): drawn as the mean with its min-max range shaded.
       title: figure title.
       xlabel: x-axis label shared by the subplots.
       logy: metric names drawn on a log scale.
+      ncols: subplots per row (default: all in one row).
+      panel_size: (width, height) of one subplot in inches.
+      sharey: passed to matplotlib ("row": the subplots of a row share their y range).
+      shared_legend: one legend under the subplots instead of one in each.
+      styles: series name -> matplotlib line keywords (colour, linestyle), the same in every subplot.
     """
     names = list(history)
-    fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.8), squeeze=False)
-    for ax, name in zip(axes[0], names):
-        _plot_series(ax, history[name], name in logy)
+    ncols = ncols or len(names)
+    nrows = int(math.ceil(len(names) / float(ncols)))
+    series = list(dict.fromkeys(label for name in names for label in history[name]))
+    legend_rows = int(math.ceil(len(series) / 4.0)) if shared_legend and len(series) > 1 else 0
+    legend_height = 0.25 * legend_rows + (0.15 if legend_rows else 0.0)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows + legend_height),
+                             squeeze=False, sharey=sharey)
+    for index, ax in enumerate(axes.flat):
+        if index >= len(names):
+            ax.axis("off")
+            continue
+        name = names[index]
+        _plot_series(ax, history[name], name in logy, styles)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(name)
         ax.set_title(name)
+        if sharey:
+            ax.yaxis.set_tick_params(labelleft=True)
+        if len(history[name]) > 1 and not shared_legend:
+            ax.legend()
+    for index, name in enumerate(names):  # after every subplot is drawn: shared axes have their final range
+        if name in logy:
+            log_ticks(axes.flat[index])
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    if legend_rows:
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), frameon=False)
+    fig.tight_layout(rect=(0, legend_height / fig.get_figheight(), 1, 1))
     return _save(fig, path)

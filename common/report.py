@@ -77,7 +77,7 @@ def generic_section(task_dir, repo_root):
             print("warning: %s left out of the report: it holds no mapping of metrics" % path, file=sys.stderr)
             continue
         rows.append((name, flatten(metrics)))
-        figures.extend(sorted(glob.glob(os.path.join(run_dir, "*.png"))))
+        figures.extend((name, png) for png in sorted(glob.glob(os.path.join(run_dir, "*.png"))))
     if not rows:
         return ""
     columns = []
@@ -86,9 +86,10 @@ def generic_section(task_dir, repo_root):
     text = [markdown_table(rows, columns[:MAX_COLUMNS])]
     if len(columns) > MAX_COLUMNS:
         text.append("\n(%d more metrics per run in each metrics.json)" % (len(columns) - MAX_COLUMNS))
-    for fig in figures:
+    for name, fig in figures:
         rel = os.path.relpath(fig, repo_root)
-        text.append("\n![%s](%s)" % (rel, rel))
+        text.append(figure(rel, "Run %s%s: %s." % (name, " (pipeline check)" if is_demo(name) else "",
+                                                   os.path.splitext(os.path.basename(fig))[0].replace("_", " "))))
     return "\n".join(text)
 
 
@@ -150,29 +151,89 @@ def headline_rows(task):
     return rows
 
 
+def figure(path, caption):
+    """A figure of the report: the picture in its own paragraph (so it is typeset as a numbered figure) with a
+    caption that says what it shows."""
+    return "\n![%s](%s)\n" % (caption.replace("[", "(").replace("]", ")"), path)
+
+
+def is_demo(name):
+    """True for a run made by `make demo` (its run dir lies under runs/<task>/demo/)."""
+    return name == "demo" or name.startswith("demo/") or name.startswith("demo_")
+
+
+PIPELINE_CHECK = ("**Pipeline checks, not results.** The runs below were made by `make demo`: each trains for a "
+                  "small fraction of the recipe (%s) to show that every stage runs end to end. Their numbers are "
+                  "not the exercise's results, which are in the task's section of this overview and on its page.")
+
+
+def recipe(task, key):
+    """The default of config key `key` in the first training CLI of `task`: the recipe's length (imported
+    through the registry, so a task's report module needs no import of its own task module)."""
+    return task_registry.load(task).trainers[0].schema.defaults[key]
+
+
+def budget(done, recipe, unit):
+    """'2,500 of the recipe's 6,000 steps' (`done`: the demo runs' values, any number of them)."""
+    done = " or ".join("{:,}".format(value) for value in sorted(set(done)))
+    return "%s of the recipe's %s %s" % (done, "{:,}".format(recipe), unit)
+
+
+def _figure_paragraphs(markdown):
+    """Every picture on a line of its own, between blank lines: pandoc then typesets each as a captioned figure
+    (two pictures in one paragraph would be inline images without captions)."""
+    out, fence = [], False
+    for line in markdown.split("\n"):
+        if line.lstrip().startswith("```"):
+            fence = not fence
+        if not fence and re.match(r"^\s*!\[[^\]]*\]\([^)]+\)\s*$", line):
+            out += ["", line.strip(), ""]
+        else:
+            out.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out))
+
+
+def _split_fragment(path):
+    """("dir/x.png", "#crop=...") from a figure path that may carry a typesetting fragment."""
+    base, sep, fragment = path.partition("#")
+    return base, sep + fragment
+
+
 def overview_markdown(sections, runs_dir, out_dir, built):
-    """REPORT.md: cover, one section per task, the appendix of runs. `built`: {output: ok/why-not}."""
+    """REPORT.md: a first page (what the suite is, results per exercise, contents), one section per task, the
+    appendix of runs. `built`: {output: ok/why-not}."""
     stamp = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
+    tasks = task_registry.tasks()
     parts = ["# tf1-suite: overview", "",
-             "Five deep-learning exercises in TensorFlow 1.15 graph mode. This overview was generated %s by "
-             "`make report` from the task pages (`docs/`), the README's results table and the runs present in "
-             "`%s/`. Each following page is one task: what it does, its headline numbers and where its "
-             "documents are; the appendix shows the runs found in this checkout." % (stamp, runs_dir), "",
-             "| task | seed | documents (under `reports/`) |", "|---|---|---|"]
-    for t in task_registry.tasks():
-        task = t.name
-        outputs = list(t.deliverables)
-        seeds = list(t.seeds) or ["-"]
-        parts.append("| `%s` | %s | %s |" % (task, ", ".join(seeds), ", ".join("`%s`" % d.output for d in outputs)))
+             "tf1-suite answers five deep-learning exercises with TensorFlow 1.15 in graph mode: a GAN that goes "
+             "from linear layers to hand-written spectral normalization (seed 000), conditional generation of "
+             "dates (001), the CS7643 Assignment 1 pipeline with hand-derived gradients (002), an exam whose last "
+             "part is a Euclidean message-passing network (003), and a workshop with a small MNIST ConvNet and a "
+             "DNA-to-protein convolutional network (004). The code is five task packages over a small shared "
+             "core: each builds its graph once and trains it with the same loop (checkpoints, resume, a clean "
+             "stop), and each exercise gets the documents it asks for.", "",
+             "This overview has one section per exercise (what was asked, the headline results with the command "
+             "that produces each number, the documents) and an appendix with the runs found under `%s/` when it "
+             "was generated (%s). The MNIST exercises use an embedded subset of real MNIST (8,000 training and "
+             "2,000 test images), not the full 70,000; the task pages say which data every number comes from."
+             % (runs_dir, stamp), "",
+             "### Summary of results", "",
+             "| exercise, and its documents under `reports/` | headline results |", "|---|---|"]
+    for t in tasks:
+        headlines = "; ".join(headline for _, headline, _ in headline_rows(t.name)) or "-"
+        parts.append("| `%s` (seed %s): %s. %s | %s |" % (
+            t.name, ", ".join(t.seeds) or "-", t.title, ", ".join("`%s`" % d.output for d in t.deliverables),
+            headlines))
     parts.append("")
-    for t in task_registry.tasks():
+    for t in tasks:
         task = t.name
         title, intro = task_page_summary(task, out_dir)
         parts += ["## `%s`: %s" % (task, title), "", intro, ""]
-        figure = t.figure
-        if figure and os.path.exists(os.path.join(documents.REPO_ROOT, figure[0])):
-            rel = os.path.relpath(os.path.join(documents.REPO_ROOT, figure[0]), out_dir).replace(os.sep, "/")
-            parts += ["![%s (from docs/%s.md)](%s)" % (figure[1], task, rel), ""]
+        if t.figure:
+            path, fragment = _split_fragment(t.figure[0])
+            if os.path.exists(os.path.join(documents.REPO_ROOT, path)):
+                rel = os.path.relpath(os.path.join(documents.REPO_ROOT, path), out_dir).replace(os.sep, "/")
+                parts += [figure(rel + fragment, "%s (from docs/%s.md)." % (t.figure[1], task)), ""]
         parts += ["**Headline results** (from the README; each "
                   "number comes from the command named, details in `docs/%s.md`):" % task, ""]
         for label, headline, command in headline_rows(task):
@@ -193,14 +254,17 @@ def overview_markdown(sections, runs_dir, out_dir, built):
     if not sections:
         parts.append("No runs yet: run `make demo` or a task's train command first.")
     else:
-        parts.append("Gathered from `%s/*/*/metrics.json` and the runs' figures." % runs_dir)
+        parts.append("Gathered from `%s/*/*/metrics.json` and the runs' figures. Runs in a task's `demo/` folder "
+                     "come from `make demo`, and each is marked with what it is wherever its numbers appear: "
+                     "most are pipeline checks, a small fraction of the recipe whose numbers are not results; "
+                     "where a demo trains the full recipe, it says so." % runs_dir)
     for task, body in sections:
         # A task's own section may bring its "## title" line; otherwise the task name is the heading. Either
         # way it sits one level below the appendix's heading, so the appendix flows on from its first page.
         heading = [] if body.lstrip().startswith("## ") else ["## %s" % task, ""]
         lines = documents.shift_headings(heading + body.strip().split("\n"), 1)
         parts += lines + [""]
-    return "\n".join(parts) + "\n"
+    return _figure_paragraphs("\n".join(parts)) + "\n"
 
 
 def engine_status(engine):
@@ -271,7 +335,7 @@ def build_report(runs_dir="runs", out_dir="reports", repo_root=".", engine=DEFAU
         return md_path, None, len(sections)
     jobs.append({"markdown": os.path.abspath(md_path), "pdf": os.path.abspath(pdf_path), "output": "REPORT.pdf",
                  "title": "tf1-suite: overview", "break_before_level": 2, "note": "", "max_figure_height": 0.4,
-                 "float_tall": False})
+                 "float_tall": False, "contents": 3})
     manifest = os.path.join(out_dir, ".typeset.json")
     files.write_json(manifest, jobs)
     proc = subprocess.run([engine, "-m", "common.typeset", os.path.abspath(manifest)], cwd=documents.REPO_ROOT)

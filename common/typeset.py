@@ -7,7 +7,7 @@ Runs in that environment (Python >= 3.9), not in the TF 1.15 venv; stdlib only b
     .tools-docs/bin/python -m common.typeset MANIFEST.json
 
 where the manifest lists {"markdown", "pdf", "title", "note", "font_size", "break_before_level",
-"max_figure_height", "float_tall", "author", "header", "title_block", "tables_breakable"} per
+"max_figure_height", "float_tall", "author", "header", "title_block", "tables_breakable", "contents"} per
 document. For each one
 the Markdown goes through `pandoc -f gfm+implicit_figures -t typst`; the Typst body gets image widths
 from the pictures' pixel sizes (readable, never wider than the text or taller than 70 % of it)
@@ -126,7 +126,7 @@ def stick_introductions(body):
 
 def to_typst(markdown_path, pdf_path, title, note="", font_size="10.5pt", margin_x_mm=22.0,
              break_before_level=None, max_figure_height=0.7, float_tall=True, author="", header="tf1-suite",
-             title_block="", tables_breakable=True):
+             title_block="", tables_breakable=True, contents=0):
     """Writes pdf_path from markdown_path; returns the list of Typst warnings (strings).
 
     break_before_level: start every heading of that level on a new page (the overview's one page per task).
@@ -135,6 +135,8 @@ def to_typst(markdown_path, pdf_path, title, note="", font_size="10.5pt", margin
     author: a line under the title naming the author (a hand-in); header: the right side of the page header;
     title_block: Typst source set before the body (a hand-in's cover page).
     tables_breakable: False keeps every table on one page (short tables never split after a row).
+    contents: a table of contents of the headings down to that level (with their pages), set right before the
+    first level-2 heading; 0: none.
     """
     pandoc, typst = engines()
     with open(markdown_path, encoding="utf-8") as handle:
@@ -147,6 +149,9 @@ def to_typst(markdown_path, pdf_path, title, note="", font_size="10.5pt", margin
     text_width = PAGE_WIDTH_MM - 2 * margin_x_mm
     body = postprocess(proc.stdout.decode("utf-8"), base_dir, text_width, max_figure_height * TEXT_HEIGHT_MM,
                        float_tall)
+    if contents:
+        outline = "#outline(title: [Contents], depth: %d, indent: auto)\n\n" % contents
+        body = re.sub(r"^(== )", lambda m: outline + m.group(1), body, count=1, flags=re.M)
     if break_before_level:
         body = re.sub(r"^(=%s )" % ("=" * (break_before_level - 1)), r"#pagebreak(weak: true)\n\1", body, flags=re.M)
     lines = ""
@@ -223,7 +228,7 @@ def main(argv=None):
                                 job.get("break_before_level"), job.get("max_figure_height", 0.7),
                                 job.get("float_tall", True),
                                 job.get("author", ""), job.get("header", "tf1-suite"), job.get("title_block", ""),
-                                job.get("tables_breakable", True))
+                                job.get("tables_breakable", True), job.get("contents", 0))
         except EngineError as err:
             print("error: %s" % err, file=sys.stderr)
             failed += 1

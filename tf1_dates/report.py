@@ -1,5 +1,4 @@
 """The tf1_dates section of reports/REPORT.md: one row per training run, and its curves."""
-import glob
 import os
 
 from common import files
@@ -7,22 +6,38 @@ from common import report as common_report
 
 COLUMNS = ["steps", "all_four/train", "all_four/val", "all_four/test", "diversity/val", "diversity/test",
            "expected_all_four/test", "train_seconds_this_session"]
+CAPTIONS = {"loss_curves.png": "cross-entropy above its floor, sampled all-four rate and diversity on the training "
+                               "probe and the held-out validation combinations, per evaluation step"}
+
+
+def _demo_budget(runs):
+    """'3,000 of the recipe's 40,000 steps' from the demo runs' metrics and the training CLI's default."""
+    return common_report.budget([metrics["steps"] for _, _, metrics in runs],
+                                common_report.recipe("tf1_dates", "steps"), "steps")
 
 
 def section(task_runs_dir: str) -> str:
-    """Markdown for the runs under `task_runs_dir` (image paths relative to the repo root)."""
-    rows, figures = [], []
+    """Markdown for the runs under `task_runs_dir` (image paths relative to the repo root); runs of `make demo`
+    in their own table, marked as pipeline checks."""
+    groups = {False: [], True: []}
     for name, run_dir in common_report.find_runs(task_runs_dir):
         metrics = files.read_json(os.path.join(run_dir, "metrics.json"))
-        if not metrics:
-            continue
-        rows.append((name, metrics))
-        figures += sorted(glob.glob(os.path.join(run_dir, "*.png")))
-    if not rows:
+        if metrics:
+            groups[common_report.is_demo(name)].append((name, run_dir, metrics))
+    if not any(groups.values()):
         return ""
     text = ["Sampled scores while training (temperature 1; val/test = held-out *combinations*). "
-            "Target numbers for the shipped weights: `python -m tf1_dates.evaluate_weights` (see docs/tf1_dates.md).",
-            "", common_report.markdown_table(rows, COLUMNS)]
-    for fig in figures:
-        text.append("\n![%s](%s)" % (fig, fig))
+            "Target numbers for the shipped weights: `python -m tf1_dates.evaluate_weights` (see docs/tf1_dates.md)."]
+    for demo, runs in ((False, groups[False]), (True, groups[True])):
+        if not runs:
+            continue
+        if demo:
+            text += ["", "### Pipeline checks (`make demo`)", "",
+                     common_report.PIPELINE_CHECK % _demo_budget(runs)]
+        text += ["", common_report.markdown_table([(name, metrics) for name, _, metrics in runs], COLUMNS)]
+        for name, run_dir, _ in runs:
+            for png, caption in sorted(CAPTIONS.items()):
+                if os.path.exists(os.path.join(run_dir, png)):
+                    text.append(common_report.figure(os.path.join(run_dir, png), "Run %s%s: %s." % (
+                        name, " (pipeline check)" if demo else "", caption)))
     return "\n".join(text)

@@ -3,7 +3,8 @@ import glob
 import json
 import os
 
-_FIGURES = (("loss.png", "BCE loss"), ("probe_proline.png", "Proline codons (question 4e)"))
+_FIGURES = (("loss.png", "binary cross-entropy over the training sequences per epoch"),
+            ("probe_proline.png", "predicted amino-acid distributions of the four proline codons (question 4e)"))
 
 
 def _load(path):
@@ -19,11 +20,16 @@ def section(task_runs_dir):
         return "\n".join(lines + ["No runs yet: `python -m tf1_dna.train` or `python -m tf1_dna.demo`.", ""])
     lines += ["| run | epochs | final BCE | codon acc. (train) | codon acc. (fresh ORFs) | s (last invocation) |",
               "|---|---|---|---|---|---|"]
+    from common import report  # pylint: disable=import-outside-toplevel  (it imports the tasks)
+    recipe = report.recipe("tf1_dna", "epochs")
     for path in metric_files:
         m = _load(path)
         final = m.get("final_loss")
+        name = os.path.basename(os.path.dirname(path))
+        if report.is_demo(name):  # `make demo` trains the recipe itself here; say so either way
+            name += " (`make demo`: %s)" % ("the full recipe" if m.get("epochs") == recipe else "pipeline check")
         lines.append("| %s | %s | %s | %.4f | %.4f | %.1f |" % (
-            os.path.basename(os.path.dirname(path)), m.get("epochs"),
+            name, m.get("epochs"),
             "%.2e" % final if final is not None else "-", m["train_codon_accuracy"],
             m["fresh_orf_codon_accuracy"], m.get("train_seconds_this_invocation", float("nan"))))
     lines.append("")
@@ -33,7 +39,7 @@ def section(task_runs_dir):
         shown = [(f, t) for f, t in _FIGURES if os.path.exists(os.path.join(run_dir, f))]
         if shown:
             for name, title in shown:
-                lines.append("![%s (%s)](%s)" % (title, run, os.path.join(run_dir, name)))
+                lines.append(report.figure(os.path.join(run_dir, name), "Run %s: %s." % (run, title)))
             lines.append("")
             break
     unseen = os.path.join(task_runs_dir, "unseen", "unseen.md")

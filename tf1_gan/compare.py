@@ -98,7 +98,8 @@ def figure(run_dirs, path, tags=("middle", "end")):
             if os.path.exists(npy):
                 ax.imshow(plots.image_grid(np.load(npy)[:SHOW]), cmap="gray", vmin=0, vmax=1,
                           interpolation="nearest")
-            ax.set_title("%s — %s" % (label, _panel_note(tag, total, metrics)), fontsize=8)
+            # two lines: a long label ("dcgan_sn (SN in D only)") beside its note would run into the next panel's
+            ax.set_title("%s\n%s" % (label, _panel_note(tag, total, metrics)), fontsize=9)
     fig.tight_layout()
     plots.save_figure(fig, path, dpi=110)
     return path

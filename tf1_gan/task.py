@@ -239,8 +239,10 @@ TASK = task.Task(
         "tf1_gan", "tf1_gan/Report.pdf", "docs/deliverables/tf1_gan_report.md", None, "000",
         "the seed's Report.pdf: technical questions 1 (a-c) and 2, then the four variants' samples (middle and "
         "end of training) and results, beside SN in D only")],
-    figure=("tf1_gan/figures/variants/compare.png",
-            "the four variants and SN in D only, samples at the middle and end of training"),
+    # One row of the comparison figure (the paper's setup), so its sample grids print at full size.
+    figure=("tf1_gan/figures/variants/compare.png#crop=0.8-1",
+            "Version 4 as the paper sets it up (spectral norm in D only): fixed-z samples at the middle (left) and "
+            "the end (right) of 10 epochs; every version is in the GAN report"),
     demo="tf1_gan.demo", bench="tf1_gan.bench",
     # tf1_gan.cluster.train is a training CLI with its own loop (TF's SessionManager across processes): no Trainer.
     clis=("tf1_gan.sample", "tf1_gan.evaluate", "tf1_gan.compare", "tf1_gan.diagnose", "tf1_gan.cluster.demo",

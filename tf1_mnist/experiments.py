@@ -9,7 +9,9 @@
    batch size with `tuned_epochs` epochs; the winner is picked on validation accuracy only, then tested once.
 Every run is a main.py run dir under out_dir, named by its settings, so a repeated setting (lr 0.1 = reg 0.001
 = the default) is trained once and an interrupted study resumes. Writes results.md, results.json,
-config_tuned.yaml and study_lr.png / study_reg.png / tuned_vs_default.png into out_dir.
+config_tuned.yaml and the figures into out_dir: defaults.png, study_lr.png, study_reg.png, grid.png and
+tuned_vs_default.png, each with training and validation loss and accuracy per epoch for every setting of its
+experiment (the mean over the seeds, their range shaded).
 """
 import itertools
 import os
@@ -88,10 +90,36 @@ def _train_one(run_cfg, out_dir, results):
     return name
 
 
-def _series(results, groups, labels, key):
-    """Curves of the first seed of each group."""
-    return {label: ([h["step"] for h in results[g[0]]["history"]], [h[key] for h in results[g[0]]["history"]])
-            for g, label in zip(groups, labels)}
+PANELS = (("training loss", "train_loss"), ("validation loss", "val_loss"),
+          ("training accuracy", "train_accuracy"), ("validation accuracy", "val_accuracy"))
+
+
+def _series(results, group, key):
+    """(epochs, [one row of `key` per seed]) of one setting's runs."""
+    histories = [results[name]["history"] for name in group]
+    return [h["step"] for h in histories[0]], [[h[key] for h in history] for history in histories]
+
+
+def save_figure(path, results, groups, labels, title, styles=None):
+    """Training and validation loss and accuracy per epoch (2 x 2 panels), one line per setting: the mean over
+    its seeds with their min-max range shaded."""
+    history = {panel: {label: _series(results, group, key) for group, label in zip(groups, labels)}
+               for panel, key in PANELS}
+    seeds = len(groups[0])
+    subtitle = " (mean of %d seeds, range shaded)" % seeds if seeds > 1 else " (seed %d)" % (
+        results[groups[0][0]]["config"]["seed"])
+    return plots.save_learning_curves(path, history, title=title + subtitle, ncols=2, panel_size=(4.2, 3.0),
+                                      sharey="row", shared_legend=True, styles=styles,
+                                      logy=("training loss", "validation loss"))
+
+
+def _grid_styles(settings, labels):
+    """One colour per (learning rate, hidden size), solid for the smaller batch and dashed for the larger."""
+    colours = plots.plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    pairs = list(dict.fromkeys(s[:2] for s in settings))
+    smallest = min(s[2] for s in settings)
+    return {label: {"color": colours[pairs.index(s[:2]) % len(colours)],
+                    "linestyle": "-" if s[2] == smallest else "--"} for s, label in zip(settings, labels)}
 
 
 def _mean_val(results, group):
@@ -123,8 +151,8 @@ def _studies_markdown(cfg, results, seeds, defaults, lr_runs, reg_runs):
     return ["# CS7643 studies (`python -m tf1_mnist.experiments`)", "",
             "Data: %s; %d train / %d validation / %d test. Test accuracy uses the best-validation epoch's weights."
             % (first["data"], first["num_train"], first["num_val"], first["num_test"]),
-            "Shuffling seeds %s; with several seeds each cell is mean ± sample sd, curves show seed %d." % (
-                seeds, seeds[0]), "",
+            "Shuffling seeds %s; with several seeds each cell is mean ± sample sd, and the figures draw the mean "
+            "curve with the seeds' range shaded." % (seeds,), "",
             "## Defaults (%d epochs)" % cfg.epochs, "",
             _table(results, defaults, "model", ["SoftmaxRegression", "TwoLayerNet"]), "",
             "## Learning rate (reg 0.001, hidden 128, batch 64)", "",
@@ -146,12 +174,12 @@ def run(cfg):
     reg_runs = [_train(_course_config("config_exp.yaml", cfg, reg=reg, epochs=cfg.epochs), out, results, seeds)
                 for reg in cfg.regs]
     md = _studies_markdown(cfg, results, seeds, [soft, default], lr_runs, reg_runs)
-    for study, names, values in (("lr", lr_runs, cfg.learning_rates), ("reg", reg_runs, cfg.regs)):
-        labels = ["%s %g" % (study, v) for v in values]
-        plots.save_learning_curves(os.path.join(out, "study_%s.png" % study), {
-            "train loss": _series(results, names, labels, "train_loss"),
-            "validation accuracy": _series(results, names, labels, "val_accuracy")},
-            title="TwoLayerNet: %s study" % study, logy=("train loss",))
+    save_figure(os.path.join(out, "defaults.png"), results, [soft, default], ["SoftmaxRegression", "TwoLayerNet"],
+                "Default hyper-parameters")
+    for study, names, values, what in (("lr", lr_runs, cfg.learning_rates, "learning rate"),
+                                       ("reg", reg_runs, cfg.regs, "regularization")):
+        save_figure(os.path.join(out, "study_%s.png" % study), results, names,
+                    ["%s %g" % (what, v) for v in values], "TwoLayerNet: %s study" % what)
     summary = {"default": default, "softmax": soft, "lr_study": lr_runs, "reg_study": reg_runs}
     if cfg.search:
         best_reg = max(reg_runs, key=lambda g: _mean_val(results, g))
@@ -166,18 +194,18 @@ def run(cfg):
         with files.atomic_write(os.path.join(out, "config_tuned.yaml")) as handle:
             handle.write("# selected by python -m tf1_mnist.experiments on validation accuracy\n")
             yaml.safe_dump(course_sections(tuned_cfg), handle, default_flow_style=False, sort_keys=False)
-        labels = ["lr %g, hidden %d, batch %d" % (results[g[0]]["config"]["learning_rate"],
-                                                  results[g[0]]["config"]["hidden_size"],
-                                                  results[g[0]]["config"]["batch_size"]) for g in grid]
+        settings = [tuple(results[g[0]]["config"][k] for k in ("learning_rate", "hidden_size", "batch_size"))
+                    for g in grid]
+        labels = ["lr %g, hidden %d, batch %d" % setting for setting in settings]
         md += ["## Tuning (reg %g from the study; %d epochs; picked on validation)" % (reg, cfg.tuned_epochs), "",
                _table(results, grid, "setting", labels), "",
                "Tuned (highest mean validation accuracy): `%s` -> test accuracy %s vs default %s." % (
                    tuned_cfg, _stat([results[n]["metrics"]["test_accuracy"] for n in tuned]),
                    _stat([results[n]["metrics"]["test_accuracy"] for n in default])), ""]
-        plots.save_learning_curves(os.path.join(out, "tuned_vs_default.png"), {
-            "train loss": _series(results, [default, tuned], ["default", "tuned"], "train_loss"),
-            "validation accuracy": _series(results, [default, tuned], ["default", "tuned"], "val_accuracy")},
-            title="TwoLayerNet: default vs tuned", logy=("train loss",))
+        save_figure(os.path.join(out, "grid.png"), results, grid, labels,
+                    "TwoLayerNet: tuning grid, reg %g" % reg, styles=_grid_styles(settings, labels))
+        save_figure(os.path.join(out, "tuned_vs_default.png"), results, [default, tuned], ["default", "tuned"],
+                    "TwoLayerNet: default vs tuned")
         summary.update(grid=grid, tuned=tuned, tuned_config=tuned_cfg)
     seconds = time.time() - began
     md.append("Wall-clock time of this invocation: %.0f s (runs already complete in %s are reused)." % (seconds, out))
@@ -195,8 +223,8 @@ def main(argv=None):
         sys.stderr.write("stopped in run %s; rerun the same command to resume (finished runs are reused)\n"
                          % stopped)
         return 130
-    print("wrote %s/results.md (+ results.json, study_lr.png, study_reg.png%s) in %.0f s" % (
-        cfg.out_dir, ", tuned_vs_default.png, config_tuned.yaml" if "tuned" in summary else "", seconds))
+    print("wrote %s/results.md (+ results.json, defaults.png, study_lr.png, study_reg.png%s) in %.0f s" % (
+        cfg.out_dir, ", grid.png, tuned_vs_default.png, config_tuned.yaml" if "tuned" in summary else "", seconds))
     return 0
 
 

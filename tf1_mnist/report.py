@@ -32,21 +32,35 @@ def cnn_table(metrics_paths):
     return "\n".join(rows)
 
 
+# The figures of `python -m tf1_mnist.experiments`, in the order of its tables, and what each shows.
+STUDY_FIGURES = (
+    ("defaults.png", "softmax regression and the two-layer net with the course's default hyper-parameters"),
+    ("study_lr.png", "the two-layer net's learning-rate study"),
+    ("study_reg.png", "the two-layer net's regularization study"),
+    ("grid.png", "the tuning grid (learning rate x hidden size x batch size)"),
+    ("tuned_vs_default.png", "the two-layer net, default against tuned hyper-parameters"),
+)
+
+
 def section(task_runs_dir):
-    """Studies (from experiments/results.md), ConvNet runs and single main.py runs found under task_runs_dir."""
+    """Studies (from experiments/results.md), ConvNet runs and single main.py runs found under task_runs_dir;
+    the runs of `make demo` in their own table, each marked as what it is."""
     parts = ["## tf1_mnist: CS7643 MLPs with hand-derived gradients, workshop ConvNet", ""]
     results = os.path.join(task_runs_dir, "experiments", "results.md")
     if os.path.exists(results):
         with open(results, encoding="utf-8") as handle:
             body = handle.read().split("\n", 1)[1]  # drop its H1
         parts += [body.replace("\n## ", "\n### "), ""]
-        for name in ("study_lr.png", "study_reg.png", "tuned_vs_default.png"):
+        for name, what in STUDY_FIGURES:
             path = os.path.join(task_runs_dir, "experiments", name)
             if os.path.exists(path):
-                parts.append("![%s](%s)" % (name, _rel(path)))
+                parts.append(report.figure(_rel(path), "Training and validation loss and accuracy per epoch of %s "
+                                           "(python -m tf1_mnist.experiments)." % what))
         parts.append("")
     runs = [(name, os.path.join(run_dir, "metrics.json")) for name, run_dir in report.find_runs(task_runs_dir)
             if not name.startswith("experiments")]
+    demo = [(name, path) for name, path in runs if report.is_demo(name)]
+    runs = [(name, path) for name, path in runs if not report.is_demo(name)]
     models = {path: files.read_json(path).get("model") for _, path in runs}
     cnn_runs = [path for _, path in runs if models[path] == "ConvNet"]
     if cnn_runs:
@@ -54,18 +68,46 @@ def section(task_runs_dir):
         for path in cnn_runs:
             png = os.path.join(os.path.dirname(path), "learning_curves.png")
             if os.path.exists(png) and "_seed" not in path:
-                parts.append("![%s](%s)" % (os.path.basename(os.path.dirname(path)), _rel(png)))
+                parts.append(report.figure(_rel(png), "ConvNet run %s: training and validation loss and accuracy "
+                                           "per epoch." % os.path.basename(os.path.dirname(path))))
         parts.append("")
     singles = [(name, path) for name, path in runs if models[path] != "ConvNet"]
     if singles:
-        parts += ["### Single runs (`python -m tf1_mnist.main`)", "", "| run | model | best val | test |",
-                  "|---|---|---|---|"]
+        parts += ["### Single runs (`python -m tf1_mnist.main`)", "", "| run | model | epochs | best val | test |",
+                  "|---|---|---|---|---|"]
         for name, path in singles:
             m = files.read_json(path)
-            parts.append("| %s | %s | %.4f | %.4f |" % (name, m["model"],
-                                                       m["best_val_accuracy"], m["test_accuracy"]))
+            parts.append("| %s | %s | %d | %.4f | %.4f |" % (name, m["model"], m["epochs"],
+                                                             m["best_val_accuracy"], m["test_accuracy"]))
         parts.append("")
+    if demo:
+        parts += demo_section(demo)
     return "\n".join(parts)
+
+
+def demo_section(demo):
+    """The runs of `make demo`: the two course models train their full default configuration (their numbers are
+    the course-default results), the ConvNet trains one epoch (a pipeline check, not a result)."""
+    parts = ["### Runs of `make demo`", "",
+             "The demo trains both course models with the course's default configuration files, in full (seed 0: "
+             "these are the default results), and the ConvNet for a single epoch, which only checks the pipeline: "
+             "the ConvNet results are in the table of the task's page.", "",
+             "| run | model | epochs | what it is | best val | test |", "|---|---|---|---|---|---|"]
+    for name, path in demo:
+        m = files.read_json(path)
+        convnet = m.get("model") == "ConvNet"
+        best_val = m.get("best_val_accuracy")
+        parts.append("| %s | %s | %d | %s | %s | %.4f |" % (
+            name, m.get("model"), m["epochs"], "pipeline check" if convnet else "course default, full run",
+            "%.4f" % best_val if isinstance(best_val, float) else "-", m["test_accuracy"]))
+    parts.append("")
+    for name, path in demo:
+        png = os.path.join(os.path.dirname(path), "learning_curves.png")
+        if os.path.exists(png):
+            parts.append(report.figure(_rel(png), "Run %s (%s): training and validation loss and accuracy per epoch."
+                                       % (name, "pipeline check" if files.read_json(path).get("model") == "ConvNet"
+                                          else "course default configuration")))
+    return parts + [""]
 
 
 if __name__ == "__main__":

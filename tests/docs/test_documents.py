@@ -5,6 +5,7 @@ with the engine of `make docs-engine`, and read the PDFs with pypdf in that engi
 (tests/docs/pdfs.py); a missing engine fails them (never a silent skip).
 """
 import os
+import re
 
 import pytest
 
@@ -34,8 +35,8 @@ REQUIRED = {
     "tf1_mnist/assignment1_writeup.pdf": ["Theory problem set", "1. The softmax Jacobian", "2. AND and OR",
                                           "3. XOR cannot be represented", "Paper review", "Main contribution",
                                           "Strengths", "Weaknesses", "Personal takeaway", "Question 1", "Question 2",
-                                          "Experiment report", "Learning rate and regularization studies",
-                                          "Tuning for best accuracy"],
+                                          "Experiment report", "5(a) Learning rates", "5(b) Regularization",
+                                          "5(c–f) Hyper-parameter tuning", "The default configurations"],
     "tf1_molecules/exam_answers.pdf": ["I. Multiple choice", "(A) Non-zero entries", "(F) 30 × 30 × 32",
                                        "II. Image classification", "(A) Box 1 is true, box 2 is false",
                                        "III. Transpose autoencoder", "IV. Universal representation theorem",
@@ -43,8 +44,8 @@ REQUIRED = {
     "tf1_dna/workshop_answers.pdf": ["Q1: activation after the max-pool", "Q2: which batch norms", "Q3a", "Q3b", "Q3c",
                                      "4a: one-hot encodings", "4b: the network", "4c: what is stride?", "4d: training",
                                      "proline codons", "which inputs can the network not take?"],
-    "REPORT.pdf": ["tf1-suite: overview", "tf1_gan", "tf1_dates", "tf1_mnist", "tf1_molecules", "tf1_dna",
-                   "Appendix: runs in this checkout"],
+    "REPORT.pdf": ["tf1-suite: overview", "Summary of results", "Contents", "tf1_gan", "tf1_dates", "tf1_mnist",
+                   "tf1_molecules", "tf1_dna", "Appendix: runs in this checkout"],
 }
 # Typeset maths the reviewer looks for (the text of Typst's math fonts gives Unicode math letters, so look for
 # operators and structure that survive extraction).
@@ -258,3 +259,33 @@ def test_exam_answers_show_the_pytorch_code(built):
         code = handle.read()
     for name in ("PointwiseConvolutionLayer", "MessagePassingLayer", "PropertyPredictor"):
         assert "class %s" % name in code and "class %s" % name in text
+
+
+def test_report_figures_are_captioned_and_demo_runs_marked(tmp_path):
+    """The appendix's pictures are numbered figures with captions (two pictures of one run are two figures, not
+    two inline images), and a run of `make demo` says it is a pipeline check wherever its numbers appear."""
+    from common import files, plots  # pylint: disable=import-outside-toplevel
+    pdfs.require_engine()
+    for name in ("full", os.path.join("demo", "quick")):
+        run = tmp_path / "runs" / "toytask" / name
+        run.mkdir(parents=True)
+        files.write_json(str(run / "metrics.json"), {"accuracy": 0.5})
+        for number, png in enumerate(("loss_curve.png", "samples.png")):  # four different pictures
+            plots.save_curves(str(run / png), {"loss": ([0, 1], [1, number + len(name)])})
+    out = tmp_path / "reports"
+    report.build_report(str(tmp_path / "runs"), str(out), str(tmp_path), engine=ENGINE)
+    markdown = (out / "REPORT.md").read_text(encoding="utf-8")
+    assert "Run demo/quick (pipeline check): loss curve." in markdown and "Run full: samples." in markdown
+    info = pdfs.probe(str(out / "REPORT.pdf"))[str(out / "REPORT.pdf")]
+    text = pdfs.flat(" ".join(info["text"]))
+    captions = set(re.findall(r"Figure (\d+):", text))
+    images = len({d for page in info["image_digests"] for d in page})
+    assert images >= 4 and len(captions) >= images, (images, sorted(captions))
+    assert "Summary of results" in pdfs.flat(info["text"][0]) and "Contents" in pdfs.flat(info["text"][0])
+
+
+def test_a_picture_always_gets_a_paragraph_of_its_own():
+    text = "intro:\n![a](a.png)\n![b](b.png)\n```\n![not a figure](x.png)\n```\nafter"
+    out = report._figure_paragraphs(text)  # pylint: disable=protected-access
+    assert out == "intro:\n\n![a](a.png)\n\n![b](b.png)\n\n```\n![not a figure](x.png)\n```\nafter"
+    assert report.is_demo("demo") and report.is_demo("demo/train") and not report.is_demo("demolition")

@@ -141,7 +141,12 @@ def test_report_section_lists_runs(tmp_path):
     from tf1_molecules import report
     train.train(_tiny_cfg(str(tmp_path / "runs" / "tiny"), 2), log=lambda *a: None)
     text = report.section(str(tmp_path / "runs"))
-    assert "| tiny | 2 |" in text and "loss_curve.png" in text
+    assert "| tiny | 2 |" in text and "loss_curve.png" in text and "Pipeline checks" not in text
+    train.train(_tiny_cfg(str(tmp_path / "runs" / "demo"), 2), log=lambda *a: None)  # what `make demo` writes
+    text = report.section(str(tmp_path / "runs"))
+    full, demo = text.split("### Pipeline checks")
+    assert "| tiny | 2 |" in full and "| demo | 2 |" in demo and "2 of the recipe's 6,000 steps" in demo
+    assert "Run demo (pipeline check): validation MAE" in demo
     assert "No finished runs" in report.section(str(tmp_path / "missing"))
 
 
