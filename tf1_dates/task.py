@@ -102,7 +102,7 @@ def evaluate_splits(sess, graph, splits, cfg, counts, names, step):
 
 
 # The splits scored at every log point, as history names them ("train" is the fixed probe), and their legends.
-CURVES = (("train", "train (400-combination probe)"), ("val", "validation"), ("test", "test (held out)"))
+CURVES = (("train", "train (probe)"), ("val", "validation"), ("test", "test"))
 LOSS_PANEL = "loss (CE minus its floor, nats)"
 
 
@@ -237,7 +237,9 @@ TASK = task.Task(
         task.Deliverable("tf1_dates", "tf1_dates/essay_answers.pdf", "docs/deliverables/tf1_dates_essay_answers.md",
                          1, "001", "the one-page answers to the two essay questions"),
     ],
-    figure=("tf1_dates/figures/final_heldout_loss_curves.png", "training curves of the held-out run"),
+    figure=("tf1_dates/figures/final_heldout_loss_curves.png",
+            "training, validation and test curves of the held-out run (validation and test: 340 condition "
+            "combinations each, never trained on)"),
     demo="tf1_dates.demo", bench="tf1_dates.bench",
     clis=("tf1_dates.predict", "tf1_dates.score", "tf1_dates.datagen", "tf1_dates.evaluate_weights"),
     report_section="tf1_dates.report:section",

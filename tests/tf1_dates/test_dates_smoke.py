@@ -61,8 +61,8 @@ def test_loss_curves_draw_train_validation_and_test(trained, monkeypatch):
     history = run.History(files.read_json(os.path.join(trained["run"], "history.json")))
     task.plot_curves(run.RunPaths(trained["run"]), history)
     assert list(drawn)[:3] == [task.LOSS_PANEL, "sampled all-four", "sampled diversity"]
-    assert list(drawn[task.LOSS_PANEL]) == ["train (400-combination probe)", "validation", "test (held out)"]
-    assert list(drawn[task.LOSS_PANEL]["test (held out)"][0]) == [3, 6, 8]
+    assert list(drawn[task.LOSS_PANEL]) == ["train (probe)", "validation", "test"]
+    assert list(drawn[task.LOSS_PANEL]["test"][0]) == [3, 6, 8]
     assert drawn["logy"] == (task.LOSS_PANEL,) and drawn["xlabel"] == "training step"
 
 
