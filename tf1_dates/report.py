@@ -4,10 +4,12 @@ import os
 from common import files
 from common import report as common_report
 
+CAPTION = ("loss (cross-entropy minus its floor), sampled all-four and diversity over training; \"train (probe)\" = "
+           "a fixed probe of 400 training combinations, validation and test (where the run held them out) = "
+           "condition combinations the network never trained on, test only recorded")
 COLUMNS = ["steps", "all_four/train", "all_four/val", "all_four/test", "diversity/val", "diversity/test",
            "expected_all_four/test", "train_seconds_this_session"]
-CAPTIONS = {"loss_curves.png": "cross-entropy above its floor, sampled all-four rate and diversity on the training "
-                               "probe and the held-out validation combinations, per evaluation step"}
+CAPTIONS = {"loss_curves.png": CAPTION}
 
 
 def _demo_budget(runs):

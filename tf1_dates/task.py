@@ -4,8 +4,11 @@ Validation and test hold out *whole condition combinations* (stratified by leap 
 their scores measure generalisation to condition sets the network never saw. Every `eval_every` steps the
 validation combinations are each asked `repeats` times and the draws are scored by score.py: the all-four rate
 and diversity are what we monitor, not token accuracy (many answers are right; the exact expected all-four rate
-is logged too). Those draws are keyed by (seed, step, split), so a stopped-and-resumed run logs exactly the
-numbers an uninterrupted one logs.
+is logged too). A fixed probe of 400 training combinations and the test combinations are scored at the same
+points, so the history (and loss_curves.png) holds training, validation and test curves; the test scores are
+only recorded, nothing reads them while training. Those draws are keyed by (seed, step, split), so they leave
+the training trajectory as it is, and a stopped-and-resumed run logs exactly the numbers an uninterrupted one
+logs.
 
 The run dir gets config.yaml, checkpoints/, history.json, TensorBoard events, loss_curves.png and, when the run
 finishes, metrics.json and weights/ (generator + hparams.json, the layout of the committed tf1_dates/weights/).
@@ -98,22 +101,24 @@ def evaluate_splits(sess, graph, splits, cfg, counts, names, step):
     return out
 
 
+# The splits scored at every log point, as history names them ("train" is the fixed probe), and their legends.
+CURVES = (("train", "train (probe)"), ("val", "validation"), ("test", "test"))
+LOSS_PANEL = "loss (CE minus its floor, nats)"
+
+
 def plot_curves(paths, history):
-    """loss_curves.png: loss above its floor, all-four and diversity of the training probe and validation."""
+    """loss_curves.png: loss above its floor, all-four and diversity of the training probe, validation and test."""
     from common import plots  # deferred: predict.py reads this module's SCHEMA and needs no matplotlib
     curves = {}
-    series = {split: history.series("loss_excess/" + split) for split in ("train", "val")}
-    series = {split: tuple(s) for split, s in series.items() if s[0]}
-    if series:
-        curves["loss (CE minus its floor)"] = series
-    for metric in ("all_four", "diversity"):
-        series = {split: tuple(history.series("%s/%s" % (metric, split))) for split in ("train", "val")}
-        series = {split: s for split, s in series.items() if s[0]}
+    for metric, panel in (("loss_excess", LOSS_PANEL), ("all_four", "sampled all-four"),
+                          ("diversity", "sampled diversity")):
+        series = {label: tuple(history.series("%s/%s" % (metric, split))) for split, label in CURVES}
+        series = {label: s for label, s in series.items() if s[0]}
         if series:
-            curves[metric] = series
+            curves[panel] = series
     if curves:
         plots.save_learning_curves(paths.path("loss_curves.png"), curves, title="tf1_dates training",
-                                   xlabel="step", logy=("loss (CE minus its floor)",))
+                                   xlabel="training step", logy=(LOSS_PANEL,))
 
 
 class DatesTrainer(task.Trainer):
@@ -174,8 +179,10 @@ class DatesTrainer(task.Trainer):
             return None
         # loss/train_batch is this step's minibatch loss: a function of the step, like the rest.
         scalars = {"loss/train_batch": float(loss), "lr": float(ctx.sess.run(g.lr))}
-        scalars.update(evaluate_splits(ctx.sess, g, ctx.data.splits, cfg, ctx.data.counts, ["train_probe", "val"],
-                                       step))
+        # The test combinations are scored too, for the curves only: nothing in training or in choosing the
+        # recipe reads them, and their keyed draws leave the training trajectory as it is.
+        scalars.update(evaluate_splits(ctx.sess, g, ctx.data.splits, cfg, ctx.data.counts,
+                                       ["train_probe", "val", "test"], step))
         scalars = {k.replace("/train_probe", "/train"): v for k, v in scalars.items()}
         ctx.run.log(step, scalars)
         ctx.log("step %d %s" % (step, " ".join("%s=%.4f" % (k, scalars[k]) for k in sorted(scalars)
@@ -230,7 +237,9 @@ TASK = task.Task(
         task.Deliverable("tf1_dates", "tf1_dates/essay_answers.pdf", "docs/deliverables/tf1_dates_essay_answers.md",
                          1, "001", "the one-page answers to the two essay questions"),
     ],
-    figure=("tf1_dates/figures/final_heldout_loss_curves.png", "training curves of the held-out run"),
+    figure=("tf1_dates/figures/final_heldout_loss_curves.png",
+            "training, validation and test curves of the held-out run (validation and test: 340 condition "
+            "combinations each, never trained on)"),
     demo="tf1_dates.demo", bench="tf1_dates.bench",
     clis=("tf1_dates.predict", "tf1_dates.score", "tf1_dates.datagen", "tf1_dates.evaluate_weights"),
     report_section="tf1_dates.report:section",

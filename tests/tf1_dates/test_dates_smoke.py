@@ -1,5 +1,6 @@
 """A few training steps end to end: checkpoint, events, curves, stop and resume, weights, predict CLI."""
 import glob
+import math
 import os
 import subprocess
 import sys
@@ -37,6 +38,32 @@ def test_run_dir_outputs(trained):
         assert 0.0 <= metrics[key] <= 1.0
     history = files.read_json(os.path.join(run, "history.json"))  # rows {"step": s, key: value}
     assert [row["step"] for row in history if "all_four/val" in row] == [3, 6, 8]
+
+
+def test_history_has_train_validation_and_test_loss_at_every_log_point(trained):
+    """The seed asks for training *and test* loss curves: every log point scores the training probe, the
+    validation and the test combinations, and the last test loss is the final evaluation's."""
+    history = files.read_json(os.path.join(trained["run"], "history.json"))
+    for split in ("train", "val", "test"):
+        for key in ("loss/" + split, "loss_excess/" + split):
+            assert [row["step"] for row in history if key in row] == [3, 6, 8], key
+            assert all(math.isfinite(row[key]) and row[key] >= 0.0 for row in history if key in row), key
+    metrics = files.read_json(os.path.join(trained["run"], "metrics.json"))
+    assert history[-1]["loss/test"] == pytest.approx(metrics["loss/test"], rel=1e-6)
+
+
+def test_loss_curves_draw_train_validation_and_test(trained, monkeypatch):
+    """loss_curves.png gets one series per split in each panel, the loss panel first (the report crops it)."""
+    from common import plots, run
+    from tf1_dates import task
+    drawn = {}
+    monkeypatch.setattr(plots, "save_learning_curves", lambda path, curves, **kw: drawn.update(curves, **kw))
+    history = run.History(files.read_json(os.path.join(trained["run"], "history.json")))
+    task.plot_curves(run.RunPaths(trained["run"]), history)
+    assert list(drawn)[:3] == [task.LOSS_PANEL, "sampled all-four", "sampled diversity"]
+    assert list(drawn[task.LOSS_PANEL]) == ["train (probe)", "validation", "test"]
+    assert list(drawn[task.LOSS_PANEL]["test"][0]) == [3, 6, 8]
+    assert drawn["logy"] == (task.LOSS_PANEL,) and drawn["xlabel"] == "training step"
 
 
 def test_export_is_small(trained):
