@@ -82,10 +82,40 @@ def test_export_then_predict_matches_the_run_on_qm9_molecules(tmp_path):
     assert missing.returncode == 2 and "no such folder" in missing.stderr
 
 
-@pytest.mark.skipif(not os.path.exists(os.path.join(predict.WEIGHTS, "metrics.json")),
-                    reason="no shipped weights")
-def test_shipped_model_knows_methane_and_water():
-    """QM9 rows 1 and 3 (their own geometries): atomization energies -396.0 and -213.1 kcal/mol."""
+shipped = pytest.mark.skipif(not os.path.exists(os.path.join(predict.WEIGHTS, "metrics.json")), reason="no weights")
+
+
+def _xyz(molecules, rows):
+    lines = []
+    for j in rows:
+        n = int(molecules.num_atoms[j])
+        lines += [str(n), "QM9 %d" % molecules.index[j]] + [
+            "%s %.10f %.10f %.10f" % ((qm9.ELEMENTS[molecules.types[j, a]],) + tuple(molecules.positions[j, a]))
+            for a in range(n)]
+    return "\n".join(lines) + "\n"
+
+
+@shipped
+@needs_qm9
+def test_shipped_model_on_test_molecules_written_as_xyz():
+    """400 molecules of the test split, through the XYZ command: their U0 and atomization MAE within 1 kcal/mol."""
+    molecules = qm9.load(QM9_NPZ)
+    rows = qm9_data.split_indices(len(molecules.index)).test[:400]
+    result = _cli("-", stdin=_xyz(molecules, rows))
+    assert result.returncode == 0, result.stderr
+    table = [r.split("\t") for r in result.stdout.splitlines()[1:]]
+    assert [r[0] for r in table] == ["QM9 %d" % q for q in molecules.index[rows]]
+    subset = qm9_data.subset(molecules, rows)
+    true = qm9_data.target_values(subset, "u0_atomization")
+    assert np.abs(np.array([float(r[3]) for r in table]) - true).mean() < 1.0
+    u0_error = np.array([float(r[2]) for r in table]) - subset.props["u0"]    # Hartree
+    assert np.abs(u0_error).mean() * qm9_data.HARTREE_TO_KCAL_MOL < 1.0
+
+
+@shipped
+def test_shipped_model_on_methane_and_water():
+    """QM9 rows 1 and 3 (their own geometries; true atomization -396.0 and -213.1 kcal/mol). Molecules this small
+    are a handful among QM9's 130,831, and the model is off by about 5 kcal/mol on them (docs/tf1_molecules.md)."""
     xyz = ("5\nmethane\nC -0.0126981359 1.0858041578 0.0080009958\nH 0.002150416 -0.0060313176 0.0019761204\n"
            "H 1.0117308433 1.4637511618 0.0002765748\nH -0.540815069 1.4475266138 -0.8766437152\n"
            "H -0.5238136345 1.4379326443 0.9063972942\n3\nwater\nO -0.0343604951 0.9775395708 0.0076015923\n"
@@ -93,10 +123,11 @@ def test_shipped_model_knows_methane_and_water():
     result = _cli("-", stdin=xyz)
     assert result.returncode == 0, result.stderr
     rows = [r.split("\t") for r in result.stdout.splitlines()[1:]]
-    u0 = [float(r[2]) for r in rows]
-    atomization = [float(r[3]) for r in rows]
-    np.testing.assert_allclose(atomization, [-396.0, -213.1], atol=3.0)
-    np.testing.assert_allclose(u0, [-40.47893, -76.404702], atol=3.0 / qm9_data.HARTREE_TO_KCAL_MOL)
+    atomization = np.array([float(r[3]) for r in rows])
+    np.testing.assert_allclose(atomization, [-396.0, -213.1], atol=8.0)
+    u0 = np.array([float(r[2]) for r in rows])
+    np.testing.assert_allclose(u0 - atomization / qm9_data.HARTREE_TO_KCAL_MOL,
+                               [-37.846772 - 4 * 0.500273, -75.064579 - 2 * 0.500273], atol=1e-5)  # atomrefs
 
 
 def test_time_to_accuracy_reads_the_first_point_below_each_threshold(tmp_path):
