@@ -52,19 +52,28 @@ class Trainer(object):
       `session_config(cfg)`, `total(cfg, g)` steps, `ckpt_every(cfg)`;
       `begin(ctx)` after the restore (feed data, the first summary); `writer_graph(ctx)` for TensorBoard;
       `step(ctx, step)` -> None, or the scalars of a log point (history, TensorBoard, progress line; checked
-        for finiteness: a non-finite value stops the run as diverged);
+        for finiteness: a non-finite value stops the run as diverged; `loss_key`'s value is also checked
+        against `trivial_loss`, see below);
       `checkpointed(ctx, step)` after each checkpoint (an evaluation that restores it);
       `end(ctx)` after the loop, stopped or not (plots of the history so far);
       `evaluate(ctx)` -> result, in the session, for a finished run only;
       `finish(ctx, result)` -> the metrics dict written to metrics.json;
       `summary(metrics)` -> [(label, value, unit)] rows of the end-of-run table.
 
+    Divergence (common.loop.LossWatch): `loss_key` names the logged scalar that is the training loss, the
+    one the optimizer lowers (a GAN's: D's loss); `trivial_loss(cfg)` -> (value, what scores it) is that loss
+    for a model that learned nothing (a classifier guessing uniformly: ln(classes)). A run whose loss is more
+    than 10 times that at 2 log points in a row, or at its last one, stops as diverged (exit 3) although every
+    number is finite. Every registered trainer declares both (tests/common/test_task_registry.py).
+
     Test metadata (read by the hostile, vocabulary and stop/resume tests and tools/invariants.py):
       `smoke_args`: argv of a tiny run (`{tmp}` = a temp dir); `resume_args`, `resume_step`: a run long enough
       to be stopped after checkpoint `resume_step`; `invariants`: {case: argv with `{run}`} fingerprinted by
       tools/invariants.py (`invariants_fast`: the cases of the fast suite); `data_flag`, `bad_data`: the flag
       naming a data file and [(case, bytes, message regex)] it must refuse; `requires`: repo-relative files its
-      default run needs (`make qm9`): the tests that run it with its default data skip, saying so, without them.
+      default run needs (`make qm9`): the tests that run it with its default data skip, saying so, without them;
+      `diverge_args`: argv of a tiny run whose loss blows up but stays finite (a learning rate at its limit):
+      the divergence test expects exit 3 from the loss watch, before any NaN.
     """
 
     module = None          # the CLI, `python -m <module>`
@@ -73,6 +82,7 @@ class Trainer(object):
     run_name = "default"   # runs/<task>/<run_name> unless run_dir() says otherwise
     task = None            # set by Task: the owning task's name
     step_unit = "step"     # what one loop iteration is, for the progress line ("epoch" for epoch loops)
+    loss_key = None        # the logged scalar that is the training loss (watched for divergence)
 
     smoke_args = ()
     resume_args = ()
@@ -82,6 +92,7 @@ class Trainer(object):
     data_flag = None
     bad_data = ()
     requires = ()
+    diverge_args = ()
 
     # -- hooks (defaults do nothing) ------------------------------------------------------------------------
     def load(self, cfg):  # pylint: disable=unused-argument
@@ -130,6 +141,11 @@ class Trainer(object):
 
     def summary(self, metrics):  # pylint: disable=unused-argument
         return []
+
+    def trivial_loss(self, cfg):  # pylint: disable=unused-argument
+        """(value, description): `loss_key`'s value for a model that learned nothing, e.g.
+        (2.303, "a classifier that guesses uniformly among the 10 digits"); None: the loss is not watched."""
+        return None
 
     def main(self, argv=None):
         """`main(argv) -> int` of the CLI: parse, train, print the summary; exit 0, 2, 3 or 130."""
