@@ -28,6 +28,10 @@ REGISTRY = (
     "tf1_dna",
 )
 
+# The commands of common/ itself; a task's commands are its Task's trainers, clis, run_clis, demo and bench.
+# Every other module of common/ and of a task package is a library: `python -m` on it exits 2 (common/cli.py).
+COMMON_CLIS = ("common.task", "common.report", "common.handin", "common.typeset")
+
 # One deliverable document: the PDF under reports/, its Markdown source, a page limit, the seed it answers.
 Deliverable = collections.namedtuple("Deliverable", "task output source max_pages seed description")
 Deliverable.__new__.__defaults__ = (None, None, "")
@@ -164,7 +168,8 @@ class Task(object):
       deliverables: its `Deliverable` documents (`make report` renders them).
       figure: (path, caption) of the committed figure on its overview page, or None.
       demo, bench: modules run by `make demo` / `make bench` (None: none).
-      clis: its other command-line modules (sample, predict, ...) for the docs and hostile tests.
+      clis: its other command-line modules (sample, predict, ...): with the trainers, run_clis, demo and bench,
+        every module of the package that runs as a command (tests/common/test_modules.py).
       run_clis: CLIs that own a run dir without the shared loop (the GAN cluster chief on TF's SessionManager);
         they follow the same flag vocabulary.
       report_section: "module:function" giving the Markdown of its runs in the report's appendix.
@@ -187,6 +192,11 @@ class Task(object):
         self.run_clis = tuple(run_clis)
         self.report_section = report_section  # "module:function" -> Markdown for the report's appendix
         self.handin = handin
+
+    def commands(self):
+        """Every module of the task that runs as a command, sorted."""
+        return sorted(set([t.module for t in self.trainers] + list(self.clis) + list(self.run_clis)
+                          + [m for m in (self.demo, self.bench) if m]))
 
     def trainer(self, module):
         for trainer in self.trainers:

@@ -204,7 +204,7 @@ TASK = task.Task(
                                    "the CS7643 writeup: theory problems, paper review, experiment report")],
     figure=("tf1_mnist/figures/tuned_vs_default.png", "two-layer net, default vs tuned hyper-parameters"),
     demo="tf1_mnist.demo", bench="tf1_mnist.bench",
-    clis=("tf1_mnist.classifier", "tf1_mnist.experiments", "tf1_mnist.course_check"),
+    clis=("tf1_mnist.classifier", "tf1_mnist.experiments", "tf1_mnist.course_check", "tf1_mnist.report"),
     report_section="tf1_mnist.report:section",
     handin=task.Handin("cs7643", (("tf1_mnist/assignment1_writeup.pdf", "assignment1_writeup.pdf"),),
                        code="cs7643_zip"),
