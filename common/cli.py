@@ -17,6 +17,7 @@ a message) are written as backslash escapes instead of failing. Anything else is
 import errno
 import functools
 import os
+import re
 import signal
 import sys
 import threading
@@ -212,6 +213,86 @@ def entry_point(main):
 def done_or_stopped(result):
     """The exit code of a training function's result: None means it stopped early (130), else 0."""
     return STOPPED if result is None else OK
+
+
+# -- `python -m <a library module>` ------------------------------------------------------------------------------
+# A module of common/ or a task package is either a command (it ends with an `if __name__ == "__main__":` block,
+# or is a package with a __main__.py; the task registry lists it: tests/common/test_modules.py) or a library
+# that only the commands import. Run with `python -m`, a library would define its functions and exit 0 with no
+# output; instead every such run stops in `common/__init__.py`, which every package imports first and Python
+# runs before the module: `guard_library_modules` prints one line naming the package's commands, exit 2.
+
+_MAIN_BLOCK = re.compile(r"""^if __name__ == ["']__main__["']:""", re.M)
+
+
+def is_command(path):
+    """Whether the module at `path` (a .py file, or a package's directory) runs as a command."""
+    if os.path.isdir(path):
+        return os.path.isfile(os.path.join(path, "__main__.py"))
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return bool(_MAIN_BLOCK.search(handle.read()))
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def package_commands(name, root):
+    """The commands under package `name` (its directory `root`), dotted and sorted."""
+    found = []
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if os.path.isfile(os.path.join(directory, d, "__init__.py")))
+        rel = os.path.relpath(directory, root)
+        dotted = name if rel == os.curdir else "%s.%s" % (name, rel.replace(os.sep, "."))
+        if directory != root and is_command(directory):
+            found.append(dotted)
+        found += ["%s.%s" % (dotted, f[:-3]) for f in files
+                  if f.endswith(".py") and f not in ("__init__.py", "__main__.py")
+                  and is_command(os.path.join(directory, f))]
+    return sorted(found)
+
+
+def _dash_m_target():
+    """The module `python -m` is starting, while its packages are imported (None otherwise): Python sets
+    sys.argv[0] to "-m" until the module is found, and runpy's `_run_module_as_main` holds its name."""
+    if sys.argv[:1] != ["-m"]:
+        return None
+    frame = sys._getframe(1)  # pylint: disable=protected-access
+    while frame is not None:
+        if frame.f_code.co_name == "_run_module_as_main" and frame.f_globals.get("__name__") == "runpy":
+            return frame.f_locals.get("mod_name")
+        frame = frame.f_back
+    return None
+
+
+def library_module_message(name, root):
+    """The one line for `python -m <name>` when `name` (under the package whose directory is `root`) is not a
+    command; None when it is one (or is no module at all: Python says so itself)."""
+    top, parts = name.split(".")[0], name.split(".")[1:]
+    path = os.path.join(root, *parts)
+    if os.path.isfile(os.path.join(path, "__init__.py")):
+        kind = "a package"
+    elif os.path.isfile(path + ".py"):
+        path, kind = path + ".py", "a library module"
+    else:
+        return None
+    if is_command(path):
+        return None
+    return ("error: %s is %s, not a command; the commands of %s: %s (each takes --help)"
+            % (name, kind, top, ", ".join("python -m " + c for c in package_commands(top, root)) or "none"))
+
+
+def guard_library_modules():
+    """Called once, by common/__init__.py: `python -m` on a library module of common/ or a tf1_* package prints
+    what it is and the package's commands, and exits 2 before the module runs."""
+    name = _dash_m_target()
+    top = (name or "").split(".")[0]
+    package = sys.modules.get(top)
+    if not (top == "common" or top.startswith("tf1_")) or package is None or not getattr(package, "__path__", None):
+        return
+    message = library_module_message(name, package.__path__[0])
+    if message:
+        _say(message + "\n")
+        sys.exit(BAD_INPUT)
 
 
 def run_trainer(trainer, argv, train):

@@ -9,7 +9,8 @@
             trainer.begin(ctx); r.open_writer(...)
             for step in r.steps(...):                # checkpoint every N, at the end and on a stop
                 scalars = trainer.step(ctx, step)    # None, or a log point: finite -> history, TensorBoard,
-                ...                                  #   progress; not finite -> DivergedError (exit 3)
+                ...                                  #   progress; not finite, or the loss far above a
+                                                     #   trivial model's -> DivergedError (exit 3)
             trainer.end(ctx)
             stopped -> None (exit 130); else result = trainer.evaluate(ctx)
         metrics = trainer.finish(ctx, result); r.finish(metrics)   # strict JSON
@@ -56,19 +57,88 @@ class Context(object):
         return self.run.history
 
 
+def _lr_hint(cfg):
+    """' (learning rate 10: try a smaller --lr)', or '' when the configuration has no learning rate."""
+    if cfg is not None and "lr" in cfg:
+        return " (learning rate %g: try a smaller --lr)" % cfg.lr
+    if cfg is not None and "learning_rate" in cfg:
+        return " (learning rate %g: try a smaller --learning-rate)" % cfg.learning_rate
+    return ""
+
+
+_KEPT = "; no metrics were written (checkpoints saved before it are kept)"
+
+
 def check_finite(scalars, step, cfg=None):
     """Raises DivergedError when a logged scalar is NaN or infinite."""
     bad = sorted(k for k, v in scalars.items() if isinstance(v, (int, float)) and not math.isfinite(v))
     if bad:
-        hint = ""
-        if cfg is not None and "lr" in cfg:
-            hint = " (learning rate %g: try a smaller --lr)" % cfg.lr
-        elif cfg is not None and "learning_rate" in cfg:
-            hint = " (learning rate %g: try a smaller --learning-rate)" % cfg.learning_rate
         raise errors.DivergedError(
-            "training diverged at step %d: %s %s not finite%s; no metrics were written (checkpoints saved "
-            "before it are kept)" % (step, ", ".join("%s=%r" % (k, scalars[k]) for k in bad),
-                              "is" if len(bad) == 1 else "are", hint))
+            "training diverged at step %d: %s %s not finite%s%s" % (
+                step, ", ".join("%s=%r" % (k, scalars[k]) for k in bad), "is" if len(bad) == 1 else "are",
+                _lr_hint(cfg), _KEPT))
+
+
+# A finite loss can diverge too: with a learning rate far too high it jumps to 1e10 and stays there, or comes
+# back down to a level no trained model has. The yardstick is the loss of a model that learned nothing (the
+# trainer's `trivial_loss`: a classifier guessing uniformly scores ln(classes), a regression predicting the
+# mean scores 1 on a standardised target, a GAN's D with logit 0 scores ln 2). Training starts near it and
+# goes below it; a loss more than DIVERGENCE_FACTOR times above it at DIVERGENCE_POINTS log points in a row,
+# or at the run's last log point, is a diverged run. In the runs measured (every trainer's smoke run, the
+# course's lr and reg studies, 40k-step dates runs, QM9 runs, the GAN variants' final D losses) normal losses
+# stay below 2 times it, and the lr-10 runs reach from 30 times (tf1_dna) to above 1e10 times; the factor leaves room for noisy tiny batches
+# and for a D that G fools for a while. A run merely stuck at the trivial level (an over-regularised model, a
+# collapsed one) is not flagged: its metrics say so.
+DIVERGENCE_FACTOR = 10.0
+DIVERGENCE_POINTS = 2
+
+
+class LossWatch(object):
+    """The training loss a trainer declares (`loss_key`), watched at every log point for a finite divergence.
+
+    The log points already in the history (a resumed run) count: the run's last two points are watched,
+    whichever invocation logged them.
+    """
+
+    def __init__(self, trainer, cfg, history):
+        self.key = trainer.loss_key
+        self.cfg = cfg
+        trivial = trainer.trivial_loss(cfg) if self.key else None
+        self.trivial, self.what = trivial if trivial else (None, None)
+        self.limit = DIVERGENCE_FACTOR * self.trivial if self.trivial else None
+        self.above = []   # (step, value) of the latest log points in a row above the limit
+        self.seen = False
+        if self.key:
+            for step, value in zip(*history.series(self.key)):
+                self.seen = True
+                self._record(step, value)
+
+    def _record(self, step, value):
+        if self.limit is not None and isinstance(value, (int, float)) and value > self.limit:
+            self.above = (self.above + [(step, value)])[-DIVERGENCE_POINTS:]
+        else:
+            self.above = []
+
+    def check(self, scalars, step, last):
+        """After `check_finite`: raises DivergedError when the loss is above the limit at DIVERGENCE_POINTS
+        log points in a row, or at the run's `last` log point."""
+        if not self.key or self.key not in scalars:
+            return
+        self.seen = True
+        self._record(step, scalars[self.key])
+        if self.above and (len(self.above) == DIVERGENCE_POINTS or last):
+            points = " and ".join("%.4g at step %d" % (v, s) for s, v in self.above)
+            where = "the run's last log point" if len(self.above) < DIVERGENCE_POINTS else \
+                "%d log points in a row" % DIVERGENCE_POINTS
+            raise errors.DivergedError(
+                "training diverged at step %d: %s was %s (%s), above %.4g = %g x %.4g, the loss of %s%s%s" % (
+                    step, self.key, points, where, self.limit, DIVERGENCE_FACTOR, self.trivial, self.what,
+                    _lr_hint(self.cfg), _KEPT))
+
+    def check_declared(self, trainer):
+        """At the end of a finished run: a declared loss that was never logged is a bug of the trainer."""
+        if self.key and not self.seen:
+            raise RuntimeError("%s declares loss_key %r but no log point had it" % (trainer.module, self.key))
 
 
 def _log_function(ctx_holder, log):
@@ -91,7 +161,8 @@ def train(trainer, cfg, log=print):
 
     Raises:
       errors.UserError: bad data or configuration, a locked or incompatible run dir (exit 2).
-      errors.DivergedError: a logged loss or metric became non-finite (exit 3).
+      errors.DivergedError: a logged loss or metric became non-finite, or the training loss stayed far above a
+        trivial model's (`LossWatch`) (exit 3).
     """
     bar_holder = [None]
     say = _log_function(bar_holder, log)
@@ -135,6 +206,7 @@ def _run_session(trainer, ctx, bar_holder):
     ctx.writer = r.open_writer(trainer.writer_graph(ctx))
     desc = "%s %s" % (trainer.task, trainer.module.rsplit(".", 1)[-1])
     ctx.progress = progress.Progress(ctx.total, ctx.start, desc=desc, unit=trainer.step_unit)
+    watch = LossWatch(trainer, cfg, ctx.history)
     bar_holder[0] = ctx.progress if ctx.progress.has_bar else None
     t0 = time.time()
     try:
@@ -144,6 +216,7 @@ def _run_session(trainer, ctx, bar_holder):
             ctx.steps_run += 1
             if scalars:
                 check_finite(scalars, step, cfg)
+                watch.check(scalars, step, last=step == ctx.total)
                 ctx.progress.set_metrics(**{k: v for k, v in scalars.items() if _headline_key(k)})
             ctx.progress.update(1)
     finally:
@@ -153,6 +226,7 @@ def _run_session(trainer, ctx, bar_holder):
     trainer.end(ctx)
     if r.stopped:
         return None
+    watch.check_declared(trainer)
     return trainer.evaluate(ctx)
 
 

@@ -28,6 +28,10 @@ REGISTRY = (
     "tf1_dna",
 )
 
+# The commands of common/ itself; a task's commands are its Task's trainers, clis, run_clis, demo and bench.
+# Every other module of common/ and of a task package is a library: `python -m` on it exits 2 (common/cli.py).
+COMMON_CLIS = ("common.task", "common.report", "common.handin", "common.typeset")
+
 # One deliverable document: the PDF under reports/, its Markdown source, a page limit, the seed it answers.
 Deliverable = collections.namedtuple("Deliverable", "task output source max_pages seed description")
 Deliverable.__new__.__defaults__ = (None, None, "")
@@ -52,19 +56,28 @@ class Trainer(object):
       `session_config(cfg)`, `total(cfg, g)` steps, `ckpt_every(cfg)`;
       `begin(ctx)` after the restore (feed data, the first summary); `writer_graph(ctx)` for TensorBoard;
       `step(ctx, step)` -> None, or the scalars of a log point (history, TensorBoard, progress line; checked
-        for finiteness: a non-finite value stops the run as diverged);
+        for finiteness: a non-finite value stops the run as diverged; `loss_key`'s value is also checked
+        against `trivial_loss`, see below);
       `checkpointed(ctx, step)` after each checkpoint (an evaluation that restores it);
       `end(ctx)` after the loop, stopped or not (plots of the history so far);
       `evaluate(ctx)` -> result, in the session, for a finished run only;
       `finish(ctx, result)` -> the metrics dict written to metrics.json;
       `summary(metrics)` -> [(label, value, unit)] rows of the end-of-run table.
 
+    Divergence (common.loop.LossWatch): `loss_key` names the logged scalar that is the training loss, the
+    one the optimizer lowers (a GAN's: D's loss); `trivial_loss(cfg)` -> (value, what scores it) is that loss
+    for a model that learned nothing (a classifier guessing uniformly: ln(classes)). A run whose loss is more
+    than 10 times that at 2 log points in a row, or at its last one, stops as diverged (exit 3) although every
+    number is finite. Every registered trainer declares both (tests/common/test_task_registry.py).
+
     Test metadata (read by the hostile, vocabulary and stop/resume tests and tools/invariants.py):
       `smoke_args`: argv of a tiny run (`{tmp}` = a temp dir); `resume_args`, `resume_step`: a run long enough
       to be stopped after checkpoint `resume_step`; `invariants`: {case: argv with `{run}`} fingerprinted by
       tools/invariants.py (`invariants_fast`: the cases of the fast suite); `data_flag`, `bad_data`: the flag
       naming a data file and [(case, bytes, message regex)] it must refuse; `requires`: repo-relative files its
-      default run needs (`make qm9`): the tests that run it with its default data skip, saying so, without them.
+      default run needs (`make qm9`): the tests that run it with its default data skip, saying so, without them;
+      `diverge_args`: argv of a tiny run whose loss blows up but stays finite (a learning rate at its limit):
+      the divergence test expects exit 3 from the loss watch, before any NaN.
     """
 
     module = None          # the CLI, `python -m <module>`
@@ -73,6 +86,7 @@ class Trainer(object):
     run_name = "default"   # runs/<task>/<run_name> unless run_dir() says otherwise
     task = None            # set by Task: the owning task's name
     step_unit = "step"     # what one loop iteration is, for the progress line ("epoch" for epoch loops)
+    loss_key = None        # the logged scalar that is the training loss (watched for divergence)
 
     smoke_args = ()
     resume_args = ()
@@ -82,6 +96,7 @@ class Trainer(object):
     data_flag = None
     bad_data = ()
     requires = ()
+    diverge_args = ()
 
     # -- hooks (defaults do nothing) ------------------------------------------------------------------------
     def load(self, cfg):  # pylint: disable=unused-argument
@@ -131,6 +146,11 @@ class Trainer(object):
     def summary(self, metrics):  # pylint: disable=unused-argument
         return []
 
+    def trivial_loss(self, cfg):  # pylint: disable=unused-argument
+        """(value, description): `loss_key`'s value for a model that learned nothing, e.g.
+        (2.303, "a classifier that guesses uniformly among the 10 digits"); None: the loss is not watched."""
+        return None
+
     def main(self, argv=None):
         """`main(argv) -> int` of the CLI: parse, train, print the summary; exit 0, 2, 3 or 130."""
         from common import cli, loop
@@ -148,7 +168,8 @@ class Task(object):
       deliverables: its `Deliverable` documents (`make report` renders them).
       figure: (path, caption) of the committed figure on its overview page, or None.
       demo, bench: modules run by `make demo` / `make bench` (None: none).
-      clis: its other command-line modules (sample, predict, ...) for the docs and hostile tests.
+      clis: its other command-line modules (sample, predict, ...): with the trainers, run_clis, demo and bench,
+        every module of the package that runs as a command (tests/common/test_modules.py).
       run_clis: CLIs that own a run dir without the shared loop (the GAN cluster chief on TF's SessionManager);
         they follow the same flag vocabulary.
       report_section: "module:function" giving the Markdown of its runs in the report's appendix.
@@ -171,6 +192,11 @@ class Task(object):
         self.run_clis = tuple(run_clis)
         self.report_section = report_section  # "module:function" -> Markdown for the report's appendix
         self.handin = handin
+
+    def commands(self):
+        """Every module of the task that runs as a command, sorted."""
+        return sorted(set([t.module for t in self.trainers] + list(self.clis) + list(self.run_clis)
+                          + [m for m in (self.demo, self.bench) if m]))
 
     def trainer(self, module):
         for trainer in self.trainers:

@@ -15,6 +15,7 @@ finishes, metrics.json and weights/ (generator + hparams.json, the layout of the
 `predict.py --weights RUN_DIR` loads the run's newest checkpoint, also of a stopped run.
 """
 import collections
+import math
 import os
 import shutil
 
@@ -22,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from common import config, task, training
-from tf1_dates import calendar_facts, data, datagen, model, sampling
+from tf1_dates import calendar_facts, data, datagen, model, sampling, tokenizer
 
 DEFAULT_DATA = os.path.join("data", "dates", "data.txt")
 WEIGHTS = "weights"  # the finished run's exported generator, inside the run dir
@@ -132,6 +133,9 @@ class DatesTrainer(task.Trainer):
     resume_step = 5
     invariants = {"dates": ("-m", "tf1_dates.train", "--run-dir", "{run}", "--steps", "20", "--eval-every", "10",
                             "--hidden", "64", "--threads", "1", "--repeats", "1")}
+    loss_key = "loss/train_batch"
+    diverge_args = ("--steps", "6", "--eval-every", "2", "--hidden", "8", "--repeats", "1", "--lr", "10",
+                    "--threads", "1")
     data_flag = "--data"
     bad_data = (
         ("empty", b"", "holds no data lines"),
@@ -145,6 +149,11 @@ class DatesTrainer(task.Trainer):
         splits = load_splits(cfg)
         counts = {c: len(v) for c, v in calendar_facts.valid_dates_by_combo().items()}
         return Data(splits, counts, {k: len(v.combos) for k, v in splits.items()})
+
+    def trivial_loss(self, cfg):
+        return (sum(math.log(tokenizer.OUTPUT_SIZES[head]) for head in model.HEADS),
+                "a generator that guesses each of its %d outputs uniformly (%s choices)" % (
+                    len(model.HEADS), " x ".join(str(tokenizer.OUTPUT_SIZES[head]) for head in model.HEADS)))
 
     def weights_dir(self, cfg):
         return os.path.join(self.run_dir(cfg), WEIGHTS)

@@ -11,6 +11,7 @@ codon accuracy in inference mode on the training sequences and on fresh random O
 seen in training. `python -m tf1_dna.train` runs it (common.loop: resumable, stop -> 130, divergence -> 3).
 """
 import collections
+import math
 import os
 
 import numpy as np
@@ -91,6 +92,8 @@ class DnaTrainer(task.Trainer):
     resume_args = ("--epochs", "300", "--ckpt-every", "1", "--threads", "1", "--eval-orfs", "2")
     invariants = {"dna": ("-m", "tf1_dna.train", "--run-dir", "{run}", "--epochs", "20", "--threads", "1")}
     invariants_fast = ("dna",)
+    loss_key = "loss/train"
+    diverge_args = ("--epochs", "3", "--lr", "10", "--threads", "1")
     data_flag = "--fasta"
     bad_data = (
         ("empty", b"", "no FASTA records"),
@@ -106,6 +109,12 @@ class DnaTrainer(task.Trainer):
         code = learned_code(pairs)
         feeds = [(data.dna_one_hot(p.dna), data.protein_one_hot(p.protein)) for p in pairs]
         return pairs, code, feeds
+
+    def trivial_loss(self, cfg):
+        # the handout's BCE over softmax outputs, every one 1/21: -ln(1/21) once and -ln(20/21) 20 times, per codon
+        channels = model.OUT_CHANNELS
+        return ((math.log(channels) + (channels - 1) * math.log(channels / (channels - 1))) / channels,
+                "a network that gives each of the %d amino-acid classes probability 1/%d" % (channels, channels))
 
     def build(self, cfg, _):
         graph = tf.Graph()
@@ -211,7 +220,8 @@ TASK = task.Task(
                                    "answers to workshop questions 1-3 and 4 (a-e), with the proline probe figure")],
     figure=("tf1_dna/figures/probe_proline.png", "predicted distributions of the four proline codons"),
     demo="tf1_dna.demo", bench="tf1_dna.bench",
-    clis=("tf1_dna.translate", "tf1_dna.probe", "tf1_dna.unseen", "tf1_dna.make_data", "tf1_dna.infer"),
+    clis=("tf1_dna.translate", "tf1_dna.probe", "tf1_dna.unseen", "tf1_dna.make_data", "tf1_dna.infer",
+          "tf1_dna.shapes"),
     report_section="tf1_dna.report:section",
     handin=task.Handin("workshop", (("tf1_dna/workshop_answers.pdf", "workshop_answers_{name}.pdf"),)),
 )

@@ -10,6 +10,7 @@ from (seed, global step), so a resumed run equals an uninterrupted one. `load_cl
 run (training it first when there is none) through common.inference.
 """
 import collections
+import math
 import os
 import sys
 
@@ -103,9 +104,15 @@ class ClassifierTrainer(task.Trainer):
     resume_args = ("--epochs", "40", "--num-train", "640", "--ckpt-every", "1", "--log-every", "1",
                    "--data-source", "embedded", "--threads", "1")
     resume_step = 5
+    loss_key = "loss"
+    diverge_args = ("--epochs", "1", "--num-train", "256", "--log-every", "1", "--data-source", "embedded",
+                    "--threads", "1", "--lr", "10")
 
     def load(self, cfg):
         return load_data(cfg)
+
+    def trivial_loss(self, cfg):
+        return math.log(10), "a classifier that guesses uniformly among the 10 digits"
 
     def build(self, cfg, data):
         images, labels = data[0], data[1]

@@ -14,11 +14,14 @@ Never log(sigmoid(x)), which gives -inf/NaN: the BCE parts go through sigmoid_cr
 The seed's objective is BCE (non-saturating G) without a penalty; it is the default.
 """
 import collections
+import math
 
 import tensorflow as tf
 
 LossParts = collections.namedtuple("LossParts", "d_loss g_loss extras")
-Loss = collections.namedtuple("Loss", "fn label")  # label: the loss curves' y axis
+# label: the loss curves' y axis; constant_d: d_loss of a D whose logit is 0 for every image (a D that learned
+# nothing; any penalty is 0 for it), the yardstick of common.loop's divergence watch.
+Loss = collections.namedtuple("Loss", "fn label constant_d")
 
 
 def _check_logits(logits, what):
@@ -92,7 +95,8 @@ def r1(real, fake, real_logits, discriminator):  # pylint: disable=unused-argume
 
 
 # name -> Loss; the seed's is "bce".
-LOSSES = collections.OrderedDict([("bce", Loss(bce, "BCE")), ("hinge", Loss(hinge, "hinge loss"))])
+LOSSES = collections.OrderedDict([("bce", Loss(bce, "BCE", math.log(2.0))),
+                                  ("hinge", Loss(hinge, "hinge loss", 2.0))])
 # name -> penalty function (None: no penalty); the seed's is "none".
 PENALTIES = collections.OrderedDict([("none", None), ("r1", r1)])
 

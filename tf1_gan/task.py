@@ -4,7 +4,7 @@ One step of `python -m tf1_gan.train` is one D-then-G update on one device or K 
 train_step.py); the run writes fixed-z samples at the middle and the end of training, the loss curves, and
 (unless --no-eval) the classifier-based FID, digit histogram and confident fraction of tf1_gan.evaluate.
 common.loop runs it: rerun the same command to resume, Ctrl-C saves a checkpoint and exits 130, a
-non-finite loss exits 3. The evaluation's MNIST classifier is a run of its own (tf1_gan/classifier.py).
+diverged D loss (not finite, or far above a D that learned nothing) exits 3. The evaluation's MNIST classifier is a run of its own (tf1_gan/classifier.py).
 """
 import functools
 
@@ -111,6 +111,10 @@ class GanTrainer(task.Trainer):
     }
     invariants_fast = ()  # each takes ~10-60 s: make test-all runs them
     data_flag = None  # images come from --data-source/--data-dir (tests/hostile has its MNIST cases)
+    # D's loss is what D's optimizer lowers; G's may legitimately climb while D wins.
+    loss_key = "d_loss"
+    diverge_args = ("--variant", "linear", "--epochs", "1", "--num-train", "256", "--log-every", "1", "--no-eval",
+                    "--threads", "1", "--lr", "10")
 
     def __init__(self, images=None, run_dir=None):
         self.images = images
@@ -123,6 +127,10 @@ class GanTrainer(task.Trainer):
 
     def run_dir(self, cfg):
         return cfg.run_dir or self.given_run_dir or default_run_dir(cfg)
+
+    def trivial_loss(self, cfg):
+        from tf1_gan import losses
+        return losses.get_loss(cfg.loss).constant_d, "a discriminator whose logit is 0 for every image"
 
     def build(self, cfg, images):
         from tf1_gan import train_graph

@@ -6,7 +6,7 @@
 The configuration keys are the course's (`type`, `batch_size`, `learning_rate`, `reg`, `epochs`, `hidden_size`,
 `debug`); YAML files may group them under the course's `Train:` / `Model:` sections. Writes into the run dir
 (default runs/tf1_mnist/<type>) through `common.run`: config.yaml, checkpoints/ (one per epoch; rerunning the
-same command resumes, Ctrl-C / SIGTERM finishes the epoch, saves it and exits 130; a non-finite loss exits 3),
+same command resumes, Ctrl-C / SIGTERM finishes the epoch, saves it and exits 130; a diverged loss exits 3),
 history.json, TensorBoard events, learning_curves.png and metrics.json; it ends with a short table of the
 headline numbers.
 
@@ -16,6 +16,7 @@ not in tf1_mnist/task.py (which lists it): the submission zip carries this file,
 """
 import collections
 import importlib
+import math
 import sys
 
 import numpy as np
@@ -85,6 +86,10 @@ class CourseTrainer(task.Trainer):
     invariants = {name: ("-m", "tf1_mnist.main", "--config", "tf1_mnist/configs/config_%s.yaml" % config_name,
                          "--epochs", "1", "--run-dir", "{run}", "--threads", "1", "--data-source", "embedded")
                   for name, config_name in (("mnist_softmax", "softmax"), ("mnist_twolayer", "twolayer"))}
+    loss_key = "train_loss"
+    # lr 10 alone still trains the TwoLayerNet here; with reg 1 the weight decay overshoots every step
+    diverge_args = ("--epochs", "3", "--data-source", "embedded", "--learning-rate", "10", "--reg", "1",
+                    "--threads", "1")
 
     def load(self, cfg):
         train_x, train_y, val_x, val_y = utils.load_trainval_arrays(cfg.data_source, cfg.data_dir)
@@ -95,6 +100,9 @@ class CourseTrainer(task.Trainer):
 
     def run_dir(self, cfg):
         return cfg.run_dir or run.default_run_dir(self.task, cfg.type.lower())
+
+    def trivial_loss(self, cfg):
+        return math.log(10), "a classifier that guesses uniformly among the 10 digits"
 
     def build(self, cfg, data):
         model = build_model(cfg, finalize=False)

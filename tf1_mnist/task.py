@@ -1,7 +1,7 @@
 """tf1_mnist: the CS7643 A1 pipeline (seed 002) and the workshop ConvNet (seed 004, questions 1-3).
 
 Two training CLIs, both run by common.loop (resumable, Ctrl-C / SIGTERM -> a checkpoint and exit 130, a
-non-finite loss -> exit 3), one loop step = one epoch:
+diverged loss -> exit 3: not finite, or far above uniform guessing's ln 10), one loop step = one epoch:
   * `python -m tf1_mnist.main`: the course's models and SGD (its Trainer lives in main.py, which the
     submission zip carries without this file);
   * `python -m tf1_mnist.cnn`: the ConvNet, Adam, optional batch norm (`CnnTrainer` below). Data and split as
@@ -11,6 +11,7 @@ non-finite loss -> exit 3), one loop step = one epoch:
     checkpoint (model keys from its config.yaml), prints its test accuracy and writes nothing.
 """
 import collections
+import math
 import os
 import time
 
@@ -82,6 +83,9 @@ class CnnTrainer(task.Trainer):
     resume_step = 5
     invariants = {"mnist_cnn": ("-m", "tf1_mnist.cnn", "--bn", "both", "--epochs", "1", "--num-train", "512",
                                 "--run-dir", "{run}", "--threads", "1", "--data-source", "embedded")}
+    loss_key = "train_loss"
+    diverge_args = ("--epochs", "2", "--data-source", "embedded", "--num-train", "256", "--lr", "10",
+                    "--threads", "1")
 
     def load(self, cfg):
         train_x, train_y, val_x, val_y = utils.load_trainval_arrays(cfg.data_source, cfg.data_dir, np.float32)
@@ -92,6 +96,9 @@ class CnnTrainer(task.Trainer):
 
     def run_dir(self, cfg):
         return cfg.run_dir or run.default_run_dir(self.task, "cnn_" + cfg.bn)
+
+    def trivial_loss(self, cfg):
+        return math.log(10), "a classifier that guesses uniformly among the 10 digits"
 
     def build(self, cfg, data):
         graph = tf.Graph()
@@ -200,7 +207,7 @@ TASK = task.Task(
             "Two-layer net, default against tuned hyper-parameters: training and validation accuracy per epoch, "
             "mean of three seeds with their range shaded"),
     demo="tf1_mnist.demo", bench="tf1_mnist.bench",
-    clis=("tf1_mnist.classifier", "tf1_mnist.experiments", "tf1_mnist.course_check"),
+    clis=("tf1_mnist.classifier", "tf1_mnist.experiments", "tf1_mnist.course_check", "tf1_mnist.report"),
     report_section="tf1_mnist.report:section",
     handin=task.Handin("cs7643", (("tf1_mnist/assignment1_writeup.pdf", "assignment1_writeup.pdf"),),
                        code="cs7643_zip"),

@@ -1,10 +1,12 @@
 """Cluster training (tf1_gan/cluster/): spec validation and CLI exit codes, the worker graph's placement (the one
 training step on the worker's replica device), the once-per-step SN power iteration, and real 1 ps + 2 workers
 loopback runs (slow)."""
+import concurrent.futures
 import glob
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -164,6 +166,19 @@ def test_loopback_cluster_trains_and_chief_checkpoints(tmp_path):
     _assert_gone(out["pids"])
 
 
+@pytest.mark.slow  # ~1-2 min: a loopback cluster, then worker 1 times out (60 s)
+def test_a_diverging_cluster_run_stops_the_chief_with_exit_3(tmp_path):
+    run_dir = str(tmp_path / "cluster")
+    out = cluster_demo.run_cluster(run_dir, workers=2, steps=20, variant="linear", batch_size=16, timeout=240,
+                                   extra=["--threads", "1", "--log-every", "1", "--lr", "10", "--step-timeout", "60"])
+    with open(os.path.join(run_dir, "logs", "worker0.log")) as handle:
+        log = handle.read()
+    assert out["codes"]["worker0"] == 3 and "training diverged at step" in log and "d_loss" in log, (out, log)
+    assert out["codes"]["worker1"] == 1, out  # its next step found no chief: timed out, not a silent exit 0
+    assert not os.path.exists(os.path.join(run_dir, "metrics.json"))
+    _assert_gone(out["pids"])
+
+
 def _assert_gone(pids):
     for pid in pids:
         with pytest.raises(ProcessLookupError):  # exited and reaped by run_cluster, not left running
@@ -224,3 +239,107 @@ def test_stopped_chief_exits_130_the_others_do_not_hang_and_the_rerun_resumes(tm
     assert metrics["steps"] == 400 and metrics["steps_this_run"] == 400 - stopped_at
     history = json.load(open(os.path.join(run_dir, "history.json")))
     assert [row["step"] for row in history] == list(range(5, 401, 5))  # --log-every 5: no gap, no repeat
+
+
+# -- a worker whose ps is not there: --step-timeout and signals are honoured ------------------------------------
+
+def _spec_without_ps():
+    ps, w0, w1 = cluster_demo.free_ports(3)  # nothing listens on the ps port
+    return {"ps": ["127.0.0.1:%d" % ps], "worker": ["127.0.0.1:%d" % w0, "127.0.0.1:%d" % w1]}
+
+
+def test_wait_for_ps_gives_up_after_the_timeout_naming_the_address():
+    spec = _spec_without_ps()
+    began = time.time()
+    with pytest.raises(cluster_train.PsUnreachable) as info:
+        cluster_train.wait_for_ps(spec, 1, 0.5, "c.json")
+    assert 0.5 <= time.time() - began < 3.0
+    message = str(info.value)
+    assert "worker 1: no parameter server answers at %s (ps task 0 of c.json) within 0.5 s (--step-timeout)" \
+        % spec["ps"][0] in message and "start the ps task first" in message, message
+    with socket.socket() as listener:  # a ps that listens: no wait at all
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        began = time.time()
+        cluster_train.wait_for_ps({"ps": ["127.0.0.1:%d" % listener.getsockname()[1]]}, 0, 30, "c.json")
+        assert time.time() - began < 1.0
+
+
+def test_wait_for_ps_is_interrupted_by_a_signal_at_once():
+    class Stop(Exception):
+        pass
+
+    def stop(signum, frame):  # what cli.entry_point's SIGTERM handler does: raise in the main thread
+        raise Stop()
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        began = time.time()
+        with pytest.raises(Stop):
+            cluster_train.wait_for_ps(_spec_without_ps(), 0, 60, "c.json")
+        assert time.time() - began < 1.5
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _listening(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+def _lone_task(tmp_path, name, job, index, timeout, term):
+    """Starts one task of a cluster of which nothing else runs; returns (exit code, stderr, seconds from its
+    server listening to its exit, seconds from SIGTERM to its exit or None)."""
+    spec = _spec_without_ps()
+    spec_path = str(tmp_path / ("%s.json" % name))
+    with open(spec_path, "w") as handle:
+        json.dump(spec, handle)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tf1_gan.cluster.train", "--cluster-spec", spec_path, "--job-name", job,
+         "--task-index", str(index), "--step-timeout", str(timeout), "--batch-size", "16", "--threads", "1",
+         "--data-source", "embedded", "--run-dir", str(tmp_path / name)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, universal_newlines=True)
+    try:
+        port = int(spec[job][index].rpartition(":")[2])
+        deadline = time.time() + 300
+        while not _listening(port):
+            assert proc.poll() is None and time.time() < deadline, "%s: no server on port %d" % (name, port)
+            time.sleep(0.05)
+        listening = signalled = time.time()
+        if term:
+            time.sleep(0.5)
+            signalled = time.time()
+            proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+        ended = time.time()
+        return proc.returncode, err, ended - listening, ended - signalled if term else None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.slow  # ~30-60 s: five TF processes start (import, the MNIST subset, a server each), in parallel
+def test_tasks_without_their_peers_honour_step_timeout_and_sigterm(tmp_path):
+    """Workers (the chief and another) whose ps is absent: --step-timeout 3 -> exit 2 about 3 s after their
+    server is up, naming the ps; SIGTERM -> exit 143 at once. A ps whose workers never come: SIGTERM -> 143 at
+    once. Before, all of them blocked in TensorFlow's C++ session creation until killed."""
+    cases = {"timeout0": ("worker", 0, 3, False), "timeout1": ("worker", 1, 3, False),
+             "term0": ("worker", 0, 600, True), "term1": ("worker", 1, 600, True), "term_ps": ("ps", 0, 600, True)}
+    with concurrent.futures.ThreadPoolExecutor(len(cases)) as pool:
+        futures = {name: pool.submit(_lone_task, tmp_path, name, *case) for name, case in cases.items()}
+        results = {name: future.result() for name, future in futures.items()}
+    for name in ("timeout0", "timeout1"):
+        code, err, waited, _ = results[name]
+        assert code == 2 and "no parameter server answers at" in err and "(--step-timeout)" in err, (name, err)
+        assert 2.5 <= waited < 20, (name, waited)  # the 3 s, plus process start-up slack on a busy machine
+        assert not os.path.exists(str(tmp_path / name))  # nothing written: the run dir was never touched
+    for name in ("term0", "term1", "term_ps"):
+        code, err, _, after_signal = results[name]
+        assert code == 128 + signal.SIGTERM and "stopped by signal 15" in err, (name, code, err)
+        assert after_signal < 10, (name, after_signal)

@@ -104,7 +104,3 @@ def main(argv=None):
                 print("  trace variant=%s op=%s ms=%.1f" % (variant, kind, ms))
         sys.stdout.flush()
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -14,19 +14,24 @@ The chief (worker 0) owns the run dir through the same run skeleton as tf1_gan.t
 of a changed configuration, newest-readable checkpoint, history, pruning; Ctrl-C / SIGTERM saves a checkpoint and
 exits 130, and the same commands resume. It keeps its own loop rather than common.loop's: its session comes from
 TF's SessionManager (initialized by the chief, waited for by the other workers) and its steps wait on the
-synchronous-replicas queues of every process. Every task reports done to the ps tasks when it ends, however it ends, so
-they can exit; a worker whose step times out (a task died) exits 1.
+synchronous-replicas queues of every process. Every task reports done to the ps tasks when it ends, however it
+ends, so they can exit; a worker whose step times out (a task died) exits 1; a chief whose losses diverge (as
+common.loop judges tf1_gan.train's) exits 3. A worker first waits for every ps task to accept connections
+(`wait_for_ps`): none within --step-timeout is exit 2, and Ctrl-C / SIGTERM during that wait end it at once
+(130 / 143). A ps waits for its workers a second at a time: SIGTERM ends it within a second (143).
 """
 import json
 import os
+import socket
 import sys
 import time
 
 import tensorflow as tf
 
-from common import cli, config, errors, mnist, plots, progress, run, training
+from common import cli, config, errors, loop, mnist, plots, progress, run, training
 from tf1_gan import cpu_env
 from tf1_gan import options
+from tf1_gan import task as gan_task
 from tf1_gan.cluster import worker_graph
 
 TASK = "tf1_gan"
@@ -43,6 +48,10 @@ class ClusterSpecError(errors.UserError):
 
 class StepTimeout(RuntimeError):
     """A step (or the wait for the chief) took longer than --step-timeout: a task died or hangs."""
+
+
+class PsUnreachable(errors.UserError):
+    """No parameter server answered within --step-timeout: it was not started, or the address is wrong."""
 
 
 def load_cluster_spec(path):
@@ -84,20 +93,66 @@ def _server(cluster, job, task_index, sess_conf):
 
 
 def run_ps(spec, task_index, threads=1):
-    """Serves variables until every worker has reported done (a shared queue on this ps task)."""
+    """Serves variables until every worker has reported done (a shared queue on this ps task).
+
+    The wait is a dequeue of at most a second at a time: a signal reaches Python between two (SIGTERM: exit
+    143 within a second), where one endless dequeue would block it in TensorFlow's runtime.
+    """
     cluster = tf.train.ClusterSpec(spec)
     server = _server(cluster, "ps", task_index, training.session_config(threads))
     graph = tf.Graph()
     with graph.as_default():
         dequeue = worker_graph.done_queue(task_index).dequeue()
     print("ps %d serving at %s" % (task_index, spec["ps"][task_index]), flush=True)
-    sess = tf.Session(server.target, graph=graph)
+    sess_conf = training.session_config(threads)
+    # Only itself: a session that also listed the workers would wait for them, in C++, before its first run.
+    sess_conf.device_filters.append("/job:ps/task:%d" % task_index)
+    sess = tf.Session(server.target, graph=graph, config=sess_conf)
     _KEEP_OPEN.extend([server, sess])  # never closed, see _KEEP_OPEN
-    for _ in spec["worker"]:
-        print("ps %d: worker %d done" % (task_index, sess.run(dequeue)), flush=True)
+    done = 0
+    while done < len(spec["worker"]):
+        try:
+            worker = sess.run(dequeue, options=tf.RunOptions(timeout_in_ms=1000))
+        except tf.errors.DeadlineExceededError:
+            continue  # no worker checked out in this second (the dequeue is cancelled, nothing is taken)
+        print("ps %d: worker %d done" % (task_index, worker), flush=True)
+        done += 1
     print("ps %d: all %d workers done" % (task_index, len(spec["worker"])), flush=True)
     # Give the last worker's enqueue RPC time to return before this server disappears.
     time.sleep(2.0)
+
+
+def _accepts(address, timeout):
+    """Whether `address` ("host:port") accepts a TCP connection within `timeout` seconds."""
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def wait_for_ps(spec, task_index, timeout, spec_path, poll=0.2):
+    """Returns once every ps task of `spec` accepts connections; PsUnreachable after `timeout` seconds.
+
+    A session whose ps is not there blocks inside TensorFlow's C++ runtime with no deadline, where no signal
+    reaches Python: such a worker ignored --step-timeout and SIGTERM. So a worker first waits here, in
+    Python, polling each ps port: --step-timeout bounds the wait, and Ctrl-C or SIGTERM end it at once
+    (exit 130 / 143; no run dir has been touched yet).
+    """
+    deadline = time.time() + timeout
+    pending = list(enumerate(spec["ps"]))
+    while True:
+        pending = [(i, a) for i, a in pending if not _accepts(a, max(0.05, min(1.0, deadline - time.time())))]
+        if not pending:
+            return
+        if time.time() >= deadline:
+            raise PsUnreachable(
+                "worker %d: no parameter server answers at %s (%s of %s) within %g s (--step-timeout): start "
+                "the ps task first (--job-name ps), or fix the address" % (
+                    task_index, ", ".join(a for _, a in pending),
+                    ", ".join("ps task %d" % i for i, _ in pending), spec_path, timeout))
+        time.sleep(poll)
 
 
 def default_run_dir(cfg):
@@ -121,6 +176,7 @@ def run_worker(cfg, spec, task_index, images, total, log=print):
       The chief's metrics (None when it was stopped) or {"worker": i, "steps": n} for the other workers.
 
     Raises:
+      PsUnreachable: a ps task did not accept connections within cfg.step_timeout (exit 2; nothing written).
       StepTimeout: a step or the wait for the chief took longer than cfg.step_timeout.
     """
     cluster = tf.train.ClusterSpec(spec)
@@ -129,6 +185,7 @@ def run_worker(cfg, spec, task_index, images, total, log=print):
     sess_conf.device_filters.extend(["/job:ps", "/job:worker/task:%d" % task_index])
     server = _server(cluster, "worker", task_index, sess_conf)
     _KEEP_OPEN.append(server)
+    wait_for_ps(spec, task_index, cfg.step_timeout, cfg.cluster_spec)  # no ps: nobody to check out with either
     try:
         g = worker_graph.build_worker_graph(cfg, spec, task_index, len(images))
         with g.graph.as_default():
@@ -200,6 +257,7 @@ def _lead(sess, g, r, cfg, spec, images, total):
     threads = [t for qr in g.chief_queue_runners for t in qr.create_threads(sess, coord=coord, daemon=True,
                                                                              start=True)]
     writer = r.open_writer(g.graph)
+    watch = loop.LossWatch(gan_task.TRAINER, cfg, r.history)  # D's loss, as tf1_gan.train's loop watches it
     t0, timed_from = None, r.start
     bar = progress.Progress(total, r.start, desc="tf1_gan worker 0 (chief)")
     try:
@@ -211,9 +269,12 @@ def _lead(sess, g, r, cfg, spec, images, total):
             if t0 is None:  # time from the end of the first step: it includes waiting for every worker
                 t0, timed_from = time.time(), step
             if logged:
+                scalars = {"d_loss": float(out[1]), "g_loss": float(out[2])}
+                loop.check_finite(scalars, step, cfg)  # diverged: exit 3, no metrics (the others time out)
+                watch.check(scalars, step, last=step == total)
                 writer.add_summary(out[3], step)
-                r.log(step, {"d_loss": out[1], "g_loss": out[2]}, summaries=False)
-                bar.set_metrics(d_loss=float(out[1]), g_loss=float(out[2]))
+                r.log(step, scalars, summaries=False)
+                bar.set_metrics(**scalars)
             bar.update(1)
     finally:
         bar.close()
@@ -250,7 +311,9 @@ def _parse(argv):
 
 @cli.entry_point
 def main(argv=None):
-    """One ps or worker task; returns the exit code (0 done, 1 a step timed out, 2 bad input, 130 stopped)."""
+    """One ps or worker task; returns the exit code: 0 done, 1 a step timed out, 2 bad input or no ps reachable
+    within --step-timeout, 3 the chief's losses diverged (as tf1_gan.train's), 130 stopped (the chief: a
+    checkpoint; any task: Ctrl-C), 143 / 129 SIGTERM / SIGHUP to a ps, or to a worker waiting for its ps."""
     cfg, spec = _parse(argv)
     cpu_env.tune()  # before this process's first session (oneDNN builds read them then)
     if cfg.job_name == "ps":

@@ -1,7 +1,8 @@
 """The toy task: linear regression on in-graph data, batches drawn by the step (resume is exact).
 
 Everything a real task declares, and nothing else: its Schema, its Trainer (graph, step, metrics, summary,
-test metadata) and its Task. `target_scale` 1e38 overflows the squared error to inf: a diverging run.
+test metadata) and its Task. `target_scale` 1e38 overflows the squared error to inf, `--lr 10` makes it
+overshoot to finite but huge values: two ways to diverge.
 """
 import collections
 
@@ -33,10 +34,15 @@ class ToyTrainer(task.Trainer):
     smoke_args = ("--run-dir", "{tmp}/run", "--steps", "2")
     resume_args = ("--steps", "40", "--ckpt-every", "1")
     invariants = {"toy": ("-m", "tf1_toy.train", "--run-dir", "{run}")}
+    loss_key = "loss/train"
+    diverge_args = ("--lr", "10")  # gradient descent overshoots: the loss is ~190 at step 2, ~3e7 at step 4
 
     def load(self, cfg):
         rng = np.random.RandomState(cfg.seed)
         return rng.randn(64, 3).astype(np.float32), rng.randn(64, 1).astype(np.float32)
+
+    def trivial_loss(self, cfg):
+        return cfg.target_scale ** 2, "predicting 0 for targets drawn from N(0, target_scale^2)"
 
     def build(self, cfg, data):
         graph = tf.Graph()

@@ -1,0 +1,89 @@
+"""Every module of common/ and of the task packages is a command the registry lists, or a library that
+`python -m` refuses: exit 2 and one line naming the package's commands, never exit 0 with no output.
+
+The refusal happens in common/__init__.py (`cli.guard_library_modules`), before the module runs, so it costs a
+tenth of a second and no TensorFlow import. The fast tests check the classification of every module in-process
+and the real `python -m` on a sample; the slow one runs `python -m <module> --help` for every module."""
+import concurrent.futures
+import os
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+from common import cli, task
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PACKAGES = ("common",) + task.REGISTRY
+
+
+def _modules():
+    """{dotted name: is a package} of every module under the packages (pkgutil, as Python finds them)."""
+    found = {}
+    for package in PACKAGES:
+        found[package] = True
+        for info in pkgutil.walk_packages([os.path.join(ROOT, package)], package + "."):
+            if not info.name.endswith(".__main__"):
+                found[info.name] = info.ispkg
+    return found
+
+
+MODULES = _modules()
+
+
+def _registered(package):
+    return set(task.COMMON_CLIS) if package == "common" else set(task.load(package).commands())
+
+
+def _run(module, *argv):
+    proc = subprocess.run([sys.executable, "-m", module] + list(argv), cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True, timeout=600)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_the_commands_found_in_the_sources_are_the_registered_ones():
+    for package in PACKAGES:
+        assert set(cli.package_commands(package, os.path.join(ROOT, package))) == _registered(package), package
+    assert set(task.COMMON_CLIS) | {c for name in task.REGISTRY for c in task.load(name).commands()} \
+        <= set(MODULES)  # every registered command exists
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_other_module_is_a_library_refused_in_one_line(package):
+    commands = _registered(package)
+    libraries = [m for m in MODULES if m.split(".")[0] == package and m not in commands]
+    assert libraries
+    for module in libraries:
+        message = cli.library_module_message(module, os.path.join(ROOT, package))
+        assert message is not None, module
+        assert "\n" not in message and message.startswith("error: %s is a " % module), message
+        assert all("python -m " + c in message for c in commands), message
+    for module in commands:
+        assert cli.library_module_message(module, os.path.join(ROOT, package)) is None, module
+
+
+SAMPLE = ("common.files", "tf1_dna.model", "tf1_dna", "tf1_gan.cluster.worker_graph", "tf1_mnist.models",
+          "tf1_molecules.qm9_graph", "tf1_dates.tokenizer", "tf1_gan.bench.steps")
+
+
+def test_python_dash_m_on_a_library_exits_2_at_once():
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        results = dict(zip(SAMPLE, pool.map(lambda m: _run(m, "--help"), SAMPLE)))
+    for module, (code, out, err) in results.items():
+        assert (code, out) == (2, ""), (module, code, out, err)
+        assert err.count("\n") == 1 and "%s is a" % module in err and "not a command" in err, err
+        assert "python -m %s." % module.split(".")[0] in err, err
+    assert "tensorflow" not in _run("common.files")[2].lower()  # refused before anything is imported
+
+
+@pytest.mark.slow
+def test_every_module_with_help_says_something_and_only_commands_exit_0():
+    commands = set(task.COMMON_CLIS) | {c for name in task.REGISTRY for c in task.load(name).commands()}
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        results = dict(zip(MODULES, pool.map(lambda m: _run(m, "--help"), MODULES)))
+    for module, (code, out, err) in sorted(results.items()):
+        if module in commands:
+            assert code == 0 and "usage" in out.lower(), (module, code, out, err)
+        else:
+            assert code == 2 and out == "" and "not a command" in err, (module, code, out, err)
