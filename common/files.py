@@ -304,6 +304,28 @@ def json_value(value):
     return value
 
 
+@contextlib.contextmanager
+def staged_folder(out, prefix=".staging."):
+    """Yields a new empty folder beside `out` (mode as umask allows); when the block ends normally the folder
+    replaces `out` as a whole, on any error or signal it is removed and `out` is left as it was."""
+    import shutil  # noqa: WPS433
+    import tempfile  # noqa: WPS433
+    parent = os.path.dirname(os.path.abspath(out))
+    os.makedirs(parent, exist_ok=True)
+    stage = tempfile.mkdtemp(prefix=prefix, dir=parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(stage, 0o777 & ~umask)  # mkdtemp's 0700 would make the result private
+    try:
+        yield stage
+        if os.path.exists(out):
+            shutil.rmtree(out)
+        os.rename(stage, out)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
 def write_json(path, obj):
     """Writes `obj` as indented strict JSON with sorted keys (numpy values converted; NaN/inf refused)."""
     text = json_text(obj, path)  # refused before any file is touched

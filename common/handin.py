@@ -205,10 +205,7 @@ def cs7643_zip(settings, folder):  # pylint: disable=unused-argument
 
 def build(settings, out, engine):
     """Writes every bundle into `out` (replaced as a whole at the end); returns {folder: [files]}."""
-    parent = os.path.dirname(os.path.abspath(out))
-    os.makedirs(parent, exist_ok=True)
-    stage = tempfile.mkdtemp(prefix=".handin.", dir=parent)
-    try:
+    with files.staged_folder(out, ".handin.") as stage:
         jobs, declared = [], bundles()
         for bundle in declared.values():
             folder = os.path.join(stage, bundle.folder)
@@ -225,12 +222,6 @@ def build(settings, out, engine):
                 folder, name = os.path.join(stage, bundle.folder), bundle.zipped.format(name=file_name(settings.name))
                 write_zip(os.path.join(stage, name), folder, bundle.folder)
                 shutil.move(os.path.join(stage, name), folder)
-        if os.path.exists(out):
-            shutil.rmtree(out)
-        os.rename(stage, out)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
     return {b.folder: sorted(os.listdir(os.path.join(out, b.folder))) for b in declared.values()}
 
 

@@ -9,7 +9,6 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 
 from common import cli, errors, files, inputs
 
@@ -30,13 +29,7 @@ def export(run_dir, out):
     real_out, real_run = os.path.realpath(out), os.path.realpath(run_dir)
     if real_out == real_run or real_out.startswith(real_run + os.sep):
         raise errors.UserError("--out %s lies inside the run dir it exports" % out)
-    parent = os.path.dirname(os.path.abspath(out))
-    os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=".export-", dir=parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)  # mkdtemp's 0700 would make the folder private
-    try:
+    with files.staged_folder(out, ".export.") as staging:
         saver = {}
 
         def build(cfg):
@@ -51,12 +44,6 @@ def export(run_dir, out):
             saver["ckpt"].save(restored.session, restored.step)
         shutil.copyfile(os.path.join(run_dir, "config.yaml"), os.path.join(staging, "config.yaml"))
         files.write_json(os.path.join(staging, "metrics.json"), metrics)
-        if os.path.exists(out):
-            shutil.rmtree(out)
-        os.rename(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return restored.step
 
 
