@@ -108,6 +108,11 @@ def get_loss(name):
     return LOSSES[name]
 
 
+def constant_d_loss(name):
+    """d_loss of the named loss for a discriminator whose logit is 0 for every image (the divergence reference)."""
+    return get_loss(name).constant_d
+
+
 def get_penalty(name):
     """The penalty function called `name` (None for "none"); ValueError if unknown."""
     if name not in PENALTIES:
