@@ -215,11 +215,19 @@ def main(argv=None):
         version = subprocess.run([pandoc, "--version"], stdout=subprocess.PIPE).stdout.decode().split("\n")[0]
         print("%s; typst (python) %s" % (version, getattr(typst, "__version__", "?")))
         return 0
+    usage = "usage: python -m common.typeset MANIFEST.json | --check  (Markdown -> PDF for each manifest entry)"
+    if argv in (["-h"], ["--help"]):
+        print(usage)
+        return 0
     if len(argv) != 1:
-        print("usage: python -m common.typeset MANIFEST.json | --check", file=sys.stderr)
+        print(usage, file=sys.stderr)
         return 2
-    with open(argv[0], encoding="utf-8") as handle:
-        jobs = json.load(handle)
+    try:
+        with open(argv[0], encoding="utf-8") as handle:
+            jobs = json.load(handle)
+    except (OSError, ValueError) as err:
+        print("error: manifest %s: %s" % (argv[0], getattr(err, "strerror", None) or err), file=sys.stderr)
+        return 2
     failed = 0
     for job in jobs:
         try:

@@ -1,9 +1,8 @@
 """Restores a trained run for inference (`Translator`): one graph built once, BN on its moving statistics.
 
-A library module: `python -m tf1_dna.translate` is its command line.
+A library module: `python -m tf1_dna.translate` is its command line (`python -m tf1_dna.infer` says so, exit 2:
+common/cli.py).
 """
-import sys
-
 import numpy as np
 
 from common import inference
@@ -40,8 +39,3 @@ class Translator(inference.SessionOwner):
         separate (1, 4, 3) inputs (tests check this).
         """
         return np.transpose(self.probs("".join(data.CODONS)))
-
-
-if __name__ == "__main__":
-    sys.stderr.write("tf1_dna.infer is a library module; translate DNA with: python -m tf1_dna.translate --help\n")
-    sys.exit(2)

@@ -220,8 +220,7 @@ TASK = task.Task(
                                    "answers to workshop questions 1-3 and 4 (a-e), with the proline probe figure")],
     figure=("tf1_dna/figures/probe_proline.png", "predicted distributions of the four proline codons"),
     demo="tf1_dna.demo", bench="tf1_dna.bench",
-    clis=("tf1_dna.translate", "tf1_dna.probe", "tf1_dna.unseen", "tf1_dna.make_data", "tf1_dna.infer",
-          "tf1_dna.shapes"),
+    clis=("tf1_dna.translate", "tf1_dna.probe", "tf1_dna.unseen", "tf1_dna.make_data", "tf1_dna.shapes"),
     report_section="tf1_dna.report:section",
     handin=task.Handin("workshop", (("tf1_dna/workshop_answers.pdf", "workshop_answers_{name}.pdf"),)),
 )
