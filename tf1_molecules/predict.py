@@ -155,7 +155,10 @@ def main(argv=None):
                                                                                          "(default 1)")
     args = parser.parse_args(argv)
     if args.xyz == "-":
-        text = sys.stdin.read()
+        try:
+            text = sys.stdin.buffer.read().decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise XyzError("standard input: not UTF-8 text (byte %d)" % err.start)
     else:
         text = inputs.read_text(args.xyz)
     frames = parse_xyz(text, args.xyz)

@@ -78,6 +78,9 @@ def test_export_then_predict_matches_the_run_on_qm9_molecules(tmp_path):
     assert _cli(str(tmp_path / "five.xyz"), "--weights", cfg.run_dir).stdout == result.stdout
     bad = _cli("-", "--weights", str(tmp_path / "w"), stdin="1\n\nXe 0 0 0\n")
     assert bad.returncode == 2 and "unknown element 'Xe'" in bad.stderr and "Traceback" not in bad.stderr
+    binary = subprocess.run([sys.executable, "-m", "tf1_molecules.predict", "-"], cwd=ROOT, input=b"\xff\xfe\n",
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    assert binary.returncode == 2 and b"standard input: not UTF-8 text" in binary.stderr
     missing = _cli(str(tmp_path / "five.xyz"), "--weights", str(tmp_path / "nope"))
     assert missing.returncode == 2 and "no such folder" in missing.stderr
 
