@@ -7,7 +7,6 @@ import collections
 import importlib
 import inspect
 import os
-import pkgutil
 import stat
 
 from common import task as task_registry
@@ -21,20 +20,18 @@ def training_schemas():
 
 
 def cli_modules():
-    """Every module of the task packages whose `main` is wrapped by `common.cli.entry_point` (a CLI)."""
+    """Every registered command of the task packages (`Task.commands()`) whose `main` is wrapped by
+    `common.cli.entry_point`. The registry is the one list of commands (tests/common/test_modules.py checks it
+    against the sources); a module that only defines a `main` for another command to call is not one."""
     found = []
-    for package in TASK_PACKAGES:
-        root = importlib.import_module(package)
-        for info in pkgutil.walk_packages(root.__path__, package + "."):
-            if info.name.endswith("__main__") or ".tests" in info.name:
-                continue
-            try:
-                source = inspect.getsource(importlib.import_module(info.name))
-            except (ImportError, OSError, SystemExit):
-                continue
-            if "entry_point" in source and "def main(" in source:
-                found.append(info.name)
-    return sorted(found)
+    for name in sorted({c for t in task_registry.tasks() for c in t.commands()}):
+        try:
+            source = inspect.getsource(importlib.import_module(name))
+        except (ImportError, OSError, SystemExit):
+            continue
+        if "entry_point" in source and "def main(" in source:
+            found.append(name)
+    return found
 
 
 # Commands that write a user-named file, with what they declare as read: (id, module, argv, inputs), where
