@@ -101,18 +101,9 @@ def standardiser_of(weights_dir):
     except (ValueError, AttributeError) as err:
         raise errors.DataError("%s: not the metrics of a QM9 run (%s)" % (path, str(err)[:120]))
     try:
-        weights = np.array(record["weights"], np.float64)
-        bias, scale = float(record["bias"]), float(record["scale"])
-        kind = record["kind"]
-    except (TypeError, KeyError, ValueError) as err:
-        raise errors.DataError("%s: key 'standardiser' is missing or malformed (%s)" % (path, str(err)[:120]))
-    if weights.shape != (len(qm9.ELEMENTS),) or not np.all(np.isfinite(weights)) or not math.isfinite(bias) \
-            or not (math.isfinite(scale) and scale > 0) or kind not in ("dressed", "mean"):
-        raise errors.DataError("%s: key 'standardiser' does not hold 5 finite weights, a bias and a positive scale"
-                               % path)
-    standardiser = qm9_data.Standardiser.__new__(qm9_data.Standardiser)
-    standardiser.kind, standardiser.weights, standardiser.bias, standardiser.scale = kind, weights, bias, scale
-    return standardiser
+        return qm9_data.Standardiser.from_dict(record)
+    except ValueError as err:
+        raise errors.DataError("%s: key 'standardiser': %s" % (path, err))
 
 
 def load_model(weights_dir, threads=1):
@@ -131,17 +122,8 @@ def load_model(weights_dir, threads=1):
 
 def predict(restored, standardiser, molecules):
     """The target of every molecule in its unit (kcal/mol or meV), float64 (M,)."""
-    g = restored.outputs
-    out = np.empty(len(molecules.num_atoms))
-    for idx in qm9_data.eval_batches(molecules.num_atoms, 256):
-        r, f, m = qm9_data.batch_arrays(molecules, idx)
-        out[idx] = restored.session.run(g.prediction, {g.positions: r, g.features: f, g.mask: m})
-    return standardiser.inverse(molecules, out)
-
-
-def atomref_hartree(molecules):
-    ref = np.array([qm9_data.ATOMREF_U0_HARTREE[e] for e in qm9.ELEMENTS])
-    return qm9_data.element_counts(molecules) @ ref
+    from tf1_molecules import qm9_graph  # noqa: WPS433  (imports TensorFlow)
+    return standardiser.inverse(molecules, qm9_graph.predict(restored.session, restored.outputs, molecules))
 
 
 @cli.entry_point
@@ -168,7 +150,7 @@ def main(argv=None):
         values = predict(restored, standardiser, molecules)
     target = restored.config.target
     if target == "u0_atomization":
-        u0 = atomref_hartree(molecules) + values / qm9_data.HARTREE_TO_KCAL_MOL
+        u0 = qm9_data.atomref_u0(molecules) + values / qm9_data.HARTREE_TO_KCAL_MOL
         print("molecule\tatoms\tU0 (Hartree)\tatomization energy (kcal/mol)")
         for j, (comment, types, _) in enumerate(frames):
             print("%s\t%d\t%.6f\t%.2f" % (comment or "molecule %d" % (j + 1), len(types), u0[j], values[j]))

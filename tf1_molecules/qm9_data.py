@@ -56,6 +56,11 @@ def features(types):
     return (types[..., None] == np.arange(len(qm9.ELEMENTS))).astype(np.float32)
 
 
+def atomref_u0(molecules):
+    """(M,) Hartree: the sum of QM9's free-atom U0 (atomref) over each molecule's atoms."""
+    return element_counts(molecules) @ np.array([ATOMREF_U0_HARTREE[e] for e in qm9.ELEMENTS])
+
+
 def target_values(molecules, target):
     """The target in its reported unit (kcal/mol or meV), float64 (M,).
 
@@ -64,8 +69,7 @@ def target_values(molecules, target):
     if target not in TARGETS:
         raise ValueError("unknown target %r (known: %s)" % (target, ", ".join(TARGETS)))
     if target == "u0_atomization":
-        ref = np.array([ATOMREF_U0_HARTREE[e] for e in qm9.ELEMENTS])
-        hartree = molecules.props["u0"] - element_counts(molecules) @ ref
+        hartree = molecules.props["u0"] - atomref_u0(molecules)
     else:
         hartree = molecules.props[target]
     return hartree * TARGETS[target].factor
@@ -206,6 +210,22 @@ class Standardiser(object):
 
     def inverse(self, molecules, y_std):
         return np.asarray(y_std, np.float64) * self.scale + self.offset(molecules)
+
+    @classmethod
+    def from_dict(cls, record):
+        """The Standardiser `to_dict` wrote; ValueError when `record` is not one (5 finite weights, a finite bias,
+        a positive finite scale, a known kind)."""
+        try:
+            weights = np.array(record["weights"], np.float64)
+            bias, scale, kind = float(record["bias"]), float(record["scale"]), record["kind"]
+        except (TypeError, KeyError, ValueError) as err:
+            raise ValueError("not a standardisation record (%s)" % str(err)[:120])
+        if weights.shape != (len(qm9.ELEMENTS),) or not np.all(np.isfinite(weights)) or not np.isfinite(bias) \
+                or not (np.isfinite(scale) and scale > 0) or kind not in ("dressed", "mean"):
+            raise ValueError("not 5 finite weights, a finite bias, a positive scale and a known kind")
+        out = cls.__new__(cls)
+        out.kind, out.weights, out.bias, out.scale = kind, weights, bias, scale
+        return out
 
     def to_dict(self):
         return {"kind": self.kind, "weights": [float(w) for w in self.weights], "bias": self.bias,

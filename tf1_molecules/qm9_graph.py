@@ -24,6 +24,13 @@ def build_predictor(width=64, num_blocks=3, hidden_units=model.HIDDEN_UNITS, exp
                                    num_centres=num_centres, table_size=table_size, shifted=shifted)
 
 
+def predictor_args(cfg):
+    """The `build_predictor` arguments of a QM9 run's config (qm9_task.SCHEMA)."""
+    return dict(width=cfg.width, num_blocks=cfg.num_blocks, hidden_units=cfg.hidden,
+                expansion=None if cfg.expansion == "none" else cfg.expansion, cutoff=cfg.cutoff or None,
+                num_centres=cfg.num_centres, table_size=cfg.table_size or None, shifted=cfg.shifted_softplus)
+
+
 def learning_rate(lr, global_step, steps, warmup_steps=0, lr_floor=0.05):
     """lr warmed up linearly over the first `warmup_steps` steps (from lr / warmup_steps), then cosine-decayed
     to lr_floor * lr at `steps` (the decay counts from step 0, so warm-up and decay overlap)."""
@@ -98,10 +105,7 @@ def build_inference(cfg):
 
     Its variables are also in the collection "predictor_variables" (what a weights folder holds).
     """
-    predictor = build_predictor(width=cfg.width, num_blocks=cfg.num_blocks, hidden_units=cfg.hidden,
-                                expansion=None if cfg.expansion == "none" else cfg.expansion,
-                                cutoff=cfg.cutoff or None, num_centres=cfg.num_centres,
-                                table_size=cfg.table_size or None, shifted=cfg.shifted_softplus)
+    predictor = build_predictor(**predictor_args(cfg))
     positions = tf.placeholder(tf.float32, [None, None, 3], name="positions")
     features = tf.placeholder(tf.float32, [None, None, len(qm9.ELEMENTS)], name="features")
     mask = tf.placeholder(tf.float32, [None, None], name="mask")

@@ -159,11 +159,7 @@ class Qm9Trainer(task.Trainer):
 
     def build(self, cfg, _):
         return qm9_graph.build_graph(cfg.seed, cfg.steps, cfg.lr, cfg.loss, cfg.warmup_steps, cfg.lr_floor,
-                                     width=cfg.width,
-                                     num_blocks=cfg.num_blocks, hidden_units=cfg.hidden,
-                                     expansion=None if cfg.expansion == "none" else cfg.expansion,
-                                     cutoff=cfg.cutoff or None, num_centres=cfg.num_centres,
-                                     table_size=cfg.table_size or None, shifted=cfg.shifted_softplus)
+                                     **qm9_graph.predictor_args(cfg))
 
     def begin(self, ctx):
         # CPU time of earlier invocations comes from the history (cut at the restored step).
