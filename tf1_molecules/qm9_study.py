@@ -4,13 +4,15 @@
   thread (`tf1_molecules.qm9_train`, one run dir per variant under --runs), then one table of their
   *validation* MAE (all 10,000 validation molecules), CPU seconds and ms per step. Only validation numbers are
   read: the choice of the recipe never looks at the test split.
-* `curve`: the recipe (`tf1_molecules/configs/qm9_u0.yaml`) at 1,000 / 10,000 / 50,000 / 110,000 training
+* `curve`: the recipe (`tf1_molecules/configs/qm9_u0.yaml`) at 110,000 / 50,000 / 10,000 / 1,000 training
   molecules, every size with the same steps of the same batch, so the same CPU budget (a step costs the same
   whatever the training set's size); the table lists the test MAE of each run (its one look at the test split).
+  Each budget has its own folder (`--runs`/steps<N>/n<size>), so runs of another --steps are never mixed in.
 * `accuracy`: CPU seconds until the validation MAE logged during training first reached 3, 2, 1.5 and 1 kcal/mol,
   read from a finished run's history (default: the recipe's 110k run).
 
-Finished runs are not repeated (their metrics.json is read); a rerun resumes unfinished ones. `--jobs 2` runs
+Finished runs are not repeated (their metrics.json is read, and must be of the size and steps asked for); a
+rerun resumes unfinished ones. `--jobs 2` runs
 two trainings side by side (one thread each). The Markdown table goes to stdout and, with --out, to a file.
 """
 import argparse
@@ -44,7 +46,7 @@ ABLATIONS = collections.OrderedDict([
                           ("--loss", "mae", "--lr", "0.002", "--warmup-steps", "500"))),
 ])
 
-CURVE_SIZES = (1000, 10000, 50000, 110000)
+CURVE_SIZES = (110000, 50000, 10000, 1000)  # largest first: the pair that says whether more data helps
 THRESHOLDS = (3.0, 2.0, 1.5, 1.0)
 
 
@@ -102,10 +104,28 @@ def ablation_table(runs_dir):
     return "\n".join(lines) + "\n"
 
 
-def curve_runs(runs_dir, extra=()):
-    """{(target, size, steps): metrics} of the curve's runs and of the finished run dirs `extra`."""
+def recipe_steps():
+    from tf1_molecules import qm9_task  # noqa: WPS433  (the schema, imported only when needed)
+    return qm9_task.SCHEMA.load_yaml(RECIPE)["steps"]
+
+
+def curve_dir(runs_dir, size, steps):
+    """The run dir of the curve's `size`-molecule run at `steps` steps."""
+    return os.path.join(runs_dir, "steps%d" % steps, "n%d" % size)
+
+
+def curve_runs(runs_dir, steps, extra=()):
+    """{(target, size, steps): metrics} of the curve's runs at `steps` and of the finished run dirs `extra`;
+    a curve run whose metrics are of another size or step count is an error (a folder moved by hand)."""
     runs = {}
-    for run_dir in [os.path.join(runs_dir, "n%d" % s) for s in CURVE_SIZES] + list(extra):
+    for size in CURVE_SIZES:
+        run_dir = curve_dir(runs_dir, size, steps)
+        m = _metrics(run_dir)
+        if (m["num_train"], m["steps"]) != (size, steps):
+            raise config.ConfigError("%s: its metrics.json is of %d molecules and %d steps, not %d and %d"
+                                     % (run_dir, m["num_train"], m["steps"], size, steps))
+        runs[(m["target"], size, steps)] = m
+    for run_dir in extra:
         m = _metrics(run_dir)
         runs[(m["target"], m["num_train"], m["steps"])] = m
     return runs
@@ -220,9 +240,10 @@ def main(argv=None):
         render = ablation_table
     else:
         runs_dir = args.runs or os.path.join(RUNS, "qm9_curve")
-        extra = ("--steps", str(args.steps)) if args.steps else ()
-        commands = [("n%d" % s, recipe_command(os.path.join(runs_dir, "n%d" % s), "--num-train", str(s), *extra),
-                     os.path.join(runs_dir, "n%d" % s)) for s in CURVE_SIZES]
+        steps = args.steps or recipe_steps()
+        commands = [("n%d" % s, recipe_command(curve_dir(runs_dir, s, steps), "--num-train", str(s),
+                                               "--steps", str(steps)), curve_dir(runs_dir, s, steps))
+                    for s in CURVE_SIZES]
     if not args.no_train:
         run_all(args.jobs, commands)
     missing = [n for n, _, d in commands if not _finished(d)] + [d for d in args.with_run if not _finished(d)]
@@ -232,7 +253,7 @@ def main(argv=None):
         _emit(ablation_table(runs_dir), args.out)
         return 0
     from tf1_molecules import qm9_report  # noqa: WPS433  (matplotlib)
-    runs = curve_runs(runs_dir, args.with_run)
+    runs = curve_runs(runs_dir, steps, args.with_run)
     if {t for t, _, _ in runs} != {"u0_atomization"}:
         raise config.ConfigError("the curve is of U0 runs; --with-run named a run of another target")
     base = qm9_report.baselines("u0_atomization", sorted({s for _, s, _ in runs}), args.data_path,

@@ -146,3 +146,25 @@ def test_time_to_accuracy_reads_the_first_point_below_each_threshold(tmp_path):
     assert "the first 2000 validation molecules" in text and "best 1.400 at step 50" in text
     qm9_study.accuracy_figure(str(tmp_path / "acc.png"), str(tmp_path))
     assert (tmp_path / "acc.png").stat().st_size > 1000
+
+
+def test_curve_keeps_each_budget_apart_and_refuses_a_run_of_another_size_or_budget(tmp_path, capsys):
+    """A finished run is reused only for the size and steps it was trained for (runs of --steps 10000 never stand
+    in for --steps 80000), and a folder moved by hand is an error naming it."""
+    runs = str(tmp_path)
+    assert qm9_study.curve_dir(runs, 1000, 80000) != qm9_study.curve_dir(runs, 1000, 10000)
+    assert qm9_study.recipe_steps() == 220000
+    for size in qm9_study.CURVE_SIZES:
+        folder = qm9_study.curve_dir(runs, size, 80000)
+        os.makedirs(folder)
+        with open(os.path.join(folder, "metrics.json"), "w") as f:
+            f.write('{"target": "u0_atomization", "num_train": %d, "steps": 80000}' % size)
+    found = qm9_study.curve_runs(runs, 80000)
+    assert sorted(found) == [("u0_atomization", s, 80000) for s in sorted(qm9_study.CURVE_SIZES)]
+    with open(os.path.join(qm9_study.curve_dir(runs, 1000, 80000), "metrics.json"), "w") as f:
+        f.write('{"target": "u0_atomization", "num_train": 1000, "steps": 10000}')
+    with pytest.raises(qm9_study.config.ConfigError, match="n1000: its metrics.json is of 1000 molecules and "
+                                                            "10000 steps, not 1000 and 80000"):
+        qm9_study.curve_runs(runs, 80000)
+    assert qm9_study.main(["curve", "--no-train", "--steps", "5", "--runs", runs]) == 2
+    assert "no finished run for n110000, n50000, n10000, n1000" in capsys.readouterr().err
