@@ -223,7 +223,8 @@ class Qm9Trainer(task.Trainer):
         }, title="QM9 %s, %d training molecules" % (cfg.target, len(d.y_train)), xlabel="step",
             ylabel="MAE (%s)" % unit, logy=True)
         report.save_scatter(ctx.paths.path("test_scatter.png"), d.y_test, test_pred,
-                            "QM9 test: MAE %.3f %s" % (metrics["test"][key], unit))
+                            "QM9 test: MAE %.3f %s" % (metrics["test"][key], unit),
+                            quantity="%s (%s)" % (qm9_data.TARGETS[cfg.target].description.split(":")[0], unit))
         return metrics
 
     def summary(self, metrics):

@@ -7,16 +7,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIGURES = ("loss_curve.png", "val_scatter.png", "test_scatter.png")
 
 
-def save_scatter(path, true, predicted, title):
-    """Predicted vs true energies (the diagonal is a perfect predictor)."""
+def save_scatter(path, true, predicted, title, quantity="energy"):
+    """Predicted vs true `quantity` (an axis label with its unit; the diagonal is a perfect predictor)."""
     from common import plots  # deferred: matplotlib is needed for figures only, not for the report's section
     plt = plots.plt
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.scatter(true, predicted, s=4, alpha=0.5)
     lo, hi = float(min(true.min(), predicted.min())), float(max(true.max(), predicted.max()))
     ax.plot([lo, hi], [lo, hi], "k--", linewidth=1)
-    ax.set_xlabel("true energy")
-    ax.set_ylabel("predicted energy")
+    ax.set_xlabel("true " + quantity)
+    ax.set_ylabel("predicted " + quantity)
     ax.set_title(title)
     fig.tight_layout()
     plots.save_figure(fig, path, dpi=100)
