@@ -138,11 +138,10 @@ def curve_table(runs, base):
              "| predict the mean | SchNet (paper) |", "|---|---|---|---|---|---|---|---|---|"]
     for (target, size, steps), m in sorted(runs.items()):
         b = base[size]
-        schnet = qm9_report.SCHNET_U0_KCAL_MOL.get(size)
         lines.append("| %d | %d | %.2f | %.3f | **%.3f** (%.0f meV) | %.2f | %.2f | %.1f | %s |" % (
             size, steps, m["cpu_seconds_training"] / 3600.0, m["val"]["mae_kcal_mol"], m["test"]["mae_kcal_mol"],
             m["test"]["mae_meV"], b["dressed_atom"], b["pair_histogram"], b["mean"],
-            "%.2f" % schnet if schnet else "–"))
+            qm9_report.schnet_cell(size)))
     return "U0 atomization energy, MAE in kcal/mol on the 10,831 test molecules (validation: all 10,000).\n\n" + \
         "\n".join(lines) + "\n"
 

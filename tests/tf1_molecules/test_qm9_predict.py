@@ -168,3 +168,10 @@ def test_curve_keeps_each_budget_apart_and_refuses_a_run_of_another_size_or_budg
         qm9_study.curve_runs(runs, 80000)
     assert qm9_study.main(["curve", "--no-train", "--steps", "5", "--runs", runs]) == 2
     assert "no finished run for n110000, n50000, n10000, n1000" in capsys.readouterr().err
+
+
+def test_schnet_cell_names_the_published_size_it_stands_in_for():
+    from tf1_molecules import qm9_report
+    assert [qm9_report.schnet_cell(s) for s in (1000, 50000, 100000, 110000, 110462)] == [
+        "–", "0.59", "0.34", "0.31 (at 110,462)", "0.31"]
+    assert qm9_report.schnet_cell(110000, "gap") == "–"
