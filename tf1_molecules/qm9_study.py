@@ -7,13 +7,14 @@
 * `curve`: the recipe (`tf1_molecules/configs/qm9_u0.yaml`) at 110,000 / 50,000 / 10,000 / 1,000 training
   molecules, every size with the same steps of the same batch, so the same CPU budget (a step costs the same
   whatever the training set's size); the table lists the test MAE of each run (its one look at the test split).
-  Each budget has its own folder (`--runs`/steps<N>/n<size>), so runs of another --steps are never mixed in.
+  Each budget has its own folder (`--runs`/steps<N>/n<size>), so runs of another --steps are never mixed in;
+  `--steps` repeated gives one curve per budget.
 * `accuracy`: CPU seconds until the validation MAE logged during training first reached 3, 2, 1.5 and 1 kcal/mol,
   read from a finished run's history (default: the recipe's 110k run).
 
 Finished runs are not repeated (their metrics.json is read, and must be of the size and steps asked for); a
-rerun resumes unfinished ones. `--jobs 2` runs
-two trainings side by side (one thread each). The Markdown table goes to stdout and, with --out, to a file.
+rerun resumes unfinished ones. `--jobs 2` runs two trainings side by side (one thread each). The Markdown table
+goes to stdout and, with --out, to a file.
 """
 import argparse
 import collections
@@ -114,17 +115,19 @@ def curve_dir(runs_dir, size, steps):
     return os.path.join(runs_dir, "steps%d" % steps, "n%d" % size)
 
 
-def curve_runs(runs_dir, steps, extra=()):
-    """{(target, size, steps): metrics} of the curve's runs at `steps` and of the finished run dirs `extra`;
-    a curve run whose metrics are of another size or step count is an error (a folder moved by hand)."""
+def curve_runs(runs_dir, budgets, extra=()):
+    """{(target, size, steps): metrics} of the curve's runs at each step count of `budgets` and of the finished
+    run dirs `extra`; a curve run whose metrics are of another size or step count is an error (a folder moved by
+    hand)."""
     runs = {}
-    for size in CURVE_SIZES:
-        run_dir = curve_dir(runs_dir, size, steps)
-        m = _metrics(run_dir)
-        if (m["num_train"], m["steps"]) != (size, steps):
-            raise config.ConfigError("%s: its metrics.json is of %d molecules and %d steps, not %d and %d"
-                                     % (run_dir, m["num_train"], m["steps"], size, steps))
-        runs[(m["target"], size, steps)] = m
+    for steps in budgets:
+        for size in CURVE_SIZES:
+            run_dir = curve_dir(runs_dir, size, steps)
+            m = _metrics(run_dir)
+            if (m["num_train"], m["steps"]) != (size, steps):
+                raise config.ConfigError("%s: its metrics.json is of %d molecules and %d steps, not %d and %d"
+                                         % (run_dir, m["num_train"], m["steps"], size, steps))
+            runs[(m["target"], size, steps)] = m
     for run_dir in extra:
         m = _metrics(run_dir)
         runs[(m["target"], m["num_train"], m["steps"])] = m
@@ -136,7 +139,7 @@ def curve_table(runs, base):
     from tf1_molecules import qm9_report  # noqa: WPS433  (matplotlib)
     lines = ["| training molecules | steps | CPU h | val MAE | **test MAE** | dressed atoms | pair histograms "
              "| predict the mean | SchNet (paper) |", "|---|---|---|---|---|---|---|---|---|"]
-    for (target, size, steps), m in sorted(runs.items()):
+    for (target, size, steps), m in sorted(runs.items(), key=lambda item: (item[0][2], item[0][1])):
         b = base[size]
         lines.append("| %d | %d | %.2f | %.3f | **%.3f** (%.0f meV) | %.2f | %.2f | %.1f | %s |" % (
             size, steps, m["cpu_seconds_training"] / 3600.0, m["val"]["mae_kcal_mol"], m["test"]["mae_kcal_mol"],
@@ -210,21 +213,22 @@ def _emit(text, out):
 
 @cli.entry_point
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", choices=("ablation", "curve", "accuracy"), help="which study (see the module doc)")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=("ablation", "curve", "accuracy"), help="which study (above)")
     parser.add_argument("--runs", default=None,
                         help="run dirs (default runs/tf1_molecules/qm9_ablation, qm9_curve; accuracy: the run "
                              "dir itself, default runs/tf1_molecules/qm9_u0_recipe)")
     parser.add_argument("--jobs", type=config.at_least(1, high=8), default=1, help="trainings side by side, one thread each (default 1)")
-    parser.add_argument("--steps", type=config.at_least(1, high=2 ** 31 - 1), default=None,
-                        help="curve: steps of every size (default: the recipe's)")
+    parser.add_argument("--steps", type=config.at_least(1, high=2 ** 31 - 1), action="append", default=None,
+                        help="curve: steps of every size; repeat for one curve per budget in the table and the "
+                             "figure (default: the recipe's)")
     parser.add_argument("--no-train", action="store_true", help="only tabulate finished runs")
     parser.add_argument("--out", default=None, help="also write the table to this Markdown file")
     parser.add_argument("--figure", default=None, help="curve, accuracy: also draw the learning curve / the "
                                                         "validation MAE against CPU hours into this PNG")
     parser.add_argument("--with-run", action="append", default=[], metavar="RUN_DIR",
                         help="curve: add this finished QM9 U0 run to the table and figure (repeatable)")
-    parser.add_argument("--data-path", default=qm9.DEFAULT_PATH, help="curve: the npz of `make qm9` (baselines)")
+    parser.add_argument("--data-path", default=qm9.DEFAULT_PATH, help="curve: the npz of `make qm9`, for the baselines (default %(default)s)")
     args = parser.parse_args(argv)
     if args.what == "accuracy":
         run_dir = args.runs or os.path.join(RUNS, "qm9_u0_recipe")
@@ -239,10 +243,10 @@ def main(argv=None):
         render = ablation_table
     else:
         runs_dir = args.runs or os.path.join(RUNS, "qm9_curve")
-        steps = args.steps or recipe_steps()
-        commands = [("n%d" % s, recipe_command(curve_dir(runs_dir, s, steps), "--num-train", str(s),
-                                               "--steps", str(steps)), curve_dir(runs_dir, s, steps))
-                    for s in CURVE_SIZES]
+        budgets = sorted(set(args.steps or [recipe_steps()]), reverse=True)
+        commands = [("n%d at %d steps" % (s, steps), recipe_command(curve_dir(runs_dir, s, steps), "--num-train",
+                                                                    str(s), "--steps", str(steps)),
+                     curve_dir(runs_dir, s, steps)) for steps in budgets for s in CURVE_SIZES]
     if not args.no_train:
         run_all(args.jobs, commands)
     missing = [n for n, _, d in commands if not _finished(d)] + [d for d in args.with_run if not _finished(d)]
@@ -252,7 +256,7 @@ def main(argv=None):
         _emit(ablation_table(runs_dir), args.out)
         return 0
     from tf1_molecules import qm9_report  # noqa: WPS433  (matplotlib)
-    runs = curve_runs(runs_dir, steps, args.with_run)
+    runs = curve_runs(runs_dir, budgets, args.with_run)
     if {t for t, _, _ in runs} != {"u0_atomization"}:
         raise config.ConfigError("the curve is of U0 runs; --with-run named a run of another target")
     base = qm9_report.baselines("u0_atomization", sorted({s for _, s, _ in runs}), args.data_path,

@@ -159,15 +159,19 @@ def test_curve_keeps_each_budget_apart_and_refuses_a_run_of_another_size_or_budg
         os.makedirs(folder)
         with open(os.path.join(folder, "metrics.json"), "w") as f:
             f.write('{"target": "u0_atomization", "num_train": %d, "steps": 80000}' % size)
-    found = qm9_study.curve_runs(runs, 80000)
+    found = qm9_study.curve_runs(runs, [80000])
     assert sorted(found) == [("u0_atomization", s, 80000) for s in sorted(qm9_study.CURVE_SIZES)]
     with open(os.path.join(qm9_study.curve_dir(runs, 1000, 80000), "metrics.json"), "w") as f:
         f.write('{"target": "u0_atomization", "num_train": 1000, "steps": 10000}')
     with pytest.raises(qm9_study.config.ConfigError, match="n1000: its metrics.json is of 1000 molecules and "
                                                             "10000 steps, not 1000 and 80000"):
-        qm9_study.curve_runs(runs, 80000)
+        qm9_study.curve_runs(runs, [80000])
     assert qm9_study.main(["curve", "--no-train", "--steps", "5", "--runs", runs]) == 2
-    assert "no finished run for n110000, n50000, n10000, n1000" in capsys.readouterr().err
+    assert "no finished run for n110000 at 5 steps, n50000 at 5 steps, n10000 at 5 steps, n1000 at 5 steps" in \
+        capsys.readouterr().err
+    assert qm9_study.main(["curve", "--no-train", "--steps", "80000", "--steps", "5", "--runs", runs]) == 2
+    err = capsys.readouterr().err
+    assert "no finished run for n110000 at 5 steps" in err and "80000" not in err
 
 
 def test_schnet_cell_names_the_published_size_it_stands_in_for():
