@@ -86,7 +86,8 @@ def figure(path, runs, base, target="u0_atomization"):
     curves = collections.OrderedDict()
     for steps in budgets:
         at = sorted(s for t, s, st in runs if t == target and st == steps)
-        curves["network, {:,} steps of 32 (test)".format(steps)] = (at, [runs[(target, s, steps)]["test"][key] for s in at])
+        curves["network, {:,} steps of 32 (test)".format(steps)] = (
+            at, [runs[(target, s, steps)]["test"][key] for s in at])
     curves["dressed atoms"] = (sizes, [base[target][s]["dressed_atom"] for s in sizes])
     curves["pair histograms + counts"] = (sizes, [base[target][s]["pair_histogram"] for s in sizes])
     curves["SchNet (NeurIPS 2017)"] = (sorted(SCHNET_U0_KCAL_MOL), [SCHNET_U0_KCAL_MOL[s] for s in

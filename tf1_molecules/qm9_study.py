@@ -218,7 +218,8 @@ def main(argv=None):
     parser.add_argument("--runs", default=None,
                         help="run dirs (default runs/tf1_molecules/qm9_ablation, qm9_curve; accuracy: the run "
                              "dir itself, default runs/tf1_molecules/qm9_u0_recipe)")
-    parser.add_argument("--jobs", type=config.at_least(1, high=8), default=1, help="trainings side by side, one thread each (default 1)")
+    parser.add_argument("--jobs", type=config.at_least(1, high=8), default=1,
+                        help="trainings side by side, one thread each (default 1)")
     parser.add_argument("--steps", type=config.at_least(1, high=2 ** 31 - 1), action="append", default=None,
                         help="curve: steps of every size; repeat for one curve per budget in the table and the "
                              "figure (default: the recipe's)")
@@ -228,7 +229,8 @@ def main(argv=None):
                                                         "validation MAE against CPU hours into this PNG")
     parser.add_argument("--with-run", action="append", default=[], metavar="RUN_DIR",
                         help="curve: add this finished QM9 U0 run to the table and figure (repeatable)")
-    parser.add_argument("--data-path", default=qm9.DEFAULT_PATH, help="curve: the npz of `make qm9`, for the baselines (default %(default)s)")
+    parser.add_argument("--data-path", default=qm9.DEFAULT_PATH,
+                        help="curve: the npz of `make qm9`, for the baselines (default %(default)s)")
     args = parser.parse_args(argv)
     if args.what == "accuracy":
         run_dir = args.runs or os.path.join(RUNS, "qm9_u0_recipe")
