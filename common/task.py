@@ -20,6 +20,8 @@ import collections
 import importlib
 import sys
 
+from common import cli
+
 REGISTRY = (
     "tf1_gan",
     "tf1_dates",
@@ -226,6 +228,7 @@ def deliverables():
     return [d for task in tasks() for d in task.deliverables]
 
 
+@cli.entry_point
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     usage = "usage: python -m common.task {list | trainers | demos | benches | show TASK}\n"

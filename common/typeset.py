@@ -27,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 
+from common import cli
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(HERE)
 TEMPLATE = os.path.join(HERE, "typeset_template.typ")
@@ -204,6 +206,7 @@ def _write(path, data):
         raise
 
 
+@cli.entry_point
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv == ["--check"]:

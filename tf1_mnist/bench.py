@@ -7,7 +7,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from common import training
+from common import cli, training
 from tf1_mnist import convnet
 
 BATCH = 64
@@ -55,6 +55,7 @@ def bench_cnn(bn):
     return {"cnn_%s_train_images_per_s" % bn: train * BATCH, "cnn_%s_infer_images_per_s" % bn: infer * 500}
 
 
+@cli.entry_point
 def main(argv=None):
     import argparse
     argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args(argv)  # --help; no options

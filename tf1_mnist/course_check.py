@@ -16,7 +16,7 @@ import tempfile
 
 import numpy as np
 
-from common import config, mnist
+from common import cli, config, mnist
 from tf1_mnist import utils
 
 COURSE_TRAIN = 48000
@@ -65,6 +65,7 @@ def check(model_type, batch_size, data, steps, threads):
     return train_acc, test_acc
 
 
+@cli.entry_point
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=config.at_least(0), default=2, help="TensorFlow threads per model")

@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 
-from common import files, mnist, report
+from common import cli, files, mnist, report
 
 
 def _rel(path):
@@ -110,12 +110,21 @@ def demo_section(demo):
     return parts + [""]
 
 
-if __name__ == "__main__":
-    USAGE = "usage: python -m tf1_mnist.report [TASK_RUNS_DIR]  (default runs/tf1_mnist): prints Markdown"
-    if sys.argv[1:] in (["-h"], ["--help"]):
+USAGE = "usage: python -m tf1_mnist.report [TASK_RUNS_DIR]  (default runs/tf1_mnist): prints Markdown"
+
+
+@cli.entry_point
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv in (["-h"], ["--help"]):
         print(USAGE)
-    elif len(sys.argv) > 1 and sys.argv[1].startswith("-"):
+        return 0
+    if len(argv) > 1 or (argv and argv[0].startswith("-")):
         sys.stderr.write(USAGE + "\n")
-        sys.exit(2)
-    else:
-        print(section(sys.argv[1] if len(sys.argv) > 1 else os.path.join("runs", "tf1_mnist")))
+        return 2
+    print(section(argv[0] if argv else os.path.join("runs", "tf1_mnist")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,7 +19,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from common import config, training
+from common import cli, config, training
 from tf1_molecules import data, model, qm9, qm9_data, qm9_graph, qm9_task
 
 
@@ -122,6 +122,7 @@ def bench_qm9(threads=2, steps=60, train_batch=32, infer_batch=256, data_path=No
     return out
 
 
+@cli.entry_point
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--to-accuracy", action="store_true",

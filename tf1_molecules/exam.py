@@ -10,6 +10,8 @@ import sys
 import numpy as np
 import tensorflow as tf
 
+from common import cli
+
 
 def _run(graph, fetches, feed=None):
     with tf.Session(graph=graph, config=tf.ConfigProto(intra_op_parallelism_threads=1,
@@ -190,6 +192,7 @@ def _max_finite(values):
     return float(finite.max()) if finite.size else float("nan")
 
 
+@cli.entry_point
 def main(argv=None):
     """Prints every computed answer as key=value."""
     argparse.ArgumentParser(description="Prints the computed answers to seed 003 parts I-III as key=value "

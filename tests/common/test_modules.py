@@ -90,3 +90,42 @@ def test_every_module_with_help_says_something_and_only_commands_exit_0():
         elif not (code == 2 and out == "" and "not a command" in err):
             wrong.append((module, code, out[-300:], err[-300:]))
     assert wrong == []
+
+
+
+def _main_is_guarded(path):
+    """True when the module's `main` is decorated with cli.entry_point, only returns another object's main
+    (a Trainer's, which runs through cli.run_trainer's entry point), is such a main assigned (`main =
+    TRAINER.main`), or, in a `__main__.py` without one, the guarded main of the module it calls."""
+    import ast  # noqa: WPS433
+    with open(path) as f:
+        tree = ast.parse(f.read(), path)
+    imported = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imported.update({a.asname or a.name: node.module + "." + a.name for a in node.names})
+        if isinstance(node, ast.FunctionDef) and node.name == "main":
+            if any(ast.dump(d).endswith("attr='entry_point', ctx=Load())") or
+                   (isinstance(d, ast.Name) and d.id == "entry_point") for d in node.decorator_list):
+                return True
+            body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Str))]
+            return len(body) == 1 and isinstance(body[0], ast.Return) and isinstance(body[0].value, ast.Call) \
+                and isinstance(body[0].value.func, ast.Attribute) and body[0].value.func.attr == "main"
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["main"]:
+            return isinstance(node.value, ast.Attribute) and node.value.attr == "main"
+    if os.path.basename(path) == "__main__.py":
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "main" \
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id in imported:
+                return _main_is_guarded(os.path.join(ROOT, *imported[node.func.value.id].split(".")) + ".py")
+    return False
+
+
+def test_every_command_runs_through_the_entry_point():
+    """A user error is one line and exit 2, a signal 128+N, a closed pipe no traceback: cli.entry_point does it
+    for every command, so every command's main must go through it (decorated, or a Trainer's main)."""
+    commands = set(task.COMMON_CLIS) | {c for name in task.REGISTRY for c in task.load(name).commands()}
+    unguarded = [m for m in sorted(commands)
+                 if not _main_is_guarded(os.path.join(ROOT, *m.split(".")) + (
+                     "/__main__.py" if MODULES.get(m) else ".py"))]
+    assert not unguarded, "main() not wrapped in common.cli.entry_point: %s" % ", ".join(unguarded)
