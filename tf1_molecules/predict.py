@@ -1,7 +1,9 @@
 """U0 of molecules from their geometry: `python -m tf1_molecules.predict MOLECULE.xyz [--weights DIR]`.
 
 Reads an XYZ file (one or more frames: a line with the atom count, a comment line, then one line per atom,
-`Element x y z` in Angstrom; further columns are ignored) and prints, per molecule, the predicted U0 (Hartree,
+`Element x y z` in Angstrom; further columns are ignored; QM9's own `dsgdb9nsd_*.xyz` files, whose comment line
+starts with `gdb` and whose atoms are followed by three lines of frequencies, SMILES and InChI, are read as they
+are) and prints, per molecule, the predicted U0 (Hartree,
 QM9's B3LYP/6-31G(2df,p) level) and atomization energy (kcal/mol) of the shipped QM9 model
 (`tf1_molecules/weights/qm9_u0`, trained with `tf1_molecules/configs/qm9_u0.yaml`) or of any QM9 run dir
 (`--weights runs/tf1_molecules/...`). A model trained on the HOMO-LUMO gap prints the gap (meV).
@@ -73,8 +75,11 @@ def parse_xyz(text, path="<xyz>"):
                                % (path, k + 1, next(v for v in xyz if not (math.isfinite(v) and abs(v) < 1e4))))
             types.append(SYMBOLS[symbol.lower()])
             positions.append(xyz)
-        frames.append((comment, np.array(types, np.int8), np.array(positions, np.float32)))
         i += 2 + count
+        if comment.split()[:1] == ["gdb"]:  # QM9's format: "gdb <index> <properties>", then 3 trailer lines
+            comment = " ".join(comment.split()[:2])
+            i += 3
+        frames.append((comment, np.array(types, np.int8), np.array(positions, np.float32)))
     if not frames:
         raise XyzError("%s: no molecule in the file" % path)
     return frames
