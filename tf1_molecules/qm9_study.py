@@ -42,7 +42,11 @@ ABLATIONS = collections.OrderedDict([
     ("blocks5", ("5 interaction blocks", ("--num-blocks", "5"))),
     ("batch16", ("batch 16", ("--batch-size", "16"))),
     ("batch64", ("batch 64", ("--batch-size", "64"))),
-    ("cut5", ("cutoff 5 Å, 50 Gaussians (same spacing)", ("--cutoff", "5", "--num-centres", "50"))),
+    ("cut5", ("cutoff 5 Å, 50 Gaussians (spacing 0.102 Å against 0.095 Å)",
+              ("--cutoff", "5", "--num-centres", "50"))),
+    ("centres32", ("32 Gaussians on [0, 6 Å] (twice the spacing)", ("--num-centres", "32"))),
+    ("nodecay", ("constant lr 0.001 (no cosine decay)", ("--lr-floor", "1"))),
+    ("mae_lr2e3", ("round 2: L1 loss, lr 0.002, no warm-up", ("--loss", "mae", "--lr", "0.002"))),
     ("mae_lr2e3_warmup", ("round 2: L1 loss, peak lr 0.002, warm-up 500 steps (the recipe's settings)",
                           ("--loss", "mae", "--lr", "0.002", "--warmup-steps", "500"))),
 ])
