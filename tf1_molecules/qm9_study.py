@@ -170,6 +170,24 @@ def _probe_size(run_dir):
     return int(config.load_run_config(run_dir).get("eval_molecules", 0))
 
 
+def stays_below(points, threshold):
+    """(step, cpu seconds) of the first logged point from which every later one is at or below `threshold`."""
+    last_above = max((j for j, (_, _, mae) in enumerate(points) if mae > threshold), default=-1)
+    return points[last_above + 1][:2] if last_above + 1 < len(points) else (None, None)
+
+
+def _probe_atoms(run_dir):
+    """(probe size, its mean atom count, all validation molecules' mean, their count), or None without the data."""
+    cfg = config.load_run_config(run_dir)
+    if not os.path.exists(str(cfg.get("data_path", ""))):
+        return None
+    from tf1_molecules import qm9_data  # noqa: WPS433
+    atoms = qm9.load(cfg["data_path"]).num_atoms
+    val = qm9_data.split_indices(len(atoms), qm9_data.NUM_TRAIN, cfg["num_val"], cfg["split_seed"]).val
+    probe = val[:cfg["eval_molecules"]]
+    return len(probe), atoms[probe].mean(), atoms[val].mean(), len(val)
+
+
 def accuracy_text(run_dir):
     hits, points = time_to_accuracy(run_dir)
     if not points:
@@ -177,8 +195,20 @@ def accuracy_text(run_dir):
     lines = ["validation MAE (kcal/mol, the first %d validation molecules) of %s: best %.3f at step %d"
              % (_probe_size(run_dir), run_dir, min(p[2] for p in points), min(points, key=lambda p: p[2])[0])]
     for threshold, step, cpu in hits:
-        lines.append("%-4g kcal/mol: %s" % (threshold, "not reached" if step is None else
-                                          "%.0f CPU s (%.2f CPU h), step %d" % (cpu, cpu / 3600.0, step)))
+        if step is None:
+            lines.append("%-4g kcal/mol: not reached" % threshold)
+            continue
+        good_step, good_cpu = stays_below(points, threshold)
+        lines.append("%-4g kcal/mol: first %.0f CPU s (%.2f CPU h), step %d; for good from %.0f CPU s, step %d"
+                     % (threshold, cpu, cpu / 3600.0, step, good_cpu, good_step))
+    atoms = _probe_atoms(run_dir)
+    if atoms:
+        lines.append("the probe: the %d validation molecules of lowest QM9 index, %.1f atoms on average against %.1f "
+                     "for all %d" % atoms)
+    if os.path.exists(os.path.join(run_dir, "metrics.json")):
+        m = _metrics(run_dir)
+        lines.append("at the end: %.3f on the probe, %.3f on all %d validation molecules" % (
+            points[-1][2], m["val"]["mae_kcal_mol"], m["num_val"]))
     return "\n".join(lines) + "\n"
 
 

@@ -163,7 +163,8 @@ def test_time_to_accuracy_reads_the_first_point_below_each_threshold(tmp_path):
     hits, _ = qm9_study.time_to_accuracy(str(tmp_path))
     assert hits == [(3.0, 30, 15.0), (2.0, 30, 15.0), (1.5, 50, 25.0), (1.0, None, None)]
     text = qm9_study.accuracy_text(str(tmp_path))
-    assert "1.5  kcal/mol: 25 CPU s" in text and "1    kcal/mol: not reached" in text
+    assert "2    kcal/mol: first 15 CPU s (0.00 CPU h), step 30; for good from 25 CPU s, step 50" in text
+    assert "1.5  kcal/mol: first 25 CPU s" in text and "1    kcal/mol: not reached" in text
     assert "the first 2000 validation molecules" in text and "best 1.400 at step 50" in text
     qm9_study.accuracy_figure(str(tmp_path / "acc.png"), str(tmp_path))
     assert (tmp_path / "acc.png").stat().st_size > 1000
