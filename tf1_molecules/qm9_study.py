@@ -10,7 +10,7 @@
   Each budget has its own folder (`--runs`/steps<N>/n<size>), so runs of another --steps are never mixed in;
   `--steps` repeated gives one curve per budget.
 * `accuracy`: CPU seconds until the validation MAE logged during training first reached 3, 2, 1.5 and 1 kcal/mol,
-  read from a finished run's history (default: the recipe's 110k run).
+  and from when it stayed there, read from a run's history (default: the recipe's 110k run).
 
 Finished runs are not repeated (their metrics.json is read, and must be of the size and steps asked for); a
 rerun resumes unfinished ones. `--jobs 2` runs two trainings side by side (one thread each). The Markdown table
@@ -178,13 +178,16 @@ def stays_below(points, threshold):
 
 def _probe_atoms(run_dir):
     """(probe size, its mean atom count, all validation molecules' mean, their count), or None without the data."""
-    cfg = config.load_run_config(run_dir)
-    if not os.path.exists(str(cfg.get("data_path", ""))):
+    from tf1_molecules import qm9_data, qm9_task  # noqa: WPS433
+    raw = config.load_run_config(run_dir)
+    if any(k not in raw for k in ("data_path", "num_val", "split_seed", "eval_molecules")):
         return None
-    from tf1_molecules import qm9_data  # noqa: WPS433
-    atoms = qm9.load(cfg["data_path"]).num_atoms
-    val = qm9_data.split_indices(len(atoms), qm9_data.NUM_TRAIN, cfg["num_val"], cfg["split_seed"]).val
-    probe = val[:cfg["eval_molecules"]]
+    cfg = qm9_task.SCHEMA.load_saved(run_dir)  # checked: a hand-edited value is an error naming the key
+    if not os.path.exists(cfg.data_path):
+        return None
+    atoms = qm9.load(cfg.data_path).num_atoms
+    val = qm9_data.split_indices(len(atoms), qm9_data.NUM_TRAIN, cfg.num_val, cfg.split_seed).val
+    probe = val[:cfg.eval_molecules]
     return len(probe), atoms[probe].mean(), atoms[val].mean(), len(val)
 
 
@@ -199,8 +202,9 @@ def accuracy_text(run_dir):
             lines.append("%-4g kcal/mol: not reached" % threshold)
             continue
         good_step, good_cpu = stays_below(points, threshold)
-        lines.append("%-4g kcal/mol: first %.0f CPU s (%.2f CPU h), step %d; for good from %.0f CPU s, step %d"
-                     % (threshold, cpu, cpu / 3600.0, step, good_cpu, good_step))
+        lines.append("%-4g kcal/mol: first %.0f CPU s (%.2f CPU h), step %d; %s" % (
+            threshold, cpu, cpu / 3600.0, step, "above again at the last log point" if good_step is None else
+            "for good from %.0f CPU s, step %d" % (good_cpu, good_step)))
     atoms = _probe_atoms(run_dir)
     if atoms:
         lines.append("the probe: the %d validation molecules of lowest QM9 index, %.1f atoms on average against %.1f "

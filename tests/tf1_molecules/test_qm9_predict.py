@@ -165,6 +165,12 @@ def test_time_to_accuracy_reads_the_first_point_below_each_threshold(tmp_path):
     text = qm9_study.accuracy_text(str(tmp_path))
     assert "2    kcal/mol: first 15 CPU s (0.00 CPU h), step 30; for good from 25 CPU s, step 50" in text
     assert "1.5  kcal/mol: first 25 CPU s" in text and "1    kcal/mol: not reached" in text
+    assert qm9_study.stays_below([(10, 5.0, 0.9), (20, 9.0, 1.2)], 1.0) == (None, None)
+    assert qm9_study.stays_below([(10, 5.0, 0.9), (20, 9.0, 1.2), (30, 12.0, 0.8)], 1.0) == (30, 12.0)
+    (tmp_path / "history.json").write_text(
+        '[{"step": 10, "val/mae": 0.9, "cpu_seconds": 5.0}, {"step": 20, "val/mae": 1.2, "cpu_seconds": 9.0}]')
+    assert "1    kcal/mol: first 5 CPU s (0.00 CPU h), step 10; above again at the last log point" in \
+        qm9_study.accuracy_text(str(tmp_path))
     assert "the first 2000 validation molecules" in text and "best 1.400 at step 50" in text
     qm9_study.accuracy_figure(str(tmp_path / "acc.png"), str(tmp_path))
     assert (tmp_path / "acc.png").stat().st_size > 1000
