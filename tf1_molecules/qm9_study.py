@@ -22,7 +22,7 @@ import os
 import subprocess
 import sys
 
-from common import cli, config, files, run_files
+from common import cli, config, files, inputs, run_files
 from tf1_molecules import qm9
 
 RECIPE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs", "qm9_u0.yaml")
@@ -270,6 +270,14 @@ def main(argv=None):
     parser.add_argument("--data-path", default=qm9.DEFAULT_PATH,
                         help="curve: the npz of `make qm9`, for the baselines (default %(default)s)")
     args = parser.parse_args(argv)
+    # Everything the study reads is protected before anything is written: --out and --figure may not replace a
+    # run's metrics.json, history.json or any other file of the run dirs, nor the QM9 data.
+    for folder in [args.runs or RUNS] + args.with_run:
+        inputs.protect(folder)
+    inputs.declare(args.data_path, RECIPE)
+    for path in (args.out, args.figure):
+        if path:
+            files.check_output(path)
     if args.what == "accuracy":
         run_dir = args.runs or os.path.join(RUNS, "qm9_u0_recipe")
         _emit(accuracy_text(run_dir), args.out)
