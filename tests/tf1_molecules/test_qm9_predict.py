@@ -207,3 +207,21 @@ def test_schnet_cell_names_the_published_size_it_stands_in_for():
     assert [qm9_report.schnet_cell(s) for s in (1000, 50000, 100000, 110000, 110462)] == [
         "–", "0.59", "0.34", "0.31 (at 110,462)", "0.31"]
     assert qm9_report.schnet_cell(110000, "gap") == "–"
+
+
+@pytest.mark.parametrize("what, name", [("accuracy", "history.json"), ("accuracy", "config.yaml"),
+                                        ("curve", "steps5/n1000/metrics.json")])
+def test_study_outputs_never_replace_what_it_reads(tmp_path, capsys, what, name):
+    runs = tmp_path / "runs"
+    (runs / "steps5" / "n1000").mkdir(parents=True)
+    history = '[{"step": 10, "val/mae": 0.9, "cpu_seconds": 5.0}]'
+    for path, text in (("history.json", history), ("config.yaml", "eval_molecules: 2000\n"),
+                       ("steps5/n1000/metrics.json", "{}")):
+        (runs / path).write_text(text)
+    before = (runs / name).read_text()
+    for flag in ("--out", "--figure"):
+        argv = [what, "--runs", str(runs), flag, str(runs / name)] + (["--no-train", "--steps", "5"]
+                                                                      if what == "curve" else [])
+        assert qm9_study.main(argv) == 2
+        assert "which this command reads" in capsys.readouterr().err
+        assert (runs / name).read_text() == before
